@@ -1,0 +1,121 @@
+"""The one output module: table, json and yaml for every command.
+
+stdout carries data only; notices and warnings go to stderr through `notice`/`warn`. Tables are plain
+aligned text (kubectl style); colour is used only on a TTY without NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+OUTPUT_HELP = "Output format: table, json or yaml."
+OutputOpt = Annotated[Format, typer.Option("--output", "-o", help=OUTPUT_HELP, case_sensitive=False)]
+DocOutputOpt = Annotated[
+    Format, typer.Option("--output", "-o", help="Output format: yaml or json.", case_sensitive=False)
+]
+
+Column = tuple[str, str]  # (header, key)
+
+
+def use_color(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR") is not None or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def to_jsonable(data: Any) -> Any:
+    """Turn pydantic models (and containers of them) into plain JSON-able data."""
+    dump = getattr(data, "to_wire", None) or getattr(data, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json") if dump.__name__ == "model_dump" else dump()
+    if isinstance(data, Mapping):
+        return {str(k): to_jsonable(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [to_jsonable(v) for v in data]
+    return data
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, color: bool = False) -> str:
+    headers = [header for header, _ in columns]
+    cells = [[_cell(row.get(key)) for _, key in columns] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "   ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    head = line(headers)
+    if color:
+        head = f"\x1b[1m{head}\x1b[0m"
+    return "\n".join([head, *(line(r) for r in cells)]) + "\n"
+
+
+def format_data(
+    data: Any,
+    fmt: Format,
+    *,
+    columns: Sequence[Column] | None = None,
+    color: bool = False,
+) -> str:
+    """Render data. For table output a list needs `columns`; a mapping prints as FIELD/VALUE rows."""
+    plain = to_jsonable(data)
+    if fmt is Format.json:
+        return json.dumps(plain, indent=2, ensure_ascii=False) + "\n"
+    if fmt is Format.yaml:
+        from stackctl.core.yamlio import dump_yaml
+
+        return dump_yaml(plain)
+    rows: Any = plain
+    if isinstance(plain, Mapping) and plain.get("object") == "list" and "data" in plain:
+        rows = plain["data"]
+    if isinstance(rows, Mapping):
+        pairs = [{"field": k, "value": v} for k, v in rows.items()]
+        return format_table(pairs, [("FIELD", "field"), ("VALUE", "value")], color=color)
+    if columns is None:
+        columns = [(k.upper(), k) for k in (rows[0].keys() if rows else [])]
+    if not rows:
+        return format_table([], columns, color=color) if columns else "\n"
+    return format_table(rows, columns, color=color)
+
+
+def emit(data: Any, fmt: Format, *, columns: Sequence[Column] | None = None) -> None:
+    sys.stdout.write(format_data(data, fmt, columns=columns, color=use_color(sys.stdout)))
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    sys.stdout.flush()
+
+
+def notice(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    prefix = "\x1b[33mwarning:\x1b[0m" if use_color(sys.stderr) else "warning:"
+    sys.stderr.write(f"{prefix} {message}\n")

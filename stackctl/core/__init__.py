@@ -1,0 +1,1 @@
+"""Core logic: pure where possible, no printing, no exiting."""

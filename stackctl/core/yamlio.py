@@ -1,0 +1,128 @@
+"""YAML reading and writing with PyYAML's C loader/dumper when present, and guards against hostile input.
+
+Invariants: `load_yaml` never raises anything but `ConfigError`; documents bigger than `MAX_BYTES`, nested
+deeper than `MAX_DEPTH` or expanding (through aliases) past `MAX_NODES` are refused before any work on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from stackctl.errors import ConfigError
+
+try:
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 200
+MAX_NODES = 2_000_000
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse flow-style nesting deeper than MAX_DEPTH before the parser recurses into it."""
+    depth = 0
+    deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}" and depth:
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise ConfigError(
+            f"{source}: document nested too deeply (more than {MAX_DEPTH} levels of brackets)",
+            code="document_too_deep",
+        )
+
+
+def _expanded_size(root: Any, source: str) -> None:
+    """Count nodes as if every alias were copied; refuse alias bombs without expanding them."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node
+        if not done:
+            sizes[key] = -1  # in progress: a self-reference counts once
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if isinstance(child, dict | list))
+            continue
+        total = 1 + len(children)
+        for child in children:
+            if isinstance(child, dict | list):
+                total += max(sizes.get(id(child), 0), 0)
+        if total > MAX_NODES:
+            raise ConfigError(
+                f"{source}: document too large once its aliases are expanded (more than {MAX_NODES:,} nodes)",
+                hint="YAML aliases (*name) that repeat large anchors multiply; write the document out plainly",
+                code="document_too_large",
+            )
+        sizes[key] = total
+
+
+def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
+    """Parse one YAML document safely. Empty input gives None."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError(
+            f"{source}: file too large ({len(text):,} bytes; the limit is {MAX_BYTES:,})",
+            code="document_too_large",
+        )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{source}: not UTF-8 text (byte {exc.start})", hint="is this a binary file?"
+            ) from None
+    if "\x00" in text:
+        raise ConfigError(f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?")
+    _check_depth(text, source)
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ConfigError(f"{source}: invalid YAML{where}: {exc.problem}", code="invalid_yaml") from None
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        raise ConfigError(f"{source}: invalid YAML: {exc}", code="invalid_yaml") from None
+    _expanded_size(data, source)
+    return data
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:
+    """Map each path in a YAML document to its 1-based source line. Used only to annotate errors."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    lines: dict[tuple[str | int, ...], int] = {}
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, ())] if node is not None else []
+    seen: set[int] = set()
+    while stack:
+        current, path = stack.pop()
+        lines.setdefault(path, current.start_mark.line + 1)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                stack.append((value_node, (*path, str(key_node.value))))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                stack.append((item, (*path, index)))
+    return lines

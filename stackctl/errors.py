@@ -1,0 +1,95 @@
+"""The one error tree of stackctl.
+
+Every failure a user can cause is a `StackctlError` subclass carrying an exit code, a stable snake_case
+code, a message, an optional hint and optional details (one line each, usually `path: message`). Core
+modules raise these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_NOT_FOUND = 4
+EXIT_CONFLICT = 5
+EXIT_UPSTREAM = 6
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 invalid config or input, "
+    "4 not found, 5 conflict, 6 upstream provider failure, 130 interrupted."
+)
+
+
+class StackctlError(Exception):
+    """Base of every error stackctl reports to a user."""
+
+    exit_code: int = EXIT_INTERNAL
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        details: Iterable[str] = (),
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = list(details)
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"code": self.code, "message": self.message, "exit_code": self.exit_code}
+        if self.hint:
+            body["hint"] = self.hint
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class UsageError(StackctlError):
+    """Bad flag, malformed spec, mutually exclusive options."""
+
+    exit_code = EXIT_USAGE
+    code = "usage_error"
+
+
+class InvalidInputError(StackctlError):
+    """Invalid config or input: bad YAML, schema violation, missing env var, unknown API or provider."""
+
+    exit_code = EXIT_INVALID
+    code = "invalid_input"
+
+
+class ConfigError(InvalidInputError):
+    """A run config (or other document) that cannot be rendered or validated."""
+
+    code = "invalid_config"
+
+
+class NotFoundError(StackctlError):
+    exit_code = EXIT_NOT_FOUND
+    code = "not_found"
+
+
+class ConflictError(StackctlError):
+    exit_code = EXIT_CONFLICT
+    code = "conflict"
+
+
+class UpstreamError(StackctlError):
+    """A provider failed: network error, timeout, or a 4xx/5xx answer."""
+
+    exit_code = EXIT_UPSTREAM
+    code = "upstream_error"
+
+    def __init__(self, message: str, *, status: int | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.status = status

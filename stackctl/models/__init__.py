@@ -1,0 +1,1 @@
+"""Pydantic models: run config, resources, OpenAI wire shapes."""
