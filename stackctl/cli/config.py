@@ -2,6 +2,129 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Annotated, Any
+
 import typer
 
+from stackctl.cli.output import DocOutputOpt, Format, OutputOpt, emit
+
 app = typer.Typer(help="Render, inspect and validate run configs.", no_args_is_help=True)
+
+FileArg = Annotated[str | None, typer.Argument(help="Run config file, or - for stdin.", show_default=False)]
+EnvOpt = Annotated[
+    list[str] | None, typer.Option("--env", "-e", help="Set a variable for substitution: KEY=VALUE (repeatable).")
+]
+EnvFileOpt = Annotated[
+    list[str] | None, typer.Option("--env-file", help="Read variables from a dotenv file (repeatable).")
+]
+DistroOpt = Annotated[str | None, typer.Option("--distro", help="Render a shipped distribution instead of a file.")]
+
+
+def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
+    """The process environment, overridden by --env-file files in order, then by --env values."""
+    from stackctl.core.loader import parse_env_assignments, parse_env_file
+    from stackctl.core.sources import read_source
+
+    merged = dict(os.environ)
+    for name in env_files or []:
+        data, source = read_source(name, sys.stdin.buffer)
+        merged.update(parse_env_file(data.decode("utf-8", "replace"), source))
+    merged.update(parse_env_assignments(env or []))
+    return merged
+
+
+def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
+    from stackctl.core.sources import read_source
+    from stackctl.errors import UsageError
+
+    if file is not None and distro is not None:
+        raise UsageError("give either FILE or --distro, not both")
+    if distro is not None:
+        from stackctl.core.templates import read_template
+
+        return read_template(distro)
+    if file is None:
+        raise UsageError("missing run config", hint="give a FILE, - for stdin, or --distro NAME")
+    return read_source(file, sys.stdin.buffer)
+
+
+def render_input(
+    file: str | None, distro: str | None, env: list[str] | None, env_files: list[str] | None, *, validate: bool
+) -> Any:
+    from stackctl.core.catalogue_schemas import provider_schemas
+    from stackctl.core.loader import render_config
+
+    data, source = load_input(file, distro)
+    environ = build_env(env, env_files)
+    schemas = provider_schemas(environ)
+    return render_config(
+        data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
+    ), schemas
+
+
+@app.command("render")
+def render(
+    file: FileArg = None,
+    distro: DistroOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    output: DocOutputOpt = Format.yaml,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print secret values in clear.")] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Substitute only: no schema checks, no normalization.")
+    ] = False,
+) -> None:
+    """Substitute ${env.*} references, drop disabled providers, validate, and print the run config.
+
+    Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
+    """
+    from stackctl.core.secrets import redact
+
+    rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
+    document = rendered.document
+    if not show_secrets:
+        document = redact(document, schemas.secret_path_predicate(document) if schemas else None)
+    emit(document, Format.yaml if output is Format.table else output)
+
+
+@app.command("vars")
+def vars_(
+    file: FileArg = None,
+    distro: DistroOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """List every ${env.*} variable a run config references: syntax, default, where used, set now?
+
+    Example: stackctl config vars run.yaml -o json
+    """
+    from stackctl.core.variables import list_variables
+
+    data, source = load_input(file, distro)
+    rows = list_variables(data, source, build_env(env, env_file))
+    emit(
+        {"object": "list", "data": rows},
+        output,
+        columns=[("NAME", "name"), ("SYNTAX", "syntax"), ("DEFAULT", "default"), ("SET", "set"), ("PATHS", "paths")],
+    )
+
+
+@app.command("validate")
+def validate(
+    file: FileArg = None,
+    distro: DistroOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Render and resolve a run config; exit 0 when it is valid, 3 with every problem listed when not.
+
+    Example: stackctl config validate run.yaml && echo ok
+    """
+    from stackctl.core.validation import summarize
+
+    rendered, _ = render_input(file, distro, env, env_file, validate=True)
+    emit(summarize(rendered), output)

@@ -1,0 +1,136 @@
+"""Run config validation: layout normalization, the run config schema, and each provider's config schema.
+
+Every violation is collected and reported together, one `path: message` line each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from stackctl.core.docpath import DocPath, format_path
+from stackctl.core.loader import ProviderSchemas, Rendered, did_you_mean
+from stackctl.errors import ConfigError
+from stackctl.models.runconfig import (
+    TOP_LEVEL_KEYS,
+    Provider,
+    RunConfig,
+    ServerConfig,
+)
+
+_STORE_NAMES = {"metadata": "metadata_store", "inference": "inference_store", "conversations": "conversations_store"}
+_NEW_RESOURCE_KEYS = {"vector_stores": "vector_dbs"}
+_VECTOR_STORE_FIELDS = {"vector_store_id": "vector_db_id", "provider_vector_store_id": "provider_vector_db_id"}
+
+
+def _normalize_store(ref: dict[str, Any], backends: dict[str, Any]) -> dict[str, Any]:
+    backend = backends.get(ref.get("backend", ""))
+    merged: dict[str, Any] = {}
+    if isinstance(backend, dict):
+        merged.update(backend)
+        kind = str(merged.get("type", "sqlite"))
+        merged["type"] = kind.split("_", 1)[1] if kind.startswith(("kv_", "sql_")) else kind
+    merged.update({k: v for k, v in ref.items() if k != "backend"})
+    return merged
+
+
+def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
+    """Map the later llama-stack layout (distro_name, registered_resources, storage) onto the canonical one."""
+    out = dict(doc)
+    if "distro_name" in out:
+        name = out.pop("distro_name")
+        out.setdefault("image_name", name)
+    resources = out.pop("registered_resources", None)
+    if isinstance(resources, dict):
+        for kind, items in resources.items():
+            target = _NEW_RESOURCE_KEYS.get(kind, kind)
+            if target == "vector_dbs" and isinstance(items, list):
+                items = [
+                    {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()} if isinstance(item, dict) else item
+                    for item in items
+                ]
+            existing = out.get(target) or []
+            out[target] = [*existing, *items] if isinstance(items, list) else items
+    storage = out.get("storage")
+    if isinstance(storage, dict) and isinstance(storage.get("stores"), dict):
+        backends = storage.get("backends") if isinstance(storage.get("backends"), dict) else {}
+        for name, ref in storage["stores"].items():
+            if name in _STORE_NAMES and isinstance(ref, dict):
+                out.setdefault(_STORE_NAMES[name], _normalize_store(ref, backends))
+    return out
+
+
+def _known_keys(loc: tuple[Any, ...]) -> set[str] | frozenset[str]:
+    model: type[BaseModel] | None = None
+    if len(loc) == 1:
+        return TOP_LEVEL_KEYS
+    if loc[0] == "providers" and len(loc) == 4:
+        model = Provider
+    elif loc[0] == "server" and len(loc) == 2:
+        model = ServerConfig
+    return set(model.model_fields) if model else set()
+
+
+def _schema_lines(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = format_path(loc)
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            suggestion = did_you_mean(key, _known_keys(loc))
+            tail = f"; did you mean '{suggestion}'?" if suggestion else ""
+            lines.append(f"{path}: unknown key '{key}'{tail}")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: required key is missing")
+        else:
+            lines.append(f"{path}: {err['msg']}")
+    return lines
+
+
+def _provider_lines(config: RunConfig, schemas: ProviderSchemas) -> list[str]:
+    lines = []
+    for api, entries in config.providers.items():
+        for index, entry in enumerate(entries):
+            if entry.provider_id is None or not schemas.known_provider(api, entry.provider_type):
+                continue  # disabled entries are skipped; unknown types are the resolver's to report
+            base: DocPath = ("providers", api, index, "config")
+            for path, message in schemas.validate_config(api, entry.provider_type, entry.config):
+                lines.append(f"{format_path((*base, *path))}: {message}")
+    return lines
+
+
+def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchemas | None) -> Rendered:
+    normalized = normalize_layout(doc)
+    try:
+        config = RunConfig.model_validate(normalized)
+    except ValidationError as exc:
+        lines = _schema_lines(exc)
+        raise ConfigError(
+            f"{source}: run config is invalid ({len(lines)} problem(s))", details=lines, code="schema_violation"
+        ) from None
+    lines = _provider_lines(config, schemas) if schemas is not None else []
+    if lines:
+        raise ConfigError(
+            f"{source}: provider config is invalid ({len(lines)} problem(s))", details=lines, code="schema_violation"
+        )
+    rendered = config.model_dump(mode="json", exclude_unset=True)
+    rendered = {"version": config.version, **rendered}
+    return Rendered(rendered)
+
+
+def summarize(rendered: Rendered) -> dict[str, Any]:
+    """What `config validate` reports for a valid config."""
+    from stackctl.models.runconfig import RESOURCE_KINDS
+
+    doc = rendered.document
+    providers = doc.get("providers", {})
+    return {
+        "valid": True,
+        "image_name": doc.get("image_name"),
+        "apis": sorted(providers),
+        "providers": sum(1 for entries in providers.values() for e in entries if e.get("provider_id")),
+        "resources": {kind: len(doc.get(kind, [])) for kind in RESOURCE_KINDS if doc.get(kind)},
+        "warnings": rendered.warnings,
+    }
