@@ -1,0 +1,235 @@
+"""`stackctl register`, `stackctl stacks ...` and the seven resource command groups."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+from stackctl.cli.config import EnvFileOpt, EnvOpt, build_env
+from stackctl.cli.output import Format, OutputOpt, emit, warn
+
+StackOpt = Annotated[str | None, typer.Option("--stack", help="Stack name (default: the only registered stack).")]
+
+stacks_app = typer.Typer(help="Registered stacks.", no_args_is_help=True)
+
+CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
+RESOURCE_COLUMNS = [("IDENTIFIER", "identifier"), ("PROVIDER", "provider_id"), ("PROVIDER RESOURCE ID", "provider_resource_id"), ("STACK", "stack")]
+
+
+def open_db(ctx: typer.Context) -> Any:
+    import os
+
+    from stackctl.core.paths import db_location
+    from stackctl.store.db import open_database
+
+    override = ctx.obj.db if ctx.obj is not None else None
+    return open_database(db_location(os.environ, override))
+
+
+def register(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Run config file, or - for stdin.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove resources of the stack the file no longer lists.")] = False,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Register a run config's stack and resources, like `kubectl apply`: a re-run is a no-op.
+
+    Example: stackctl register run.yaml --dry-run -o json
+    """
+    import os
+
+    from stackctl.core.catalogue_schemas import provider_schemas
+    from stackctl.core.loader import render_config
+    from stackctl.core.registry import register as apply
+    from stackctl.core.resolver import resolve
+    from stackctl.core.sources import read_source
+    from stackctl.core.yamlio import load_yaml
+
+    data, source = read_source(file, sys.stdin.buffer)
+    environ = build_env(env, env_file)
+    schemas = provider_schemas(environ)
+    rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
+    stack = resolve(rendered.document, schemas, source)
+    raw = load_yaml(data, source)
+    with open_db(ctx) as db:
+        report = apply(
+            db, raw, rendered.document, stack, environ,
+            source=None if source == "<stdin>" else os.path.abspath(source),
+            now=int(time.time()), dry_run=dry_run, prune=prune,
+        )
+    for message in report.warnings:
+        warn(message)
+    wire = report.to_wire()
+    if output is Format.table:
+        emit(wire["changes"], output, columns=CHANGE_COLUMNS)
+        counts = ", ".join(f"{n} {action}" for action, n in wire["summary"].items() if n)
+        sys.stderr.write(f"{'dry run: ' if dry_run else ''}stack {report.stack}: {counts}\n")
+    else:
+        emit(wire, output)
+
+
+@stacks_app.command("list")
+def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
+    """List registered stacks.
+
+    Example: stackctl stacks list -o json
+    """
+    from stackctl.store import registry as store
+
+    with open_db(ctx) as db:
+        rows = []
+        for name in store.stack_names(db):
+            info = store.get_stack(db, name) or {}
+            info["providers"] = len(store.providers(db, name))
+            info["resources"] = len(store.resources(db, name))
+            rows.append(info)
+    emit({"object": "list", "data": rows}, output, columns=[("NAME", "name"), ("PROVIDERS", "providers"), ("RESOURCES", "resources"), ("SOURCE", "source")])
+
+
+@stacks_app.command("show")
+def stacks_show(ctx: typer.Context, name: str, output: OutputOpt = Format.yaml) -> None:
+    """Show a stack: its providers (unrendered config) and resources.
+
+    Example: stackctl stacks show my-stack -o json
+    """
+    from stackctl.core.registry import require_stack, resource_view
+    from stackctl.store import registry as store
+
+    with open_db(ctx) as db:
+        require_stack(db, name)
+        body = {
+            **(store.get_stack(db, name) or {}),
+            "providers": store.providers(db, name),
+            "resources": [resource_view(r) for r in store.resources(db, name)],
+        }
+    emit(body, output)
+
+
+@stacks_app.command("delete")
+def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.table) -> None:
+    """Delete a stack with its providers and resources.
+
+    Example: stackctl stacks delete my-stack
+    """
+    from stackctl.core.registry import require_stack
+    from stackctl.store import registry as store
+
+    with open_db(ctx) as db:
+        require_stack(db, name)
+        with db.transaction():
+            store.delete_stack(db, name)
+    emit({"name": name, "deleted": True}, output)
+
+
+def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
+    from stackctl.core.sources import read_source
+    from stackctl.core.yamlio import load_yaml
+    from stackctl.errors import InvalidInputError, UsageError
+
+    spec: dict[str, Any] = {}
+    if file is not None:
+        data, source = read_source(file[1:] if file.startswith("@") else file, sys.stdin.buffer)
+        loaded = load_yaml(data, source)
+        if not isinstance(loaded, dict):
+            raise InvalidInputError(f"{source}: expected a mapping")
+        spec.update(loaded)
+    for item in sets or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            spec[key] = json.loads(value)
+        except json.JSONDecodeError:
+            spec[key] = value
+    return spec
+
+
+def resource_app(kind_name: str) -> typer.Typer:
+    """list / get / register / unregister for one resource kind."""
+    from stackctl.core.registry import KINDS
+
+    kind = KINDS[kind_name]
+    app = typer.Typer(help=f"Registered {kind.key.replace('_', ' ')} (resource kind '{kind.name}').", no_args_is_help=True)
+
+    @app.command("list")
+    def list_(ctx: typer.Context, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
+        from stackctl.core.registry import require_stack, resource_view
+        from stackctl.store import registry as store
+
+        with open_db(ctx) as db:
+            empty = stack is None and not store.stack_names(db)
+            rows = [] if empty else store.resources(db, require_stack(db, stack), kind.name)
+        emit({"object": "list", "data": [resource_view(r) for r in rows]}, output, columns=RESOURCE_COLUMNS)
+
+    list_.__doc__ = f"List registered {kind.key}.\n\nExample: stackctl {kind.cli} list -o json"
+
+    @app.command("get")
+    def get(ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.yaml) -> None:
+        from stackctl.core.registry import require_stack, resource_view
+        from stackctl.errors import NotFoundError
+        from stackctl.store import registry as store
+
+        with open_db(ctx) as db:
+            found = store.get_resource(db, require_stack(db, stack), kind.name, identifier)
+        if found is None:
+            raise NotFoundError(f"no {kind.name} '{identifier}'", hint=f"see 'stackctl {kind.cli} list'")
+        emit(resource_view(found), output)
+
+    get.__doc__ = f"Show one registered {kind.name}.\n\nExample: stackctl {kind.cli} get ID -o json"
+
+    @app.command("register")
+    def register_(
+        ctx: typer.Context,
+        identifier: Annotated[str | None, typer.Argument(help=f"The {kind.id_field}.")] = None,
+        provider_id: Annotated[str | None, typer.Option("--provider-id", help="Provider that serves it.")] = None,
+        provider_resource_id: Annotated[
+            str | None, typer.Option("--provider-resource-id", help="The provider's own id for it.")
+        ] = None,
+        file: Annotated[str | None, typer.Option("--file", "-f", help="A JSON/YAML document (or - / @path).")] = None,
+        sets: Annotated[list[str] | None, typer.Option("--set", help="Extra field KEY=VALUE (JSON values parsed).")] = None,
+        stack: StackOpt = None,
+        output: OutputOpt = Format.table,
+    ) -> None:
+        from stackctl.core.registry import register_one, require_stack
+        from stackctl.errors import UsageError
+
+        spec = _spec_from(file, sets)
+        if identifier is not None:
+            spec[kind.id_field] = identifier
+        if provider_id is not None:
+            spec["provider_id"] = provider_id
+        if provider_resource_id is not None and kind.provider_id_field:
+            spec[kind.provider_id_field] = provider_resource_id
+        if kind.id_field not in spec:
+            raise UsageError(f"missing {kind.id_field}", hint=f"stackctl {kind.cli} register ID --provider-id P")
+        with open_db(ctx) as db:
+            change, _ = register_one(db, require_stack(db, stack), kind.name, spec, now=int(time.time()))
+        emit([change.to_dict()] if output is Format.table else change.to_dict(), output, columns=CHANGE_COLUMNS)
+
+    register_.__doc__ = (
+        f"Register one {kind.name} into a stack, from flags or a document.\n\n"
+        f"Example: stackctl {kind.cli} register ID --provider-id P --stack my-stack"
+    )
+
+    @app.command("unregister")
+    def unregister(ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
+        from stackctl.core.registry import require_stack
+        from stackctl.errors import NotFoundError
+        from stackctl.store import registry as store
+
+        with open_db(ctx) as db:
+            name = require_stack(db, stack)
+            with db.transaction():
+                if not store.delete_resource(db, name, kind.name, identifier):
+                    raise NotFoundError(f"no {kind.name} '{identifier}' in stack '{name}'")
+        emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
+
+    unregister.__doc__ = f"Remove a {kind.name} from the registry.\n\nExample: stackctl {kind.cli} unregister ID"
+    return app
