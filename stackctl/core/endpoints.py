@@ -1,8 +1,8 @@
 """Where an inference provider's OpenAI-compatible API lives and how to authenticate to it.
 
-Input is a provider type and its rendered config (a plain dict, `${env.*}` already substituted). Each remote
-provider type names its base URL differently (`url`, `base_url`, `openai_compat_api_base`, `api_base`) and some
-write it without the path of their OpenAI-compatible API (ollama's `http://localhost:11434`, groq's
+Input is a provider type and its rendered config (a plain dict, `${env.*}` already substituted). Each
+remote provider type names its base URL differently (`url`, `base_url`, `openai_compat_api_base`, `api_base`)
+and some write it without the path of their OpenAI-compatible API (ollama's `http://localhost:11434`, groq's
 `https://api.groq.com`); the table below knows each one's keys, default URL, and that path suffix, so every
 endpoint's `base_url` ends where `/chat/completions` and `/models` can be appended.
 
@@ -45,7 +45,9 @@ PROFILES: dict[str, ProviderProfile] = {
     "vllm": ProviderProfile(
         ("url", "base_url"), None, key_fields=("api_token", "api_key"), key_required=False
     ),
-    "ollama": ProviderProfile(("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False),
+    "ollama": ProviderProfile(
+        ("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False
+    ),
     "llama-openai-compat": ProviderProfile(
         ("openai_compat_api_base", "base_url", "url"), "https://api.llama.com/compat/v1"
     ),

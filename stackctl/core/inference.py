@@ -7,8 +7,9 @@ import this module, so httpx is imported here at the top and nowhere on the CLI'
 Invariants:
 - Every failure is an `UpstreamError` (exit 6) carrying the HTTP status when there was one and the provider's
   own error message (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
-- 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in all, after an
-  exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other statuses fail at once.
+- 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
+  all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
+  statuses fail at once.
 - A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A stream
   that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
 - With a recorder: replay never touches the network; record writes only after a successful, complete call.
@@ -232,7 +233,7 @@ class InferenceClient:
     def _delay(self, failed_tries: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.retry.max_retry_after)
-        base = min(self.retry.backoff * 2 ** (failed_tries - 1), self.retry.max_backoff)
+        base = min(self.retry.backoff * 2.0 ** (failed_tries - 1), self.retry.max_backoff)
         # Full-range jitter around the base keeps many clients from retrying in lockstep.
         return base * (0.5 + self._jitter())
 
@@ -257,7 +258,9 @@ class InferenceClient:
             payload = response.text
         reason = response.reason_phrase or "error"
         message = provider_message(payload, reason)
-        error = self._error(f"answered {what} with HTTP {response.status_code}: {message}", response.status_code)
+        error = self._error(
+            f"answered {what} with HTTP {response.status_code}: {message}", response.status_code
+        )
         if _should_retry(response.status_code):
             return _Retryable(error, _retry_after(response.headers))
         return error
@@ -265,9 +268,7 @@ class InferenceClient:
     def _try_json(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         what = describe_request(method, path, body)
         try:
-            response = self._http.request(
-                method, self.endpoint.url(path), json=body, headers=self._headers()
-            )
+            response = self._http.request(method, self.endpoint.url(path), json=body, headers=self._headers())
         except httpx.TransportError as exc:
             raise self._transport_failure(exc, what) from exc
         if not response.is_success:
@@ -296,7 +297,9 @@ class InferenceClient:
         finally:
             response.close()
 
-    def _open_stream(self, body: dict[str, Any], what: str) -> tuple[httpx.Response, _SseReader, dict[str, Any]]:
+    def _open_stream(
+        self, body: dict[str, Any], what: str
+    ) -> tuple[httpx.Response, _SseReader, dict[str, Any]]:
         """Send the request and read up to the first chunk; every failure up to there may be retried."""
         request = self._http.build_request(
             "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)

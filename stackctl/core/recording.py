@@ -4,12 +4,12 @@ The mode comes from `STACKCTL_INFERENCE_MODE` (live | record | replay | record-i
 from `STACKCTL_RECORDINGS_DIR`; the caller reads them from an env mapping with `recording_config_from_env` and
 hands a `RecordingConfig` to the inference client.
 
-A request is keyed by the sha256 of its method, its path relative to the provider's base URL and its body with
-keys sorted. Host, port and headers never enter the key, so a recording made against one server replays against
-any other, and no secret or volatile header can change (or leak into) a key. Each recording is one readable,
-pretty JSON file `<dir>/<key[:16]>.json` holding the request (method, path, body: never headers or keys) and
-the response (status and JSON body, or the list of streamed chunks). Writes are atomic: a temp file in the same
-directory, then `os.replace`.
+A request is keyed by the sha256 of its method, its path relative to the provider's base URL and its body
+with keys sorted. Host, port and headers never enter the key, so a recording made against one server replays
+against any other, and no secret or volatile header can change (or leak into) a key. Each recording is one
+readable, pretty JSON file `<dir>/<key[:16]>.json` holding the request (method, path, body: never headers or
+keys) and the response (status and JSON body, or the list of streamed chunks). Writes are atomic: a temp file
+in the same directory, then `os.replace`.
 """
 
 from __future__ import annotations
