@@ -171,7 +171,7 @@ class InferenceClient:
             if recording is not None and recording.chunks is not None:
                 yield from recording.chunks
                 return
-            if recorder.config.writes is False:
+            if not recorder.config.writes:
                 raise recorder.miss("POST", CHAT_PATH, body)
         chunks: list[dict[str, Any]] = []
         for chunk in self._stream_live(body):
@@ -208,7 +208,7 @@ class InferenceClient:
             recording = recorder.lookup(method, path, body)
             if recording is not None and recording.chunks is None:
                 return recording.body
-            if recorder.config.writes is False:
+            if not recorder.config.writes:
                 raise recorder.miss(method, path, body)
         status, answer = self._with_retries(lambda: self._try_json(method, path, body))
         if recorder is not None:
