@@ -66,3 +66,7 @@ class Cli:
 def cli() -> Cli:
     """Run the CLI in-process: `cli("config", "render", path)` returns exit code, stdout, stderr."""
     return Cli()
+
+
+# The fake OpenAI-compatible provider (tests/fakes), available to every test as `fake_openai`.
+from fakes import fake_openai  # noqa: E402, F401

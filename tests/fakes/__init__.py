@@ -1,0 +1,38 @@
+"""Test doubles that speak real protocols on 127.0.0.1, and the fixtures that run them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fakes.openai_server import (
+    Behaviour,
+    FakeOpenAI,
+    RecordedRequest,
+    cut_stream_after,
+    reply,
+    sleep,
+    status,
+)
+
+__all__ = [
+    "Behaviour",
+    "FakeOpenAI",
+    "RecordedRequest",
+    "cut_stream_after",
+    "fake_openai",
+    "reply",
+    "sleep",
+    "status",
+]
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible provider on 127.0.0.1: `.base_url`, `.requests`, `.script(...)`, `.stop()`."""
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,303 @@
+"""The inference client against a real HTTP server on 127.0.0.1 (tests/fakes/openai_server.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from fakes import cut_stream_after, reply, sleep, status
+
+from stackctl.core.endpoints import endpoint_for
+from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
+from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+
+KEY = "sk-test-0123456789"
+
+
+def user(text: str, model: str = "fake-model") -> dict[str, object]:
+    return {"model": model, "messages": [{"role": "user", "content": text}]}
+
+
+class Sleeps(list[float]):
+    """An injected sleep that records delays instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(fake_openai, sleeps):
+    with client_for_provider(
+        "remote::openai",
+        {"base_url": fake_openai.base_url, "api_key": KEY},
+        timeouts=Timeouts(connect=2, read=5),
+        sleep=sleeps,
+    ) as c:
+        yield c
+
+
+def stream_text(chunks: list[dict]) -> str:
+    return "".join(choice["delta"].get("content") or "" for chunk in chunks for choice in chunk["choices"])
+
+
+# -- happy paths ---------------------------------------------------------------------------------------------
+
+
+def test_chat_returns_completion_and_sends_body_and_auth(client, fake_openai):
+    answer = client.chat({**user("hello world"), "temperature": 0.2})
+    assert answer["object"] == "chat.completion"
+    assert answer["choices"][0]["message"] == {"role": "assistant", "content": "echo: hello world"}
+    assert answer["usage"]["total_tokens"] > 0
+    (seen,) = fake_openai.requests
+    assert (seen.method, seen.path) == ("POST", "/v1/chat/completions")
+    assert seen.headers["authorization"] == f"Bearer {KEY}"
+    assert seen.headers["user-agent"].startswith("stackctl/")
+    assert seen.body == {**user("hello world"), "temperature": 0.2}
+
+
+def test_chat_drops_stream_flags(client, fake_openai):
+    client.chat({**user("x"), "stream": True, "stream_options": {"include_usage": True}})
+    assert "stream" not in fake_openai.requests[0].body
+
+
+def test_chat_stream_yields_chunks_and_usage(client, fake_openai):
+    chunks = list(client.chat_stream({**user("one two three"), "stream_options": {"include_usage": True}}))
+    assert stream_text(chunks) == "echo: one two three"
+    assert len(chunks) > 3
+    assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 4
+    seen = fake_openai.requests[0]
+    assert seen.body["stream"] is True
+    assert seen.headers["accept"] == "text/event-stream"
+    assert seen.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_scripted_reply(client, fake_openai):
+    fake_openai.script(reply("scripted"))
+    assert client.chat(user("ignored"))["choices"][0]["message"]["content"] == "scripted"
+    assert client.chat(user("back"))["choices"][0]["message"]["content"] == "echo: back"
+
+
+def test_list_models(client, fake_openai):
+    models = client.list_models()
+    assert [m["id"] for m in models] == ["fake-model", "fake-model-large"]
+    (seen,) = fake_openai.requests
+    assert (seen.method, seen.path, seen.body) == ("GET", "/v1/models", None)
+    assert seen.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_ollama_url_gets_v1_and_sends_no_auth(fake_openai):
+    with client_for_provider("remote::ollama", {"url": fake_openai.root_url}) as c:
+        assert c.endpoint.base_url == fake_openai.base_url
+        assert c.chat(user("hi"))["choices"][0]["message"]["content"] == "echo: hi"
+    assert "authorization" not in fake_openai.requests[0].headers
+
+
+def test_azure_uses_api_key_header(fake_openai):
+    endpoint = endpoint_for("remote::azure", {"api_base": "https://res.openai.azure.test", "api_key": KEY})
+    assert endpoint.base_url == "https://res.openai.azure.test/openai/v1"
+    assert KEY not in repr(endpoint)
+    with InferenceClient(dataclasses.replace(endpoint, base_url=fake_openai.base_url)) as c:
+        c.list_models()
+    seen = fake_openai.requests[0]
+    assert seen.headers["api-key"] == KEY
+    assert "authorization" not in seen.headers
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "config", "base_url"),
+    [
+        ("remote::openai", {"api_key": "k"}, "https://api.openai.com/v1"),
+        ("remote::fireworks", {"api_key": "k"}, "https://api.fireworks.ai/inference/v1"),
+        ("remote::groq", {"url": "https://api.groq.com/", "api_key": "k"}, "https://api.groq.com/openai/v1"),
+        (
+            "remote::cerebras",
+            {"base_url": "https://api.cerebras.ai", "api_key": "k"},
+            "https://api.cerebras.ai/v1",
+        ),
+        (
+            "remote::nvidia",
+            {"url": "https://nim.test/v1", "append_api_version": False, "api_key": "k"},
+            "https://nim.test/v1",
+        ),
+        (
+            "remote::vllm",
+            {"url": "http://127.0.0.1:8000/v1", "api_token": "fake"},
+            "http://127.0.0.1:8000/v1",
+        ),
+        ("remote::ollama", {"url": "http://127.0.0.1:11434/v1/"}, "http://127.0.0.1:11434/v1"),
+        (
+            "remote::llama-openai-compat",
+            {"openai_compat_api_base": "https://api.llama.com/compat/v1/", "api_key": "k"},
+            "https://api.llama.com/compat/v1",
+        ),
+        ("gemini", {"api_key": "k"}, "https://generativelanguage.googleapis.com/v1beta/openai"),
+        ("remote::anthropic", {"api_key": "k"}, "https://api.anthropic.com/v1"),
+    ],
+)
+def test_endpoint_table(provider_type, config, base_url):
+    assert endpoint_for(provider_type, config).base_url == base_url
+
+
+def test_vllm_api_token_is_bearer():
+    endpoint = endpoint_for("remote::vllm", {"url": "http://127.0.0.1:1/v1", "api_token": "tok"})
+    assert endpoint.headers == {"Authorization": "Bearer tok"}
+
+
+def test_unknown_provider_and_missing_url_are_invalid_input():
+    with pytest.raises(InvalidInputError, match="inline::meta-reference") as info:
+        endpoint_for("inline::meta-reference", {})
+    assert info.value.exit_code == EXIT_INVALID
+    with pytest.raises(InvalidInputError, match="no base URL"):
+        endpoint_for("remote::vllm", {"url": None})
+
+
+def test_missing_key_fails_only_when_going_live(fake_openai):
+    config = {"url": fake_openai.base_url, "api_key": None}
+    with (
+        client_for_provider("remote::together", config) as c,
+        pytest.raises(InvalidInputError, match="no API key") as info,
+    ):
+        c.chat(user("hi"))
+    assert info.value.exit_code == EXIT_INVALID
+    assert fake_openai.requests == []
+
+
+# -- retries and failures ------------------------------------------------------------------------------------
+
+
+def test_500_then_success_retries_once(client, fake_openai, sleeps):
+    fake_openai.script(status(500))
+    assert client.chat(user("again"))["choices"][0]["message"]["content"] == "echo: again"
+    assert len(fake_openai.requests) == 2
+    assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.75  # 0.5 s backoff with jitter
+
+
+def test_429_honours_retry_after(client, fake_openai, sleeps):
+    fake_openai.script(status(429, "slow down", retry_after=0), status(429, retry_after=3600))
+    assert client.chat(user("later"))["choices"][0]["message"]["content"] == "echo: later"
+    assert len(fake_openai.requests) == 3
+    assert sleeps == [0.0, 30.0]  # the second Retry-After is capped
+
+
+def test_backoff_grows_exponentially(fake_openai, sleeps):
+    fake_openai.set_default(status(502))
+    endpoint = endpoint_for("openai", {"base_url": fake_openai.base_url, "api_key": KEY})
+    c = InferenceClient(endpoint, retry=RetryPolicy(attempts=4), sleep=sleeps, jitter=lambda: 0.5)
+    with c, pytest.raises(UpstreamError):
+        c.chat(user("x"))
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_provider_that_keeps_failing(client, fake_openai, sleeps):
+    fake_openai.set_default(status(503, "The engine is currently overloaded"))
+    with pytest.raises(UpstreamError) as info:
+        client.chat(user("x"))
+    error = info.value
+    assert error.exit_code == EXIT_UPSTREAM
+    assert error.status == 503
+    assert "The engine is currently overloaded" in error.message
+    assert "HTTP 503" in error.message and "after 3 attempts" in error.message
+    assert len(fake_openai.requests) == 3
+    assert len(sleeps) == 2
+
+
+def test_client_error_is_not_retried(client, fake_openai, sleeps):
+    fake_openai.script(status(401, "Incorrect API key provided"))
+    with pytest.raises(UpstreamError, match="HTTP 401: Incorrect API key provided") as info:
+        client.chat(user("x"))
+    assert info.value.status == 401
+    assert len(fake_openai.requests) == 1
+    assert sleeps == []
+
+
+def test_non_json_error_body_is_quoted(client, fake_openai):
+    fake_openai.script(status(400, raw_body="<html>bad gateway thing</html>"))
+    with pytest.raises(UpstreamError, match="HTTP 400: <html>bad gateway thing</html>"):
+        client.chat(user("x"))
+
+
+def test_timeout_is_upstream_error(fake_openai, sleeps):
+    fake_openai.script(sleep(2), sleep(2))
+    with (
+        client_for_provider(
+            "openai",
+            {"base_url": fake_openai.base_url, "api_key": KEY},
+            timeouts=Timeouts(connect=1, read=0.2),
+            retry=RetryPolicy(attempts=2),
+            sleep=sleeps,
+        ) as c,
+        pytest.raises(UpstreamError, match=r"within 0.2s \(read timeout\)") as info,
+    ):
+        c.chat(user("x"))
+    assert info.value.status is None
+    assert "after 2 attempts" in info.value.message
+    assert len(fake_openai.requests) == 2
+
+
+def test_connection_refused_is_upstream_error(fake_openai, sleeps):
+    base_url = fake_openai.base_url
+    fake_openai.stop()
+    with (
+        client_for_provider("openai", {"base_url": base_url, "api_key": KEY}, sleep=sleeps) as c,
+        pytest.raises(UpstreamError, match="cannot be reached") as info,
+    ):
+        c.chat(user("x"))
+    assert info.value.exit_code == EXIT_UPSTREAM
+    assert len(sleeps) == 2
+
+
+def test_unexpected_answer_shape(client, fake_openai):
+    fake_openai.models.clear()
+    assert client.list_models() == []
+    with pytest.raises(UpstreamError, match="HTTP 400: model and messages are required"):
+        client.chat({"model": "fake-model"})
+
+
+# -- streaming failures --------------------------------------------------------------------------------------
+
+
+def test_stream_cut_midway_is_upstream_error(client, fake_openai):
+    fake_openai.script(cut_stream_after(3))
+    received = []
+    with pytest.raises(UpstreamError, match="stream ended early"):
+        for chunk in client.chat_stream(user("a b c d e f")):
+            received.append(chunk)
+    assert len(received) == 3
+    assert len(fake_openai.requests) == 1  # never retried once a chunk is out
+
+
+def test_stream_retries_before_first_chunk(client, fake_openai, sleeps):
+    fake_openai.script(status(500), cut_stream_after(0))
+    chunks = list(client.chat_stream(user("retry me")))
+    assert stream_text(chunks) == "echo: retry me"
+    assert len(fake_openai.requests) == 3
+    assert len(sleeps) == 2
+
+
+def test_stream_failing_status_keeps_provider_message(client, fake_openai):
+    fake_openai.script(status(404, "The model `nope` does not exist"))
+    with pytest.raises(UpstreamError, match="does not exist") as info:
+        list(client.chat_stream(user("x", model="nope")))
+    assert info.value.status == 404
+
+
+def test_stream_timeout_before_first_chunk(fake_openai, sleeps):
+    fake_openai.set_default(sleep(2))
+    with (
+        client_for_provider(
+            "openai",
+            {"base_url": fake_openai.base_url, "api_key": KEY},
+            timeouts=Timeouts(connect=1, read=0.2),
+            retry=RetryPolicy(attempts=1),
+            sleep=sleeps,
+        ) as c,
+        pytest.raises(UpstreamError, match="read timeout"),
+    ):
+        list(c.chat_stream(user("x")))

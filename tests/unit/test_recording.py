@@ -1,0 +1,212 @@
+"""Record/replay of provider calls: keys, files, modes, and the client consulting the recorder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakes import FakeOpenAI, status
+
+from stackctl.core.inference import RetryPolicy, client_for_provider
+from stackctl.core.recording import (
+    InferenceMode,
+    Recorder,
+    RecordingConfig,
+    recording_config_from_env,
+    request_key,
+)
+from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+
+KEY = "sk-secret-do-not-record-4242"
+REQUEST = {"model": "fake-model", "messages": [{"role": "user", "content": "remember me"}], "temperature": 0}
+STREAM_REQUEST = {**REQUEST, "stream_options": {"include_usage": True}}
+
+
+def make_client(server_url: str, mode: InferenceMode, directory: Path, **kwargs):
+    return client_for_provider(
+        "remote::openai",
+        {"base_url": server_url, "api_key": KEY},
+        recording=RecordingConfig(mode, directory),
+        sleep=lambda _: None,
+        **kwargs,
+    )
+
+
+# -- configuration -------------------------------------------------------------------------------------------
+
+
+def test_config_from_env(tmp_path):
+    assert recording_config_from_env({}) == RecordingConfig(InferenceMode.LIVE, None)
+    env = {"STACKCTL_INFERENCE_MODE": "Record-If-Missing", "STACKCTL_RECORDINGS_DIR": str(tmp_path)}
+    assert recording_config_from_env(env) == RecordingConfig(InferenceMode.RECORD_IF_MISSING, tmp_path)
+
+
+def test_invalid_mode_is_invalid_input():
+    with pytest.raises(InvalidInputError, match="not a valid mode") as info:
+        recording_config_from_env({"STACKCTL_INFERENCE_MODE": "playback", "STACKCTL_RECORDINGS_DIR": "/x"})
+    assert info.value.exit_code == EXIT_INVALID
+    assert "live|record|replay|record-if-missing" in (info.value.hint or "")
+
+
+def test_non_live_mode_needs_a_directory():
+    with pytest.raises(InvalidInputError, match="STACKCTL_RECORDINGS_DIR"):
+        recording_config_from_env({"STACKCTL_INFERENCE_MODE": "replay"})
+
+
+# -- keys ----------------------------------------------------------------------------------------------------
+
+
+def test_key_ignores_key_order_but_not_content():
+    a = request_key("POST", "/chat/completions", {"model": "m", "messages": [], "temperature": 0})
+    b = request_key("post", "/chat/completions", {"temperature": 0, "messages": [], "model": "m"})
+    assert a == b and len(a) == 64
+    assert a != request_key("POST", "/chat/completions", {"model": "m", "messages": [], "temperature": 1})
+    assert a != request_key("POST", "/completions", {"model": "m", "messages": [], "temperature": 0})
+
+
+# -- record then replay --------------------------------------------------------------------------------------
+
+
+def test_record_then_replay_with_server_stopped(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        recorded_chat = c.chat(REQUEST)
+        recorded_stream = list(c.chat_stream(STREAM_REQUEST))
+        recorded_models = c.list_models()
+    assert len(fake_openai.requests) == 3
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) == 3
+    fake_openai.stop()
+
+    with make_client(fake_openai.base_url, InferenceMode.REPLAY, tmp_path) as c:
+        assert c.chat(REQUEST) == recorded_chat
+        assert list(c.chat_stream(STREAM_REQUEST)) == recorded_stream
+        assert c.list_models() == recorded_models
+
+
+def test_replay_does_not_depend_on_host_or_port(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        recorded = c.chat(REQUEST)
+    other = FakeOpenAI().start()
+    try:
+        with make_client(other.base_url, InferenceMode.REPLAY, tmp_path) as c:
+            assert c.chat(REQUEST) == recorded
+        assert other.requests == []
+    finally:
+        other.stop()
+
+
+def test_replay_needs_no_api_key(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        recorded = c.chat(REQUEST)
+    fake_openai.stop()
+    with client_for_provider(
+        "remote::openai",
+        {"base_url": fake_openai.base_url, "api_key": None},
+        recording=RecordingConfig(InferenceMode.REPLAY, tmp_path),
+    ) as c:
+        assert c.chat(REQUEST) == recorded
+
+
+def test_recording_file_is_readable_and_holds_no_secret(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        c.chat(REQUEST)
+        list(c.chat_stream(STREAM_REQUEST))
+    assert fake_openai.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    for file in tmp_path.iterdir():
+        text = file.read_text()
+        assert KEY not in text
+        assert "authorization" not in text.lower()
+        assert str(fake_openai.port) not in text
+        data = json.loads(text)
+        assert file.name == f"{data['key'][:16]}.json"
+        assert data["request"]["method"] == "POST"
+        assert data["request"]["path"] == "/chat/completions"
+        assert data["request"]["body"]["messages"] == REQUEST["messages"]
+        assert text.startswith("{\n  ")  # pretty, for review in a pull request
+    plain, streamed = sorted(
+        (json.loads(f.read_text()) for f in tmp_path.iterdir()),
+        key=lambda d: bool(d["request"]["body"].get("stream")),
+    )
+    assert plain["response"]["status"] == 200
+    assert plain["response"]["body"]["choices"][0]["message"]["content"] == "echo: remember me"
+    assert "chunks" in streamed["response"] and streamed["request"]["body"]["stream"] is True
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_replay_miss_names_the_request(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.REPLAY, tmp_path) as c:
+        with pytest.raises(UpstreamError) as info:
+            c.chat(REQUEST)
+        with pytest.raises(UpstreamError, match="stream"):
+            list(c.chat_stream(REQUEST))
+    error = info.value
+    key = request_key("POST", "/chat/completions", REQUEST)
+    assert error.exit_code == EXIT_UPSTREAM
+    assert error.code == "recording_not_found"
+    assert "POST /chat/completions" in error.message
+    assert "model fake-model" in error.message
+    assert key[:16] in error.message
+    assert "STACKCTL_INFERENCE_MODE=record" in (error.hint or "")
+    assert fake_openai.requests == []
+
+
+def test_record_if_missing_replays_hits_and_records_misses(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD_IF_MISSING, tmp_path) as c:
+        first = c.chat(REQUEST)
+        again = c.chat(REQUEST)
+        stream_first = list(c.chat_stream(STREAM_REQUEST))
+        stream_again = list(c.chat_stream(STREAM_REQUEST))
+    assert first == again and stream_first == stream_again
+    assert len(fake_openai.requests) == 2
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_record_mode_overwrites_and_live_mode_writes_nothing(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        c.chat(REQUEST)
+        c.chat(REQUEST)
+    assert len(fake_openai.requests) == 2
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    live_dir = tmp_path / "live"
+    with make_client(fake_openai.base_url, InferenceMode.LIVE, live_dir) as c:
+        c.chat(REQUEST)
+    assert not live_dir.exists()
+
+
+def test_failures_are_not_recorded(fake_openai, tmp_path):
+    fake_openai.set_default(status(500, "boom"))
+    with make_client(
+        fake_openai.base_url, InferenceMode.RECORD, tmp_path, retry=RetryPolicy(attempts=1)
+    ) as c:
+        with pytest.raises(UpstreamError, match="boom"):
+            c.chat(REQUEST)
+        with pytest.raises(UpstreamError, match="boom"):
+            list(c.chat_stream(REQUEST))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_abandoned_stream_is_not_recorded(fake_openai, tmp_path):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        stream = c.chat_stream(REQUEST)
+        next(stream)
+        stream.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_corrupt_recording_is_invalid_input(tmp_path):
+    recorder = Recorder(RecordingConfig(InferenceMode.REPLAY, tmp_path))
+    key = request_key("GET", "/models", None)
+    recorder.path_for(key).write_text("{not json")
+    with pytest.raises(InvalidInputError, match="cannot be read"):
+        recorder.lookup("GET", "/models", None)
+
+
+def test_prefix_clash_is_a_miss(tmp_path):
+    recorder = Recorder(RecordingConfig(InferenceMode.RECORD_IF_MISSING, tmp_path))
+    recorder.save_response("GET", "/models", None, 200, {"data": []})
+    key = request_key("GET", "/models", None)
+    data = json.loads(recorder.path_for(key).read_text())
+    data["key"] = key[:16] + "0" * 48
+    recorder.path_for(key).write_text(json.dumps(data))
+    assert recorder.lookup("GET", "/models", None) is None
