@@ -174,7 +174,8 @@ def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> l
             f"item id already used in this conversation: {', '.join(duplicates)}", code="duplicate_item_id"
         )
     return [
-        item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))}) for item in items
+        item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))})
+        for item in items
     ]
 
 
@@ -269,7 +270,9 @@ def append_items_in_tx(db: Database, conversation_id: str, items: Sequence[Any],
     return prepared
 
 
-def add_items(db: Database, conversation_id: str, items: Sequence[Any], now: Clock = system_clock) -> list[Item]:
+def add_items(
+    db: Database, conversation_id: str, items: Sequence[Any], now: Clock = system_clock
+) -> list[Item]:
     """Add up to 20 items to a conversation in one transaction; return them with their ids."""
     check_conversation_id(conversation_id)
     _check_count(items)
@@ -291,6 +294,7 @@ def _after_seq(db: Database, conversation_id: str, after: str | None) -> int | N
 def list_items(
     db: Database,
     conversation_id: str,
+    *,
     limit: int = DEFAULT_LIMIT,
     after: str | None = None,
     order: Order = "desc",
@@ -321,7 +325,7 @@ def all_items(db: Database, conversation_id: str, page_size: int = 100) -> Itera
 
 
 def get_item(
-    db: Database, conversation_id: str, item_id: str, include: Iterable[str] | None = None
+    db: Database, conversation_id: str, item_id: str, *, include: Iterable[str] | None = None
 ) -> Item:
     wanted = check_include(include)
     _require_conversation(db, conversation_id)

@@ -61,7 +61,9 @@ class Refusal(WireModel):
     refusal: str
 
 
-ContentPart = Annotated[InputText | OutputText | InputImage | InputFile | Refusal, Field(discriminator="type")]
+ContentPart = Annotated[
+    InputText | OutputText | InputImage | InputFile | Refusal, Field(discriminator="type")
+]
 
 
 # --- items ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import stackctl.cli.conversation_items as items_cli
 import stackctl.cli.conversations as conv_cli
 from stackctl.core import conversations as core
 from stackctl.store.db import open_database
@@ -36,9 +37,20 @@ def test_full_flow(cli, tmp_path):
     updated = ok(cli("conv", "update", cid, "-m", "topic=ops", "-m", "tier=gold", "-o", "json"))
     assert updated["metadata"] == {"topic": "ops", "tier": "gold"}
 
-    added = ok(cli("conv", "items", "create", cid, "--message", "assistant:second",
-                   "--item", '{"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}',
-                   "-o", "json"))
+    added = ok(
+        cli(
+            "conv",
+            "items",
+            "create",
+            cid,
+            "--message",
+            "assistant:second",
+            "--item",
+            '{"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}',
+            "-o",
+            "json",
+        )
+    )
     assert added["object"] == "list" and not added["has_more"]
     assert [i["type"] for i in added["data"]] == ["function_call", "message"]  # --item, then --message
 
@@ -65,11 +77,17 @@ def test_full_flow(cli, tmp_path):
 def test_items_file_accepts_array_and_json_lines_from_stdin(cli, tmp_path):
     cid = create(cli)["id"]
     lines = "\n".join(json.dumps({"type": "message", "role": "user", "content": str(n)}) for n in range(3))
-    assert len(ok(cli("conv", "items", "create", cid, "--items-file", "-", "-o", "json", input=lines))["data"]) == 3
+    assert (
+        len(ok(cli("conv", "items", "create", cid, "--items-file", "-", "-o", "json", input=lines))["data"])
+        == 3
+    )
     array = tmp_path / "items.json"
     array.write_text(json.dumps([{"type": "message", "role": "developer", "content": "x"}]))
     assert len(ok(cli("conv", "items", "create", cid, "--items-file", str(array), "-o", "json"))["data"]) == 1
-    texts = [i["content"][0]["text"] for i in ok(cli("conv", "items", "list", cid, "--order", "asc", "-o", "json"))["data"]]
+    texts = [
+        i["content"][0]["text"]
+        for i in ok(cli("conv", "items", "list", cid, "--order", "asc", "-o", "json"))["data"]
+    ]
     assert texts == ["0", "1", "2", "x"]
 
 
@@ -164,8 +182,9 @@ def test_every_command_has_help_with_an_example(cli):
 
 
 def test_cli_module_is_small():
-    with open(conv_cli.__file__, encoding="utf-8") as handle:
-        assert sum(1 for _ in handle) < 300
+    for module in (conv_cli, items_cli):
+        with open(module.__file__, encoding="utf-8") as handle:
+            assert sum(1 for _ in handle) < 300
 
 
 def test_thousand_items_in_fifty_batches_page_back_exactly_once(cli):
@@ -178,7 +197,9 @@ def test_thousand_items_in_fifty_batches_page_back_exactly_once(cli):
     for order, want in (("asc", expected), ("desc", expected[::-1])):
         seen, after = [], []
         while True:
-            page = ok(cli("conv", "items", "list", cid, "--limit", "7", "--order", order, *after, "-o", "json"))
+            page = ok(
+                cli("conv", "items", "list", cid, "--limit", "7", "--order", order, *after, "-o", "json")
+            )
             seen += [i["id"] for i in page["data"]]
             if not page["has_more"]:
                 break
@@ -220,13 +241,15 @@ def test_concurrent_cli_processes(cli):
         "import subprocess, sys\n"
         "for batch in range(3):\n"
         "    args = [a for n in range(20) for a in ('--message', f'user:{sys.argv[2]}-{batch}-{n}')]\n"
-        "    subprocess.run([sys.executable, '-m', 'stackctl', 'conv', 'items', 'create', sys.argv[1], *args],"
-        " check=True, stdout=subprocess.DEVNULL)\n"
+        "    command = [sys.executable, '-m', 'stackctl', 'conv', 'items', 'create', sys.argv[1], *args]\n"
+        "    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script, cid, f"p{p}"], env=env) for p in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", script, cid, f"p{p}"], env=env) for p in range(4)]  # noqa: S603
     assert [proc.wait(60) for proc in procs] == [0, 0, 0, 0]
     with open_database(os.environ["STACKCTL_DB"]) as db:
         texts = [item.content[0].text for item in core.all_items(db, cid)]
     assert len(texts) == 240
     for p in range(4):
-        assert [t for t in texts if t.startswith(f"p{p}-")] == [f"p{p}-{b}-{n}" for b in range(3) for n in range(20)]
+        assert [t for t in texts if t.startswith(f"p{p}-")] == [
+            f"p{p}-{b}-{n}" for b in range(3) for n in range(20)
+        ]

@@ -70,8 +70,13 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
                 (conv_id, 1700000000, json.dumps({"team": "infra"})),
             )
             for n in range(3):
-                item = {"type": "message", "id": f"msg_{n}", "role": "user", "status": "completed",
-                        "content": [{"type": "input_text", "text": f"hello {n}"}]}
+                item = {
+                    "type": "message",
+                    "id": f"msg_{n}",
+                    "role": "user",
+                    "status": "completed",
+                    "content": [{"type": "input_text", "text": f"hello {n}"}],
+                }
                 db.execute(
                     "INSERT INTO conversation_items (conversation_id, id, type, created_at, data) "
                     "VALUES (?, ?, 'message', 1700000000, ?)",
@@ -85,7 +90,9 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
         texts = [item.content[0].text for item in core.all_items(db, conv_id)]
         assert texts == ["hello 0", "hello 1", "hello 2"]
         # and the upgraded database still takes new items after the old ones
-        core.add_items(db, conv_id, [{"type": "message", "role": "assistant", "content": "hi"}], now=lambda: 1)
+        core.add_items(
+            db, conv_id, [{"type": "message", "role": "assistant", "content": "hi"}], now=lambda: 1
+        )
         assert [i.id for i in core.all_items(db, conv_id)][:3] == ["msg_0", "msg_1", "msg_2"]
 
 

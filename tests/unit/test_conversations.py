@@ -24,15 +24,21 @@ def msg(text, role="user", **extra):
 
 
 def row_counts(db):
-    return tuple(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("conversations", "conversation_items"))
+    return tuple(
+        db.execute(sql).fetchone()[0]
+        for sql in ("SELECT COUNT(*) FROM conversations", "SELECT COUNT(*) FROM conversation_items")
+    )
 
 
 # --- ids --------------------------------------------------------------------------------------------
 
 
 def test_ids_have_the_documented_shape(db):
-    conv = core.create_conversation(db, items=[msg("hi"), {"type": "function_call", "call_id": "c",
-                                                          "name": "f", "arguments": "{}"}], now=CLOCK)
+    conv = core.create_conversation(
+        db,
+        items=[msg("hi"), {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}],
+        now=CLOCK,
+    )
     assert re.fullmatch(r"conv_[0-9a-f]{48}", conv.id)
     message, call = core.all_items(db, conv.id)
     assert re.fullmatch(r"msg_[0-9a-f]{48}", message.id)
@@ -119,7 +125,9 @@ def test_at_most_twenty_items_per_call(db):
 def test_one_bad_item_rejects_the_whole_batch(db):
     conv = core.create_conversation(db, now=CLOCK)
     with pytest.raises(InvalidInputError) as info:
-        core.add_items(db, conv.id, [msg("fine"), {"type": "message", "role": "robot", "content": "x"}], now=CLOCK)
+        core.add_items(
+            db, conv.id, [msg("fine"), {"type": "message", "role": "robot", "content": "x"}], now=CLOCK
+        )
     assert any(d.startswith("items[1].role") for d in info.value.details)
     assert row_counts(db) == (1, 0)
 
@@ -144,8 +152,11 @@ def test_unknown_include_is_invalid(db):
 
 def test_union_dispatches_on_type_and_normalises_string_content():
     user, assistant, call = core.parse_items(
-        [msg("hi"), msg("hello", role="assistant"),
-         {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}]
+        [
+            msg("hi"),
+            msg("hello", role="assistant"),
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+        ]
     )
     assert isinstance(user, Message) and user.content[0].type == "input_text"
     assert assistant.content[0].type == "output_text"
@@ -172,8 +183,13 @@ def test_union_rejects_invalid_items(item):
 
 def test_every_item_type_round_trips(db):
     items = [
-        msg([{"type": "input_text", "text": "look"}, {"type": "input_image", "image_url": "https://x/y.png"},
-             {"type": "input_file", "file_id": "file-1"}]),
+        msg(
+            [
+                {"type": "input_text", "text": "look"},
+                {"type": "input_image", "image_url": "https://x/y.png"},
+                {"type": "input_file", "file_id": "file-1"},
+            ]
+        ),
         msg([{"type": "output_text", "text": "ok"}, {"type": "refusal", "refusal": "no"}], role="assistant"),
         msg("be brief", role="system"),
         msg("be kind", role="developer"),
@@ -201,16 +217,24 @@ def test_every_item_type_round_trips(db):
 
 
 def test_include_controls_optional_fields(db):
-    conv = core.create_conversation(db, items=[
-        msg([{"type": "output_text", "text": "x", "logprobs": [{"token": "x", "logprob": -0.1}]}], role="assistant"),
-        {"type": "reasoning", "summary": [], "encrypted_content": "secret-blob"},
-    ], now=CLOCK)
+    conv = core.create_conversation(
+        db,
+        items=[
+            msg(
+                [{"type": "output_text", "text": "x", "logprobs": [{"token": "x", "logprob": -0.1}]}],
+                role="assistant",
+            ),
+            {"type": "reasoning", "summary": [], "encrypted_content": "secret-blob"},
+        ],
+        now=CLOCK,
+    )
     plain = core.list_items(db, conv.id, order="asc").to_wire()["data"]
     assert "logprobs" not in plain[0]["content"][0]
     assert "encrypted_content" not in plain[1]
-    full = core.list_items(db, conv.id, order="asc",
-                           include=["message.output_text.logprobs", "reasoning.encrypted_content"]).to_wire()
-    assert full["data"][0]["content"][0]["logprobs"][0]["token"] == "x"
+    full = core.list_items(
+        db, conv.id, order="asc", include=["message.output_text.logprobs", "reasoning.encrypted_content"]
+    ).to_wire()
+    assert full["data"][0]["content"][0]["logprobs"][0]["logprob"] == -0.1
     assert full["data"][1]["encrypted_content"] == "secret-blob"
 
 
@@ -235,8 +259,12 @@ def test_pagination_both_orders_is_exact(db, count):
     conv = core.create_conversation(db, now=CLOCK)
     added = []
     for start in range(0, count, 20):
-        added += [i.id for i in core.add_items(db, conv.id, [msg(str(n)) for n in range(start, min(count, start + 20))],
-                                               now=CLOCK)]
+        added += [
+            i.id
+            for i in core.add_items(
+                db, conv.id, [msg(str(n)) for n in range(start, min(count, start + 20))], now=CLOCK
+            )
+        ]
     asc, asc_pages = _pages(db, conv.id, "asc", 7)
     desc, desc_pages = _pages(db, conv.id, "desc", 7)
     assert asc == added
