@@ -75,9 +75,11 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config
+    from stackctl.cli import config, conversations, db
 
     app.add_typer(config.app, name="config")
+    app.add_typer(db.app, name="db")
+    app.add_typer(conversations.app, name="conv")
 
 
 _register_groups()

@@ -1,0 +1,72 @@
+"""Conversation store benchmark, run by hand: `python bench/conversations.py [--big 100000]`.
+
+Prints items added per second (batches of 20, one transaction each, as `conv items create` does) and the
+time to read one page of items from a conversation of 100 items and from one of `--big` items. The two page
+times should be about equal: a page is an index range scan on (conversation_id, seq), whatever the size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from stackctl.core import conversations as core
+from stackctl.store.db import Database, open_database
+
+BATCH = 20
+
+
+def _batch(start: int) -> list[dict[str, object]]:
+    return [
+        {"type": "message", "role": "user", "content": f"message number {start + n}"} for n in range(BATCH)
+    ]
+
+
+def fill(db: Database, conversation_id: str, count: int) -> float:
+    """Add `count` items in batches of 20; return items per second."""
+    began = time.perf_counter()
+    for start in range(0, count, BATCH):
+        core.add_items(db, conversation_id, _batch(start))
+    return count / (time.perf_counter() - began)
+
+
+def page_time(db: Database, conversation_id: str, limit: int, rounds: int = 200) -> dict[str, float]:
+    """Median milliseconds to read the first page and a page from the middle, in both orders."""
+    middle = core.list_items(db, conversation_id, limit=50, order="asc").data[-1].id
+    timings: dict[str, float] = {}
+    for label, after, order in (("newest", None, "desc"), ("oldest", None, "asc"), ("after", middle, "asc")):
+        samples = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            core.list_items(db, conversation_id, limit=limit, after=after, order=order)  # type: ignore[arg-type]
+            samples.append(time.perf_counter() - began)
+        samples.sort()
+        timings[label] = samples[len(samples) // 2] * 1000
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=int, default=100_000, help="items in the big conversation")
+    parser.add_argument("--limit", type=int, default=20, help="page size to time")
+    parser.add_argument("--db", help="database file (default: a temporary one)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or str(Path(tmp) / "bench.db")
+        with open_database(path) as db:
+            small = core.create_conversation(db).id
+            big = core.create_conversation(db).id
+            fill(db, small, 100)
+            rate = fill(db, big, args.big)
+            print(f"add: {rate:,.0f} items/s ({args.big:,} items, batches of {BATCH}, one transaction each)")
+            for name, conv in (("100", small), (f"{args.big:,}", big)):
+                timings = page_time(db, conv, args.limit)
+                shown = ", ".join(f"{label} {ms:.3f} ms" for label, ms in timings.items())
+                print(f"list one page of {args.limit} at {name} items: {shown}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""`stackctl conv ...`: OpenAI-compatible conversations (`conv items` lives in `conversation_items`).
+
+Each command parses its options, calls one function of `stackctl.core.conversations` and hands the result to
+the output module; JSON output is exactly the OpenAI wire shape. Heavy modules are imported inside commands.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from stackctl.cli.conversation_items import (
+    AfterOpt,
+    ConvId,
+    ItemOpt,
+    ItemsFileOpt,
+    LimitOpt,
+    MessageOpt,
+    MetadataOpt,
+    Order,
+    OrderOpt,
+    collect_items,
+    items_app,
+    open_conversations_db,
+)
+from stackctl.cli.output import Format, OutputOpt
+
+app = typer.Typer(
+    help="Create, read, update and delete OpenAI-compatible conversations.", no_args_is_help=True
+)
+app.add_typer(items_app, name="items")
+
+CONV_COLUMNS = [("ID", "id"), ("CREATED_AT", "created_at"), ("METADATA", "metadata")]
+
+
+# --- conversations ------------------------------------------------------------------------------
+
+
+@app.command("create")
+def create_cmd(
+    ctx: typer.Context,
+    metadata: MetadataOpt = None,
+    item: ItemOpt = None,
+    items_file: ItemsFileOpt = None,
+    message: MessageOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Create a conversation, optionally with metadata and up to 20 initial items (one transaction).
+
+    Example: stackctl conv create -m topic=demo --message 'user:Hello there' -o json
+    """
+    from stackctl.cli.inputs import parse_pairs
+    from stackctl.cli.output import emit
+    from stackctl.core import conversations as core
+
+    pairs = parse_pairs(metadata or [], "--metadata")
+    raw_items = collect_items(item, items_file, message)
+    with open_conversations_db(ctx) as db:
+        conversation = core.create_conversation(db, pairs, raw_items)
+    emit(conversation, output)
+
+
+@app.command("get")
+def get_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = Format.table) -> None:
+    """Show one conversation.
+
+    Example: stackctl conv get conv_0123... -o yaml
+    """
+    from stackctl.cli.output import emit
+    from stackctl.core import conversations as core
+
+    with open_conversations_db(ctx) as db:
+        emit(core.get_conversation(db, conversation_id), output)
+
+
+@app.command("update")
+def update_cmd(
+    ctx: typer.Context,
+    conversation_id: ConvId,
+    metadata: MetadataOpt = None,
+    clear_metadata: Annotated[bool, typer.Option("--clear-metadata", help="Remove all metadata.")] = False,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Replace a conversation's metadata with the pairs given.
+
+    Example: stackctl conv update conv_0123... -m topic=billing -m priority=high
+    """
+    from stackctl.cli.inputs import parse_pairs
+    from stackctl.cli.output import emit
+    from stackctl.core import conversations as core
+    from stackctl.errors import UsageError
+
+    if not metadata and not clear_metadata:
+        raise UsageError("give --metadata KEY=VALUE (repeatable) or --clear-metadata")
+    if metadata and clear_metadata:
+        raise UsageError("--metadata and --clear-metadata exclude each other")
+    pairs = parse_pairs(metadata or [], "--metadata")
+    with open_conversations_db(ctx) as db:
+        emit(core.update_conversation(db, conversation_id, pairs), output)
+
+
+@app.command("delete")
+def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = Format.table) -> None:
+    """Delete a conversation and all of its items.
+
+    Example: stackctl conv delete conv_0123... -o json
+    """
+    from stackctl.cli.output import emit
+    from stackctl.core import conversations as core
+
+    with open_conversations_db(ctx) as db:
+        emit(core.delete_conversation(db, conversation_id), output)
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    limit: LimitOpt = 20,
+    after: AfterOpt = None,
+    order: OrderOpt = Order.desc,
+    output: OutputOpt = Format.table,
+) -> None:
+    """List conversations, newest first, one page at a time.
+
+    Example: stackctl conv list --limit 5 --after conv_0123... -o json
+    """
+    from stackctl.cli.output import emit
+    from stackctl.core import conversations as core
+
+    with open_conversations_db(ctx) as db:
+        page = core.list_conversations(db, limit=limit, after=after, order=order.value)
+    emit(page, output, columns=CONV_COLUMNS)

@@ -1,0 +1,65 @@
+"""`stackctl db ...`: where the database is and which schema it has; `open_db` for every command group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from stackctl.cli.output import Format, OutputOpt
+
+if TYPE_CHECKING:
+    from stackctl.store.db import Database
+
+app = typer.Typer(help="Inspect and migrate the stackctl database.", no_args_is_help=True)
+
+
+def open_db(ctx: typer.Context, *, migrate: bool = True) -> Database:
+    """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema."""
+    import os
+
+    from stackctl.core.paths import db_location
+    from stackctl.store.db import connect, open_database
+
+    state = ctx.find_root().obj
+    location = db_location(os.environ, getattr(state, "db", None))
+    return open_database(location) if migrate else connect(location)
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
+    """Show the database path, schema version, applied and pending migrations, and rows per table.
+
+    Example: stackctl db status -o json
+    """
+    from stackctl.cli.output import emit
+    from stackctl.store.migrations import status
+
+    with open_db(ctx, migrate=False) as db:
+        report = status(db)
+    if output is Format.table:
+        rows = [
+            {"field": "path", "value": report.path},
+            {"field": "schema_version", "value": report.schema_version or "(empty)"},
+            {"field": "applied", "value": ", ".join(m["name"] for m in report.applied) or "-"},
+            {"field": "pending", "value": ", ".join(report.pending) or "-"},
+            *({"field": f"rows.{name}", "value": count} for name, count in report.tables.items()),
+        ]
+        emit(rows, output, columns=[("FIELD", "field"), ("VALUE", "value")])
+    else:
+        emit(report, output)
+
+
+@app.command("migrate")
+def migrate_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
+    """Apply pending migrations (every other command also does this on open) and show the status.
+
+    Example: stackctl --db ./team.db db migrate
+    """
+    from stackctl.cli.output import emit
+    from stackctl.store.migrations import migrate, status
+
+    with open_db(ctx, migrate=False) as db:
+        applied = migrate(db)
+        report = status(db)
+    emit({"applied_now": applied, **report.to_wire()}, output)

@@ -1,0 +1,138 @@
+"""SQL for conversations and their items: SQL in, models out.
+
+Invariants:
+- Items are ordered by `seq`, an AUTOINCREMENT key: strictly increasing in insertion order and never
+  reused, even after deletes, so a cursor (`after`) is always a precise position.
+- Functions here never open transactions; callers (the core) decide the transaction boundaries.
+- Items are stored as their wire JSON; the `type` column exists for filtering and inspection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+from stackctl.models.conversations import Conversation, Item, ItemAdapter
+from stackctl.store.db import Database
+
+Order = Literal["asc", "desc"]
+
+
+def _conversation(row: tuple[str, int, str]) -> Conversation:
+    return Conversation(id=row[0], created_at=row[1], metadata=json.loads(row[2]))
+
+
+def insert_conversation(db: Database, conversation: Conversation) -> None:
+    db.execute(
+        "INSERT INTO conversations (id, created_at, metadata) VALUES (?, ?, ?)",
+        (conversation.id, conversation.created_at, json.dumps(conversation.metadata, sort_keys=True)),
+    )
+
+
+def fetch_conversation(db: Database, conversation_id: str) -> Conversation | None:
+    row = db.execute(
+        "SELECT id, created_at, metadata FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    return None if row is None else _conversation(row)
+
+
+def conversation_seq(db: Database, conversation_id: str) -> int | None:
+    row = db.execute("SELECT seq FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def update_metadata(db: Database, conversation_id: str, metadata: dict[str, str]) -> bool:
+    cursor = db.execute(
+        "UPDATE conversations SET metadata = ? WHERE id = ?",
+        (json.dumps(metadata, sort_keys=True), conversation_id),
+    )
+    return cursor.rowcount > 0
+
+
+def delete_conversation(db: Database, conversation_id: str) -> bool:
+    # Items go with it through ON DELETE CASCADE.
+    return db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount > 0
+
+
+def list_conversations(
+    db: Database, *, limit: int, after_seq: int | None, order: Order
+) -> list[Conversation]:
+    """Up to `limit` conversations after the cursor, in `order` of creation."""
+    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    where, params = ("", []) if after_seq is None else (f"WHERE seq {op} ?", [after_seq])
+    rows = db.execute(
+        f"SELECT id, created_at, metadata FROM conversations {where} ORDER BY seq {direction} LIMIT ?",  # noqa: S608
+        (*params, limit),
+    ).fetchall()
+    return [_conversation(row) for row in rows]
+
+
+def insert_items(db: Database, conversation_id: str, items: Sequence[Item], created_at: int) -> None:
+    """Insert items in the given order; each must already carry its id."""
+    db.executemany(
+        "INSERT INTO conversation_items (conversation_id, id, type, created_at, data) VALUES (?, ?, ?, ?, ?)",
+        [
+            (conversation_id, item.id, item.type, created_at, json.dumps(item.to_wire(), ensure_ascii=False))
+            for item in items
+        ],
+    )
+
+
+def existing_item_ids(db: Database, conversation_id: str, item_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    chunk = 500  # stay well under SQLite's bound-parameter limit
+    for start in range(0, len(item_ids), chunk):
+        part = list(item_ids[start : start + chunk])
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            f"SELECT id FROM conversation_items WHERE conversation_id = ? AND id IN ({marks})",  # noqa: S608
+            (conversation_id, *part),
+        ).fetchall()
+        found.update(row[0] for row in rows)
+    return found
+
+
+def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
+    row = db.execute(
+        "SELECT seq FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def fetch_item(db: Database, conversation_id: str, item_id: str) -> Item | None:
+    row = db.execute(
+        "SELECT data FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
+    ).fetchone()
+    return None if row is None else ItemAdapter.validate_json(row[0])
+
+
+def fetch_items(
+    db: Database, conversation_id: str, *, limit: int, after_seq: int | None, order: Order
+) -> list[tuple[int, Item]]:
+    """Up to `limit` (seq, item) pairs strictly after the cursor in `order`.
+
+    Served by the (conversation_id, seq) index: a page costs the same at 100 items as at 100,000.
+    """
+    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    cursor_sql, params = ("", []) if after_seq is None else (f"AND seq {op} ?", [after_seq])
+    rows = db.execute(
+        f"SELECT seq, data FROM conversation_items WHERE conversation_id = ? {cursor_sql} "  # noqa: S608
+        f"ORDER BY seq {direction} LIMIT ?",
+        (conversation_id, *params, limit),
+    ).fetchall()
+    return [(int(seq), ItemAdapter.validate_json(data)) for seq, data in rows]
+
+
+def delete_item(db: Database, conversation_id: str, item_id: str) -> bool:
+    cursor = db.execute(
+        "DELETE FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
+    )
+    return cursor.rowcount > 0
+
+
+def count_items(db: Database, conversation_id: str) -> int:
+    row = db.execute(
+        "SELECT COUNT(*) FROM conversation_items WHERE conversation_id = ?", (conversation_id,)
+    ).fetchone()
+    return int(row[0])

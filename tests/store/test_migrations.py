@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from stackctl.core import conversations as core
+from stackctl.store.db import connect, open_database
+from stackctl.store.migrations import MIGRATIONS, Migration, applied_names, migrate, status
+
+# Shipped migrations are never edited: a change to one of these hashes is a bug. New migrations add a line.
+SHIPPED = {
+    "0001_conversations": "1230929ca3a91651ce35a4e2c4d1bd8e2fb659f68e2a9111a5d40abf9909c488",
+}
+
+
+def _digest(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
+def test_shipped_migrations_are_unchanged():
+    by_name = {m.name: m.sql for m in MIGRATIONS}
+    for name, digest in SHIPPED.items():
+        assert _digest(by_name[name]) == digest, f"migration {name} was edited; add a new migration instead"
+
+
+def test_migration_names_are_unique_and_ordered():
+    names = [m.name for m in MIGRATIONS]
+    assert len(set(names)) == len(names)
+    assert names == sorted(names)
+    assert names[0] == "0001_conversations"
+
+
+def test_fresh_database_records_every_migration(tmp_path):
+    with open_database(str(tmp_path / "x.db")) as db:
+        assert applied_names(db) == [m.name for m in MIGRATIONS]
+        report = status(db)
+    assert report.pending == []
+    assert report.schema_version == MIGRATIONS[-1].name
+    assert report.tables["schema_migrations"] == len(MIGRATIONS)
+
+
+def test_reopening_applies_nothing(tmp_path):
+    path = str(tmp_path / "x.db")
+    open_database(path).close()
+    with connect(path) as db:
+        assert migrate(db) == []
+
+
+def test_status_of_an_empty_file_lists_everything_pending(tmp_path):
+    with connect(str(tmp_path / "x.db")) as db:
+        report = status(db)
+    assert report.schema_version is None
+    assert report.pending == [m.name for m in MIGRATIONS]
+
+
+def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
+    """A database written by the first release (schema 0001 only) upgrades to the newest schema intact.
+
+    Data is written with 0001's own SQL, so this test holds however many migrations follow.
+    """
+    path = str(tmp_path / "old.db")
+    conv_id = "conv_" + "a" * 48
+    with connect(path) as db:
+        assert migrate(db, upto="0001_conversations") == ["0001_conversations"]
+        with db.transaction():
+            db.execute(
+                "INSERT INTO conversations (id, created_at, metadata) VALUES (?, ?, ?)",
+                (conv_id, 1700000000, json.dumps({"team": "infra"})),
+            )
+            for n in range(3):
+                item = {
+                    "type": "message",
+                    "id": f"msg_{n}",
+                    "role": "user",
+                    "status": "completed",
+                    "content": [{"type": "input_text", "text": f"hello {n}"}],
+                }
+                db.execute(
+                    "INSERT INTO conversation_items (conversation_id, id, type, created_at, data) "
+                    "VALUES (?, ?, 'message', 1700000000, ?)",
+                    (conv_id, item["id"], json.dumps(item)),
+                )
+    with open_database(path) as db:
+        assert status(db).pending == []
+        conversation = core.get_conversation(db, conv_id)
+        assert conversation.metadata == {"team": "infra"}
+        assert conversation.created_at == 1700000000
+        texts = [item.content[0].text for item in core.all_items(db, conv_id)]
+        assert texts == ["hello 0", "hello 1", "hello 2"]
+        # and the upgraded database still takes new items after the old ones
+        core.add_items(
+            db, conv_id, [{"type": "message", "role": "assistant", "content": "hi"}], now=lambda: 1
+        )
+        assert [i.id for i in core.all_items(db, conv_id)][:3] == ["msg_0", "msg_1", "msg_2"]
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path):
+    plan = [
+        *MIGRATIONS,
+        Migration("9998_ok_table", "CREATE TABLE ok_table (v INTEGER);"),
+        Migration("9999_broken", "CREATE TABLE half (v INTEGER);\nINSERT INTO no_such_table VALUES (1);"),
+    ]
+    with connect(str(tmp_path / "x.db")) as db:
+        with pytest.raises(Exception, match="no_such_table"):
+            migrate(db, migrations=plan)
+        names = applied_names(db)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "9998_ok_table" in names
+    assert "9999_broken" not in names
+    assert "half" not in tables
