@@ -69,4 +69,4 @@ def cli() -> Cli:
 
 
 # The fake OpenAI-compatible provider (tests/fakes), available to every test as `fake_openai`.
-from fakes import fake_openai  # noqa: E402, F401
+from tests.fakes import fake_openai  # noqa: E402, F401

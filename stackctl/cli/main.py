@@ -75,11 +75,16 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config, conversations, db
+    from stackctl.cli import config, conversations, db, registry
+    from stackctl.core.registry import KINDS
 
     app.add_typer(config.app, name="config")
     app.add_typer(db.app, name="db")
     app.add_typer(conversations.app, name="conv")
+    app.command("register")(registry.register)
+    app.add_typer(registry.stacks_app, name="stacks")
+    for kind in KINDS.values():
+        app.add_typer(registry.resource_app(kind.name), name=kind.cli)
 
 
 _register_groups()

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from stackctl.cli.config import EnvFileOpt, EnvOpt, build_env
+from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt, emit, warn
 
 StackOpt = Annotated[str | None, typer.Option("--stack", help="Stack name (default: the only registered stack).")]
@@ -18,16 +19,6 @@ stacks_app = typer.Typer(help="Registered stacks.", no_args_is_help=True)
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
 RESOURCE_COLUMNS = [("IDENTIFIER", "identifier"), ("PROVIDER", "provider_id"), ("PROVIDER RESOURCE ID", "provider_resource_id"), ("STACK", "stack")]
-
-
-def open_db(ctx: typer.Context) -> Any:
-    import os
-
-    from stackctl.core.paths import db_location
-    from stackctl.store.db import open_database
-
-    override = ctx.obj.db if ctx.obj is not None else None
-    return open_database(db_location(os.environ, override))
 
 
 def register(
@@ -187,7 +178,7 @@ def resource_app(kind_name: str) -> typer.Typer:
     @app.command("register")
     def register_(
         ctx: typer.Context,
-        identifier: Annotated[str | None, typer.Argument(help=f"The {kind.id_field}.")] = None,
+        identifier: Annotated[str | None, typer.Argument(help="The resource id (model_id, shield_id, ...).")] = None,
         provider_id: Annotated[str | None, typer.Option("--provider-id", help="Provider that serves it.")] = None,
         provider_resource_id: Annotated[
             str | None, typer.Option("--provider-resource-id", help="The provider's own id for it.")

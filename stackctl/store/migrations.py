@@ -44,6 +44,38 @@ MIGRATIONS: list[Migration] = [
         CREATE UNIQUE INDEX conversation_items_by_id ON conversation_items(conversation_id, id);
         """,
     ),
+    Migration(
+        "0002_registry",
+        """
+        CREATE TABLE stacks (
+            name       TEXT PRIMARY KEY,
+            source     TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE stack_providers (
+            stack         TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
+            api           TEXT NOT NULL,
+            provider_id   TEXT NOT NULL,
+            provider_type TEXT NOT NULL,
+            config        TEXT NOT NULL,
+            PRIMARY KEY (stack, api, provider_id)
+        );
+        CREATE TABLE resources (
+            seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+            stack                TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
+            kind                 TEXT NOT NULL,
+            identifier           TEXT NOT NULL,
+            provider_id          TEXT NOT NULL,
+            provider_resource_id TEXT,
+            spec                 TEXT NOT NULL,
+            created_at           INTEGER NOT NULL,
+            updated_at           INTEGER NOT NULL,
+            UNIQUE (stack, kind, identifier)
+        );
+        CREATE INDEX resources_by_kind ON resources(kind, identifier);
+        """,
+    ),
 ]
 
 _LEDGER = """

@@ -11,38 +11,6 @@ from typing import Any
 
 from stackctl.store.db import Database
 
-MIGRATION_NAME = "0002_registry"
-MIGRATION_SQL = """
-CREATE TABLE stacks (
-    name       TEXT PRIMARY KEY,
-    source     TEXT,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE TABLE stack_providers (
-    stack         TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
-    api           TEXT NOT NULL,
-    provider_id   TEXT NOT NULL,
-    provider_type TEXT NOT NULL,
-    config        TEXT NOT NULL,
-    PRIMARY KEY (stack, api, provider_id)
-);
-CREATE TABLE resources (
-    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
-    stack                TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
-    kind                 TEXT NOT NULL,
-    identifier           TEXT NOT NULL,
-    provider_id          TEXT NOT NULL,
-    provider_resource_id TEXT,
-    spec                 TEXT NOT NULL,
-    created_at           INTEGER NOT NULL,
-    updated_at           INTEGER NOT NULL,
-    UNIQUE (stack, kind, identifier)
-);
-CREATE INDEX resources_by_kind ON resources(kind, identifier);
-"""
-
-
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fakes.openai_server import (
+from tests.fakes.openai_server import (
     Behaviour,
     FakeOpenAI,
     RecordedRequest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from fakes import status
+from tests.fakes import status
 
 
 @pytest.fixture

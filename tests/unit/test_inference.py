@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from fakes import cut_stream_after, reply, sleep, status
+from tests.fakes import cut_stream_after, reply, sleep, status
 
 from stackctl.core.endpoints import endpoint_for
 from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider

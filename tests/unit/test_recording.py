@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import FakeOpenAI, status
+from tests.fakes import FakeOpenAI, status
 
 from stackctl.core.inference import RetryPolicy, client_for_provider
 from stackctl.core.recording import (
