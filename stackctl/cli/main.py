@@ -75,9 +75,11 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config
+    from stackctl.cli import config, providers
 
     app.add_typer(config.app, name="config")
+    app.add_typer(providers.apis_app, name="apis")
+    app.add_typer(providers.app, name="providers")
 
 
 _register_groups()
