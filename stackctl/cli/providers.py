@@ -40,8 +40,11 @@ def list_apis(output: OutputOpt = Format.table) -> None:
     Example: stackctl apis list -o json
     """
     rows = [info.to_dict() for info in load_catalogue_from_env().apis]
-    emit(_listing(rows), output, columns=[("NAME", "name"), ("KIND", "kind"), ("ROUTES", "routes"),
-                                          ("DESCRIPTION", "description")])
+    emit(
+        _listing(rows),
+        output,
+        columns=[("NAME", "name"), ("KIND", "kind"), ("ROUTES", "routes"), ("DESCRIPTION", "description")],
+    )
 
 
 @app.command("list")
@@ -53,15 +56,20 @@ def list_providers(api: ApiOpt = None, output: OutputOpt = Format.table) -> None
     catalogue = load_catalogue_from_env()
     specs = catalogue.providers_for(api) if api is not None else list(catalogue.providers)
     rows = [spec.summary() for spec in specs]
-    emit(_listing(rows), output, columns=[("TYPE", "provider_type"), ("API", "api"),
-                                          ("DESCRIPTION", "description")])
+    emit(
+        _listing(rows),
+        output,
+        columns=[("TYPE", "provider_type"), ("API", "api"), ("DESCRIPTION", "description")],
+    )
 
 
 @app.command("show")
 def show_provider(
     provider_type: Annotated[str, typer.Argument(metavar="TYPE", help="Provider type or short name.")],
     api: Annotated[str | None, typer.Option("--api", help="The API, when TYPE serves several.")] = None,
-    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print secret defaults as is.")] = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print secret defaults as is.")
+    ] = False,
     output: OutputOpt = Format.table,
 ) -> None:
     """Show a provider type: config fields, env vars of its sample config, dependencies.
@@ -81,9 +89,18 @@ def show_provider(
     summary = {k: ", ".join(v) if isinstance(v, list) else v for k, v in summary.items()}
     emit(summary, output)
     emit_text("\n")
-    emit(detail["config_fields"], output, columns=[("FIELD", "name"), ("TYPE", "type"), ("REQUIRED", "required"),
-                                                   ("DEFAULT", "default"), ("SECRET", "secret"),
-                                                   ("DESCRIPTION", "description")])
+    emit(
+        detail["config_fields"],
+        output,
+        columns=[
+            ("FIELD", "name"),
+            ("TYPE", "type"),
+            ("REQUIRED", "required"),
+            ("DEFAULT", "default"),
+            ("SECRET", "secret"),
+            ("DESCRIPTION", "description"),
+        ],
+    )
     emit_text("\nsample config:")
     emit_text(format_data(detail["sample_config"] or {}, Format.yaml).rstrip("\n"))
 
@@ -107,5 +124,5 @@ def _detail(spec: ProviderSpec, data_dir: Path, *, show_secrets: bool) -> dict[s
 
 
 def _is_literal_secret(value: Any) -> bool:
-    """A non-empty secret written out, as opposed to an `${env.X}` reference that names where it comes from."""
+    """A non-empty secret written out, as opposed to an `${env.X}` reference naming where it comes from."""
     return isinstance(value, str) and bool(value) and "${env." not in value

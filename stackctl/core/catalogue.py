@@ -233,7 +233,9 @@ class Catalogue:
     def providers(self) -> tuple[ProviderSpec, ...]:
         """Every provider, ordered by API (catalogue order), then provider type."""
         order = {name: i for i, name in enumerate(self._apis)}
-        return tuple(sorted(self._providers.values(), key=lambda s: (order.get(s.api, len(order)), s.provider_type)))
+        return tuple(
+            sorted(self._providers.values(), key=lambda s: (order.get(s.api, len(order)), s.provider_type))
+        )
 
     def providers_for(self, api: str) -> list[ProviderSpec]:
         self.providable_api(api)

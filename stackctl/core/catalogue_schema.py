@@ -18,7 +18,14 @@ from stackctl.core.catalogue import ConfigField, Path_, Violation, did_you_mean
 if TYPE_CHECKING:
     from stackctl.core.catalogue import ProviderSpec
 
-_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "dict": dict[str, Any], "any": Any}
+_SCALARS: dict[str, Any] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "dict": dict[str, Any],
+    "any": Any,
+}
 
 
 def _split_commas(value: Any) -> Any:
@@ -48,7 +55,7 @@ def build_model(spec: ProviderSpec) -> type[BaseModel]:
                 Field(default=config_field.default, alias=config_field.name),
             )
     name = "Config_" + "".join(ch if ch.isalnum() else "_" for ch in f"{spec.api}_{spec.provider_type}")
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         name,
         __config__=ConfigDict(extra="forbid", populate_by_name=False),
         **definitions,

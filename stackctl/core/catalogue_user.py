@@ -93,7 +93,8 @@ def load_user_providers(providers_dir: Path, builtin: Catalogue) -> list[Provide
         spec = _load_file(path, builtin)
         if spec.key in seen:
             raise ConfigError(
-                f"{path}: provider type {spec.provider_type} for API {spec.api} is already defined in {seen[spec.key]}"
+                f"{path}: provider type {spec.provider_type} for API {spec.api} "
+                f"is already defined in {seen[spec.key]}"
             )
         seen[spec.key] = path
         specs.append(spec)
@@ -142,7 +143,8 @@ def _check_apis(path: Path, doc: _ProviderDoc, builtin: Catalogue) -> None:
     for dependency in (*doc.api_dependencies, *doc.optional_api_dependencies):
         if dependency not in known:
             raise ConfigError(
-                f"{path}: unknown API '{dependency}' in the dependencies", hint=did_you_mean(dependency, known)
+                f"{path}: unknown API '{dependency}' in the dependencies",
+                hint=did_you_mean(dependency, known),
             )
 
 
@@ -164,7 +166,9 @@ def _check_fields(path: Path, spec: ProviderSpec) -> None:
     problems = violations(spec, model, defaults)
     if problems:
         field_path, message = problems[0]
-        raise ConfigError(f"{path}: default of config field '{field_path[0]}' does not fit its type: {message}")
+        raise ConfigError(
+            f"{path}: default of config field '{field_path[0]}' does not fit its type: {message}"
+        )
 
 
 def _check_sample(path: Path, spec: ProviderSpec) -> None:
@@ -178,7 +182,9 @@ def _check_sample(path: Path, spec: ProviderSpec) -> None:
     for location, text in _sample_strings(spec.sample, ("sample_config",)):
         problem = reference_problem(text)
         if problem:
-            raise ConfigError(f"{path}: {location}: {problem}", hint="references look like ${env.NAME:=default}")
+            raise ConfigError(
+                f"{path}: {location}: {problem}", hint="references look like ${env.NAME:=default}"
+            )
 
 
 def _sample_strings(value: Any, where: tuple[str, ...]) -> list[tuple[str, str]]:

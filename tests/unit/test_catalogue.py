@@ -138,7 +138,13 @@ def test_known_providers_exist(catalogue: Catalogue, api: str, provider_type: st
 
 
 def test_same_type_under_several_apis_is_keyed_by_api(catalogue: Catalogue) -> None:
-    assert catalogue.apis_of("remote::nvidia") == ["inference", "safety", "datasetio", "eval", "post_training"]
+    assert catalogue.apis_of("remote::nvidia") == [
+        "inference",
+        "safety",
+        "datasetio",
+        "eval",
+        "post_training",
+    ]
     assert catalogue.get("remote::nvidia", "safety").get_field("config_id") is not None
     assert catalogue.get("remote::nvidia", "inference").get_field("config_id") is None
 
@@ -229,7 +235,9 @@ def test_lookup_without_api(catalogue: Catalogue) -> None:
 
 def test_sample_fills_data_dir_and_returns_a_copy(catalogue: Catalogue, tmp_path: Path) -> None:
     sample = catalogue.sample_config("vector_io", "inline::faiss", tmp_path)
-    assert sample == {"kvstore": {"type": "sqlite", "db_path": f"${{env.SQLITE_STORE_DIR:={tmp_path}}}/faiss_store.db"}}
+    assert sample == {
+        "kvstore": {"type": "sqlite", "db_path": f"${{env.SQLITE_STORE_DIR:={tmp_path}}}/faiss_store.db"}
+    }
     sample["kvstore"]["db_path"] = "changed"
     assert "changed" not in str(catalogue.sample_config("vector_io", "inline::faiss", tmp_path))
 
@@ -261,7 +269,8 @@ def test_env_vars_lists_every_referenced_name_once(catalogue: Catalogue) -> None
         names = re.findall(r"\$\{env\.([A-Z0-9_]+)", " ".join(_strings(spec.sample)))
         assert spec.env_vars() == list(dict.fromkeys(names)), spec.key
     assert catalogue.env_vars("vector_io", "remote::pgvector") == [
-        "PGVECTOR_HOST", "PGVECTOR_PORT", "PGVECTOR_DB", "PGVECTOR_USER", "PGVECTOR_PASSWORD", "SQLITE_STORE_DIR",
+        "PGVECTOR_HOST", "PGVECTOR_PORT", "PGVECTOR_DB", "PGVECTOR_USER", "PGVECTOR_PASSWORD",
+        "SQLITE_STORE_DIR",
     ]  # fmt: skip
 
 
@@ -317,7 +326,10 @@ def test_validate_ambiguous_type_needs_api(catalogue: Catalogue) -> None:
 
 
 def test_list_of_strings_accepts_comma_string(catalogue: Catalogue) -> None:
-    assert catalogue.validate_config("inline::meta-reference", {"sinks": "console,otel_trace"}, api="telemetry") == []
+    assert (
+        catalogue.validate_config("inline::meta-reference", {"sinks": "console,otel_trace"}, api="telemetry")
+        == []
+    )
     model = catalogue.config_model("inline::meta-reference", api="telemetry")
     assert model.model_validate({"sinks": "console, sqlite"}).model_dump(by_alias=True)["sinks"] == [
         "console",
@@ -426,7 +438,9 @@ def test_user_defined_provider_loads(tmp_path: Path) -> None:
 
 
 def test_user_sample_placeholder_is_filled(tmp_path: Path) -> None:
-    text = ACME.replace('  cache: "{data_dir}/acme"\n', "").replace("retries: 3", "retries: 3\n  session: '{data_dir}'")
+    text = ACME.replace('  cache: "{data_dir}/acme"\n', "").replace(
+        "retries: 3", "retries: 3\n  session: '{data_dir}'"
+    )
     _write(tmp_path, "acme.yml", text)
     sample = load_catalogue(tmp_path).sample_config("inference", "remote::acme", Path("/data"))
     assert sample["session"] == "/data"

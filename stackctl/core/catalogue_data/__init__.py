@@ -39,7 +39,12 @@ APIS: tuple[tuple[str, str, str | None, str], ...] = (
         "Registered scoring functions, routed to scoring providers.",
     ),
     ("benchmarks", ROUTING_TABLE, "eval", "Registered benchmarks, routed to eval providers."),
-    ("tool_groups", ROUTING_TABLE, "tool_runtime", "Registered tool groups, routed to tool_runtime providers."),
+    (
+        "tool_groups",
+        ROUTING_TABLE,
+        "tool_runtime",
+        "Registered tool groups, routed to tool_runtime providers.",
+    ),
     ("inspect", BUILTIN, None, "Introspection: routes, health and version of the stack."),
     ("providers", BUILTIN, None, "Lists the stack's providers and their configs."),
     ("prompts", BUILTIN, None, "Stored, versioned prompt templates."),

@@ -43,7 +43,9 @@ def store_path(filename: str) -> str:
     return f"${{env.SQLITE_STORE_DIR:={DATA_DIR}}}/{filename}"
 
 
-def kvstore_field(description: str = "Key-value store for the provider's registry and metadata.") -> dict[str, Any]:
+def kvstore_field(
+    description: str = "Key-value store for the provider's registry and metadata.",
+) -> dict[str, Any]:
     return field("kvstore", "dict", description)
 
 
@@ -63,7 +65,9 @@ REMOTE_INFERENCE_FIELDS: tuple[dict[str, Any], ...] = (
 )
 
 AWS_FIELDS: tuple[dict[str, Any], ...] = (
-    field("aws_access_key_id", "str", "AWS access key id (default: the boto3 credential chain).", secret=True),
+    field(
+        "aws_access_key_id", "str", "AWS access key id (default: the boto3 credential chain).", secret=True
+    ),
     field("aws_secret_access_key", "str", "AWS secret access key.", secret=True),
     field("aws_session_token", "str", "AWS session token.", secret=True),
     field("region_name", "str", "AWS region, e.g. us-east-1."),

@@ -98,7 +98,9 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             field("url", "str", "URL of the vLLM server's OpenAI-compatible API, e.g. http://host:8000/v1."),
             field("max_tokens", "int", "Default maximum tokens to generate.", default=4096),
             field("api_token", "str", "Bearer token for the vLLM server.", default="fake", secret=True),
-            field("tls_verify", "any", "Verify TLS certificates (true/false) or a CA bundle path.", default=True),
+            field(
+                "tls_verify", "any", "Verify TLS certificates (true/false) or a CA bundle path.", default=True
+            ),
         ),
         {
             "url": "${env.VLLM_URL:=}",
@@ -117,7 +119,9 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "remote::hf::serverless",
         "Hugging Face serverless inference API.",
         (
-            field("huggingface_repo", "str", "Model repository, e.g. meta-llama/Llama-3.2-3B.", required=True),
+            field(
+                "huggingface_repo", "str", "Model repository, e.g. meta-llama/Llama-3.2-3B.", required=True
+            ),
             field("api_token", "str", "Hugging Face API token.", secret=True),
         ),
         {"huggingface_repo": "${env.INFERENCE_MODEL}", "api_token": "${env.HF_API_TOKEN:=}"},

@@ -18,7 +18,12 @@ def _huggingface(device: str) -> dict[str, Any]:
         "api_dependencies": _DEPS,
         "optional_api_dependencies": (),
         "fields": (
-            field("device", "str", "torch device: cuda, cpu or mps.", default=device if device == "cpu" else "cuda"),
+            field(
+                "device",
+                "str",
+                "torch device: cuda, cpu or mps.",
+                default=device if device == "cpu" else "cuda",
+            ),
             field("distributed_backend", "str", "Distributed backend: fsdp or deepspeed (default: none)."),
             field("checkpoint_format", "str", "Checkpoint format.", default="huggingface"),
             field("chat_template", "str", "Template that formats a row into a training prompt."),
@@ -77,7 +82,12 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             field("customizer_url", "str", "URL of the NeMo Customizer."),
             field("timeout", "int", "Request timeout in seconds.", default=300),
             field("max_retries", "int", "Retries for failed requests.", default=3),
-            field("output_model_dir", "str", "Directory for the fine-tuned model.", default="test-example-model@v1"),
+            field(
+                "output_model_dir",
+                "str",
+                "Directory for the fine-tuned model.",
+                default="test-example-model@v1",
+            ),
         ),
         "sample": {
             "api_key": "${env.NVIDIA_API_KEY:=}",

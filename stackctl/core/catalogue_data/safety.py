@@ -30,7 +30,9 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "description": "Prompt Guard: detects prompt injection and jailbreak attempts.",
         "api_dependencies": (),
         "optional_api_dependencies": (),
-        "fields": (field("guard_type", "str", "What to detect: injection or jailbreak.", default="injection"),),
+        "fields": (
+            field("guard_type", "str", "What to detect: injection or jailbreak.", default="injection"),
+        ),
         "sample": {"guard_type": "injection"},
     },
     {

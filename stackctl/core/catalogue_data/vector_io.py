@@ -29,9 +29,9 @@ def _faiss(provider_type: str, description: str) -> dict[str, Any]:
     return _provider(provider_type, description, (), {"kvstore": sqlite_store("faiss_store.db")})
 
 
-def _local_db(provider_type: str, description: str, filename: str, extra: tuple[dict[str, Any], ...] = ()) -> (
-    dict[str, Any]
-):
+def _local_db(
+    provider_type: str, description: str, filename: str, extra: tuple[dict[str, Any], ...] = ()
+) -> dict[str, Any]:
     stem = filename.rsplit(".", 1)[0]
     return _provider(
         provider_type,
