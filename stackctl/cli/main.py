@@ -75,10 +75,12 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config, conversations, db, registry
+    from stackctl.cli import config, conversations, db, providers, registry
     from stackctl.core.registry import KINDS
 
     app.add_typer(config.app, name="config")
+    app.add_typer(providers.apis_app, name="apis")
+    app.add_typer(providers.app, name="providers")
     app.add_typer(db.app, name="db")
     app.add_typer(conversations.app, name="conv")
     app.command("register")(registry.register)

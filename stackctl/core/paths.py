@@ -27,3 +27,9 @@ def db_location(env: Mapping[str, str], override: str | None = None) -> str:
     if from_env:
         return from_env
     return str(data_dir(env) / "stackctl.db")
+
+
+def providers_dir(env: Mapping[str, str]) -> Path | None:
+    """The directory of user-defined provider types: `STACKCTL_PROVIDERS_DIR`, else None."""
+    value = env.get("STACKCTL_PROVIDERS_DIR")
+    return Path(value).expanduser() if value else None
