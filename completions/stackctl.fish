@@ -3,25 +3,199 @@ function __stackctl_path
     set -l cmdpath ''
     for w in (commandline -opc)[2..-1]
         switch "$cmdpath|$w"
+            case '|apis'
+                set cmdpath 'apis'
+            case '|benchmarks'
+                set cmdpath 'benchmarks'
             case '|config'
                 set cmdpath 'config'
+            case '|conv'
+                set cmdpath 'conv'
+            case '|datasets'
+                set cmdpath 'datasets'
+            case '|db'
+                set cmdpath 'db'
+            case '|models'
+                set cmdpath 'models'
+            case '|providers'
+                set cmdpath 'providers'
+            case '|register'
+                set cmdpath 'register'
+            case '|scoring-fns'
+                set cmdpath 'scoring-fns'
+            case '|shields'
+                set cmdpath 'shields'
+            case '|stack'
+                set cmdpath 'stack'
+            case '|stacks'
+                set cmdpath 'stacks'
+            case '|tool-groups'
+                set cmdpath 'tool-groups'
+            case '|vector-dbs'
+                set cmdpath 'vector-dbs'
+            case 'apis|list'
+                set cmdpath 'apis list'
+            case 'benchmarks|get'
+                set cmdpath 'benchmarks get'
+            case 'benchmarks|list'
+                set cmdpath 'benchmarks list'
+            case 'benchmarks|register'
+                set cmdpath 'benchmarks register'
+            case 'benchmarks|unregister'
+                set cmdpath 'benchmarks unregister'
             case 'config|render'
                 set cmdpath 'config render'
             case 'config|validate'
                 set cmdpath 'config validate'
             case 'config|vars'
                 set cmdpath 'config vars'
+            case 'conv|create'
+                set cmdpath 'conv create'
+            case 'conv|delete'
+                set cmdpath 'conv delete'
+            case 'conv|get'
+                set cmdpath 'conv get'
+            case 'conv|items'
+                set cmdpath 'conv items'
+            case 'conv|list'
+                set cmdpath 'conv list'
+            case 'conv|update'
+                set cmdpath 'conv update'
+            case 'conv items|create'
+                set cmdpath 'conv items create'
+            case 'conv items|delete'
+                set cmdpath 'conv items delete'
+            case 'conv items|get'
+                set cmdpath 'conv items get'
+            case 'conv items|list'
+                set cmdpath 'conv items list'
+            case 'datasets|get'
+                set cmdpath 'datasets get'
+            case 'datasets|list'
+                set cmdpath 'datasets list'
+            case 'datasets|register'
+                set cmdpath 'datasets register'
+            case 'datasets|unregister'
+                set cmdpath 'datasets unregister'
+            case 'db|migrate'
+                set cmdpath 'db migrate'
+            case 'db|status'
+                set cmdpath 'db status'
+            case 'models|get'
+                set cmdpath 'models get'
+            case 'models|list'
+                set cmdpath 'models list'
+            case 'models|register'
+                set cmdpath 'models register'
+            case 'models|unregister'
+                set cmdpath 'models unregister'
+            case 'providers|list'
+                set cmdpath 'providers list'
+            case 'providers|show'
+                set cmdpath 'providers show'
+            case 'scoring-fns|get'
+                set cmdpath 'scoring-fns get'
+            case 'scoring-fns|list'
+                set cmdpath 'scoring-fns list'
+            case 'scoring-fns|register'
+                set cmdpath 'scoring-fns register'
+            case 'scoring-fns|unregister'
+                set cmdpath 'scoring-fns unregister'
+            case 'shields|get'
+                set cmdpath 'shields get'
+            case 'shields|list'
+                set cmdpath 'shields list'
+            case 'shields|register'
+                set cmdpath 'shields register'
+            case 'shields|unregister'
+                set cmdpath 'shields unregister'
+            case 'stack|resolve'
+                set cmdpath 'stack resolve'
+            case 'stacks|delete'
+                set cmdpath 'stacks delete'
+            case 'stacks|list'
+                set cmdpath 'stacks list'
+            case 'stacks|show'
+                set cmdpath 'stacks show'
+            case 'tool-groups|get'
+                set cmdpath 'tool-groups get'
+            case 'tool-groups|list'
+                set cmdpath 'tool-groups list'
+            case 'tool-groups|register'
+                set cmdpath 'tool-groups register'
+            case 'tool-groups|unregister'
+                set cmdpath 'tool-groups unregister'
+            case 'vector-dbs|get'
+                set cmdpath 'vector-dbs get'
+            case 'vector-dbs|list'
+                set cmdpath 'vector-dbs list'
+            case 'vector-dbs|register'
+                set cmdpath 'vector-dbs register'
+            case 'vector-dbs|unregister'
+                set cmdpath 'vector-dbs unregister'
         end
     end
     echo $cmdpath
 end
 complete -c stackctl -f
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'apis' -d 'List the APIs a stack can serve.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'benchmarks' -d 'Registered benchmarks (resource kind benchmark).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'config' -d 'Render, inspect and validate run configs.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'conv' -d 'Create, read, update and delete OpenAI-compatible conversations.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'datasets' -d 'Registered datasets (resource kind dataset).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'db' -d 'Inspect and migrate the stackctl database.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'models' -d 'Registered models (resource kind model).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'providers' -d 'Browse the provider types that serve each API.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'register' -d 'Register a run configs stack and resources, like `kubectl apply`: a re-run...'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'scoring-fns' -d 'Registered scoring fns (resource kind scoring_fn).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'shields' -d 'Registered shields (resource kind shield).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'stack' -d 'Resolve stacks: dependencies and instantiation order.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'stacks' -d 'Registered stacks.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'tool-groups' -d 'Registered tool groups (resource kind tool_group).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'vector-dbs' -d 'Registered vector dbs (resource kind vector_db).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -l db
 complete -c stackctl -n "test (__stackctl_path) = ''" -l debug
 complete -c stackctl -n "test (__stackctl_path) = ''" -l help
 complete -c stackctl -n "test (__stackctl_path) = ''" -l version
 complete -c stackctl -n "test (__stackctl_path) = ''" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'apis'" -a 'list' -d 'List every API with its kind: providable, routing_table (with the API it...'
+complete -c stackctl -n "test (__stackctl_path) = 'apis'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'apis'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'apis list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'apis list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'apis list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'apis list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -a 'get' -d 'Show one registered benchmark.'
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -a 'list' -d 'List registered benchmarks.'
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -a 'register' -d 'Register one benchmark into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -a 'unregister' -d 'Remove a benchmark from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'benchmarks unregister'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'render' -d 'Substitute ${env.*} references, drop disabled providers, validate, and print...'
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'validate' -d 'Render and resolve a run config; exit 0 when it is valid, 3 with every...'
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'vars' -d 'List every ${env.*} variable a run config references: syntax, default, where...'
@@ -53,3 +227,323 @@ complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l output
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s e
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'create' -d 'Create a conversation, optionally with metadata and up to 20 initial items...'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'delete' -d 'Delete a conversation and all of its items.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'get' -d 'Show one conversation.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'items' -d 'Add, list, read and delete the items of a conversation.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'list' -d 'List conversations, newest first, one page at a time.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -a 'update' -d 'Replace a conversations metadata with the pairs given.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l item
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l items-file
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l message
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l metadata
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -s m
+complete -c stackctl -n "test (__stackctl_path) = 'conv create'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv delete'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv delete'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv delete'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv delete'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -a 'create' -d 'Add up to 20 items to a conversation in one transaction; prints them as a list.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -a 'delete' -d 'Delete one item; prints the conversation, as the OpenAI API does.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -a 'get' -d 'Show one item of a conversation.'
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -a 'list' -d 'List a conversations items (newest first by default), one page or, with...'
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv items'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -l item
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -l items-file
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -l message
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv items create'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv items delete'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv items delete'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv items delete'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv items delete'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv items get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv items get'" -l include
+complete -c stackctl -n "test (__stackctl_path) = 'conv items get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv items get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv items get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l after
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l all
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l include
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l limit
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l order
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv items list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -l after
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -l limit
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -l order
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -l clear-metadata
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -l metadata
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -s m
+complete -c stackctl -n "test (__stackctl_path) = 'conv update'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -a 'get' -d 'Show one registered dataset.'
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -a 'list' -d 'List registered datasets.'
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -a 'register' -d 'Register one dataset into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -a 'unregister' -d 'Remove a dataset from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'datasets'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'datasets get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'datasets get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'datasets get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'datasets get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'datasets get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'datasets list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'datasets list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'datasets list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'datasets list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'datasets list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'datasets register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'migrate' -d 'Apply pending migrations (every other command also does this on open) and...'
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'status' -d 'Show the database path, schema version, applied and pending migrations, and...'
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'db status'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'db status'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'get' -d 'Show one registered model.'
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'list' -d 'List registered models.'
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'register' -d 'Register one model into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'unregister' -d 'Remove a model from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'models get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'models get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'models list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'models list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'models list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'models unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'models unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'models unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'providers'" -a 'list' -d 'List provider types, optionally of one API.'
+complete -c stackctl -n "test (__stackctl_path) = 'providers'" -a 'show' -d 'Show a provider type: config fields, env vars of its sample config,...'
+complete -c stackctl -n "test (__stackctl_path) = 'providers'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'providers'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'providers list'" -l api
+complete -c stackctl -n "test (__stackctl_path) = 'providers list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'providers list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'providers list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'providers list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -l api
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -l show-secrets
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'providers show'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l dry-run
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l env
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l env-file
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -l prune
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -s e
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'get' -d 'Show one registered scoring_fn.'
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'list' -d 'List registered scoring_fns.'
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'register' -d 'Register one scoring_fn into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'unregister' -d 'Remove a scoring_fn from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'get' -d 'Show one registered shield.'
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'list' -d 'List registered shields.'
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'register' -d 'Register one shield into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'unregister' -d 'Remove a shield from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'shields'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'shields get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'shields get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'shields get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'shields get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'shields get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'shields list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'shields list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'shields list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'shields list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'shields list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'shields register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'stack'" -a 'resolve' -d 'Print the providers of a run config in instantiation order, with what each...'
+complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stack'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l distro
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l env
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l env-file
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -s e
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'stacks'" -a 'delete' -d 'Delete a stack with its providers and resources.'
+complete -c stackctl -n "test (__stackctl_path) = 'stacks'" -a 'list' -d 'List registered stacks.'
+complete -c stackctl -n "test (__stackctl_path) = 'stacks'" -a 'show' -d 'Show a stack: its providers (unrendered config) and resources.'
+complete -c stackctl -n "test (__stackctl_path) = 'stacks'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stacks'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stacks delete'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stacks delete'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'stacks delete'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stacks delete'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'stacks list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stacks list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'stacks list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stacks list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'stacks show'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stacks show'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'stacks show'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stacks show'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -a 'get' -d 'Show one registered tool_group.'
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -a 'list' -d 'List registered tool_groups.'
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -a 'register' -d 'Register one tool_group into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -a 'unregister' -d 'Remove a tool_group from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'tool-groups unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -a 'get' -d 'Show one registered vector_db.'
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -a 'list' -d 'List registered vector_dbs.'
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -a 'register' -d 'Register one vector_db into a stack, from flags or a document.'
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -a 'unregister' -d 'Remove a vector_db from the registry.'
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs get'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs list'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l file
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l provider-id
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l provider-resource-id
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l set
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -s f
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs unregister'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs unregister'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs unregister'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs unregister'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'vector-dbs unregister'" -s o

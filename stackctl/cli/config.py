@@ -53,12 +53,12 @@ def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
 def render_input(
     file: str | None, distro: str | None, env: list[str] | None, env_files: list[str] | None, *, validate: bool
 ) -> Any:
-    from stackctl.core.catalogue_schemas import provider_schemas
+    from stackctl.core.catalogue_view import catalogue_for
     from stackctl.core.loader import render_config
 
     data, source = load_input(file, distro)
     environ = build_env(env, env_files)
-    schemas = provider_schemas(environ)
+    schemas = catalogue_for(environ)
     return render_config(
         data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
     ), schemas
@@ -112,6 +112,17 @@ def vars_(
     )
 
 
+def _resolved(file: str | None, distro: str | None, env: list[str] | None, env_file: list[str] | None) -> Any:
+    from stackctl.cli.output import warn
+    from stackctl.core.resolver import resolve
+
+    rendered, catalogue = render_input(file, distro, env, env_file, validate=True)
+    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}")
+    for message in [*rendered.warnings, *stack.warnings]:
+        warn(message)
+    return rendered, stack
+
+
 @app.command("validate")
 def validate(
     file: FileArg = None,
@@ -126,5 +137,28 @@ def validate(
     """
     from stackctl.core.validation import summarize
 
-    rendered, _ = render_input(file, distro, env, env_file, validate=True)
-    emit(summarize(rendered), output)
+    rendered, stack = _resolved(file, distro, env, env_file)
+    emit(summarize(rendered, stack), output)
+
+
+stack_app = typer.Typer(help="Resolve stacks: dependencies and instantiation order.", no_args_is_help=True)
+
+
+@stack_app.command("resolve")
+def resolve_cmd(
+    file: FileArg = None,
+    distro: DistroOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Print the providers of a run config in instantiation order, with what each depends on.
+
+    Example: stackctl stack resolve run.yaml -o json
+    """
+    _, stack = _resolved(file, distro, env, env_file)
+    body = stack.to_dict()
+    if output is Format.table:
+        emit(body["order"], output, columns=[("#", "position"), ("API", "api"), ("PROVIDER ID", "provider_id"), ("TYPE", "provider_type"), ("DEPENDS ON", "depends_on")])
+    else:
+        emit(body, output)

@@ -79,6 +79,7 @@ def _register_groups() -> None:
     from stackctl.core.registry import KINDS
 
     app.add_typer(config.app, name="config")
+    app.add_typer(config.stack_app, name="stack")
     app.add_typer(providers.apis_app, name="apis")
     app.add_typer(providers.app, name="providers")
     app.add_typer(db.app, name="db")

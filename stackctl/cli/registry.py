@@ -36,7 +36,7 @@ def register(
     """
     import os
 
-    from stackctl.core.catalogue_schemas import provider_schemas
+    from stackctl.core.catalogue_view import catalogue_for
     from stackctl.core.loader import render_config
     from stackctl.core.registry import register as apply
     from stackctl.core.resolver import resolve
@@ -45,7 +45,7 @@ def register(
 
     data, source = read_source(file, sys.stdin.buffer)
     environ = build_env(env, env_file)
-    schemas = provider_schemas(environ)
+    schemas = catalogue_for(environ)
     rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
     stack = resolve(rendered.document, schemas, source)
     raw = load_yaml(data, source)

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from stackctl.core.secrets import SECRET_MARKERS
+from stackctl.core.secrets import is_secret_name as is_secret
 from stackctl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -34,35 +36,12 @@ Path_ = tuple[str | int, ...]
 Violation = tuple[Path_, str]
 
 DATA_DIR_PLACEHOLDER = "{data_dir}"
-SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
 PREFIXES: tuple[str, ...] = ("inline::", "remote::")
 
 # A reference's name, not preceded by `$` (`$${env.X}` is an escaped literal).
 _ENV_NAME = re.compile(r"(?<!\$)\$\{env\.([A-Z0-9_]+)")
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
 _BUILTIN_MODELS: dict[tuple[str, str], type[BaseModel]] = {}
-
-
-def is_secret(field_name: str) -> bool:
-    """True when a config field's name marks it as holding a secret (api_key, token, password, ...).
-
-    Markers match whole words of the snake_case (or camelCase) name, plurals included, so `api_token`,
-    `aws_secret_access_key`, `apiKey` and `client_secrets` are secret. `tokens` is the exception: it counts
-    (`max_tokens`), so a plain substring test would hide every token limit.
-    """
-    snake = _CAMEL_BOUNDARY.sub("_", field_name).lower()
-    words = [w for w in re.split(r"[^a-z0-9]+", snake) if w]
-    for marker in SECRET_MARKERS:
-        parts = marker.split("_")
-        for start in range(len(words) - len(parts) + 1):
-            window = words[start : start + len(parts)]
-            last = window[-1]
-            plural_ok = parts[-1] != "token" and last == parts[-1] + "s"
-            if window[:-1] == parts[:-1] and (last == parts[-1] or plural_ok):
-                return True
-    return False
 
 
 def close_matches(name: str, candidates: Iterable[str]) -> list[str]:

@@ -7,25 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 MASK = "********"
-_SEGMENTS = re.compile(r"[_\-.]+")
-_SECRET_WORDS = {"token", "password", "passwd", "secret", "credential", "credentials"}
-_SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key")}
-_SQUASHED = ("apikey", "privatekey", "accesstoken", "authtoken")
+SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def is_secret_name(name: str) -> bool:
-    """True for field names that hold secrets: api_key, token, password, secret, credential, private_key...
+def is_secret_name(field_name: str) -> bool:
+    """True when a config field's name marks it as holding a secret (api_key, token, password, ...).
 
-    Matching is by name segment, so `max_tokens` or `token_limit_hint` style counters are not secrets
-    unless a segment is exactly a secret word.
+    Markers match whole words of the snake_case (or camelCase) name, plurals included, so `api_token`,
+    `aws_secret_access_key`, `apiKey` and `client_secrets` are secret. `tokens` is the exception: it counts
+    (`max_tokens`), so a plain substring test would hide every token limit.
     """
-    lowered = name.lower()
-    if any(word in lowered.replace("_", "").replace("-", "") for word in _SQUASHED):
-        return True
-    parts = [p for p in _SEGMENTS.split(lowered) if p]
-    if any(p in _SECRET_WORDS for p in parts):
-        return True
-    return any(pair in _SECRET_PAIRS for pair in zip(parts, parts[1:], strict=False))
+    snake = _CAMEL_BOUNDARY.sub("_", field_name).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", snake) if w]
+    for marker in SECRET_MARKERS:
+        parts = marker.split("_")
+        for start in range(len(words) - len(parts) + 1):
+            window = words[start : start + len(parts)]
+            last = window[-1]
+            plural_ok = parts[-1] != "token" and last == parts[-1] + "s"
+            if window[:-1] == parts[:-1] and (last == parts[-1] or plural_ok):
+                return True
+    return False
 
 
 def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | None = None) -> Any:

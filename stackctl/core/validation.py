@@ -120,8 +120,8 @@ def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchem
     return Rendered(rendered)
 
 
-def summarize(rendered: Rendered) -> dict[str, Any]:
-    """What `config validate` reports for a valid config."""
+def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
+    """What `config validate` reports for a valid config and its resolved stack."""
     from stackctl.models.runconfig import RESOURCE_KINDS
 
     doc = rendered.document
@@ -130,7 +130,8 @@ def summarize(rendered: Rendered) -> dict[str, Any]:
         "valid": True,
         "image_name": doc.get("image_name"),
         "apis": sorted(providers),
-        "providers": sum(1 for entries in providers.values() for e in entries if e.get("provider_id")),
+        "providers": len(stack.order),
+        "order": [p.key for p in stack.order],
         "resources": {kind: len(doc.get(kind, [])) for kind in RESOURCE_KINDS if doc.get(kind)},
-        "warnings": rendered.warnings,
+        "warnings": [*rendered.warnings, *stack.warnings],
     }
