@@ -29,6 +29,8 @@ _TOP = re.compile(r"\$?\$\{env\.")
 _BODY = re.compile(r"\$?\$\{env\.|[{}]")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# One reference whose body holds no `$`, `{` or `}`: the common case, matched without the general parser.
+_SIMPLE = re.compile(r"\$\{env\.([A-Z0-9_]+)(?::([=+?])([^${}]*))?\}")
 _ESCAPE = "$${env."
 _OPEN = "${env."
 
@@ -105,6 +107,10 @@ def _bad_reference(text: str, start: int, name: str, after: int) -> SyntaxProble
 
 
 def _parse_ref(text: str, start: int) -> tuple[Ref, int]:
+    simple = _SIMPLE.match(text, start)
+    if simple is not None:
+        name, op, body = simple.groups()
+        return Ref(name, op, (body,) if body else (), simple.group()), simple.end()
     pos = start + len(_OPEN)
     match = _NAME.match(text, pos)
     name = match.group() if match else ""

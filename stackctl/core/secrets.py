@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 MASK = "********"
@@ -13,6 +14,7 @@ _SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret
 _SQUASHED = ("apikey", "privatekey", "accesstoken", "authtoken")
 
 
+@lru_cache(maxsize=4096)  # called for every substituted field; names repeat
 def is_secret_name(name: str) -> bool:
     """True for field names that hold secrets: api_key, token, password, secret, credential, private_key...
 
