@@ -76,7 +76,11 @@ def main() -> None:
     substitution = total - parse.seconds - check.seconds
     print(f"{args.repeat} renders of {count} providers x {args.fields} fields ({len(text):,} bytes of YAML)")
     print(f"total        {total:8.3f} s   ({total / args.repeat * 1000:.1f} ms per render)")
-    for name, seconds in (("yaml parse", parse.seconds), ("substitution", substitution), ("validation", check.seconds)):
+    for name, seconds in (
+        ("yaml parse", parse.seconds),
+        ("substitution", substitution),
+        ("validation", check.seconds),
+    ):
         print(f"{name:<12} {seconds:8.3f} s   {seconds / total:6.1%}")
 
 

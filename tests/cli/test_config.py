@@ -58,14 +58,18 @@ def openai(doc: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-# --- config render ---------------------------------------------------------------------------------------------
+# --- config render --------------------------------------------------------------------------------
 
 
 def test_render_file_with_env(cli: Any, run_file: Path) -> None:
     result = ok(cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=sk-1", "--show-secrets"))
     doc = yaml.safe_load(result.stdout)
     assert doc["image_name"] == "demo"
-    assert openai(doc)["config"] == {"base_url": "https://api.openai.com/v1", "api_key": "sk-1", "max_tokens": 512}
+    assert openai(doc)["config"] == {
+        "base_url": "https://api.openai.com/v1",
+        "api_key": "sk-1",
+        "max_tokens": 512,
+    }
     assert doc["providers"]["inference"][1]["provider_id"] is None
     assert doc["models"] == [{"model_id": "gpt-4o", "provider_id": "openai"}]
 
@@ -75,12 +79,20 @@ def test_render_reads_the_process_environment(cli: Any, run_file: Path) -> None:
     assert yaml.safe_load(result.stdout)["image_name"] == "from-env"
 
 
-def test_env_option_overrides_env_file_overrides_environment(cli: Any, run_file: Path, tmp_path: Path) -> None:
+def test_env_option_overrides_env_file_overrides_environment(
+    cli: Any, run_file: Path, tmp_path: Path
+) -> None:
     env_file = tmp_path / "stack.env"
     env_file.write_text("# settings\nexport STACK=from-file\nMODEL='llama3'\nOPENAI_API_KEY=\"k\"\n")
     result = ok(
         cli(
-            "config", "render", str(run_file), "--env-file", str(env_file), "--env", "MODEL=from-flag",
+            "config",
+            "render",
+            str(run_file),
+            "--env-file",
+            str(env_file),
+            "--env",
+            "MODEL=from-flag",
             env={"STACK": "from-env", "MODEL": "from-env"},
         )
     )
@@ -126,7 +138,9 @@ def test_secrets_are_redacted_unless_asked(cli: Any, run_file: Path) -> None:
 
 
 def test_no_validate_prints_exactly_the_substituted_document(cli: Any, tmp_path: Path) -> None:
-    text = "distro_name: x\nextra: ${env.EXTRA:=1}\nproviders:\n  a:\n  - provider_id: ${env.P:=__disabled__}\n"
+    text = (
+        "distro_name: x\nextra: ${env.EXTRA:=1}\nproviders:\n  a:\n  - provider_id: ${env.P:=__disabled__}\n"
+    )
     path = tmp_path / "loose.yaml"
     path.write_text(text)
     result = ok(cli("config", "render", str(path), "--no-validate"))
@@ -135,7 +149,7 @@ def test_no_validate_prints_exactly_the_substituted_document(cli: Any, tmp_path:
     assert cli("config", "render", str(path)).exit_code == 3
 
 
-# --- config vars ----------------------------------------------------------------------------------------------------
+# --- config vars ----------------------------------------------------------------------------------
 
 
 def test_vars_table(cli: Any, run_file: Path) -> None:
@@ -144,7 +158,10 @@ def test_vars_table(cli: Any, run_file: Path) -> None:
     assert lines[0].split() == ["NAME", "SYNTAX", "DEFAULT", "SET", "PATHS"]
     rows = {line.split()[1]: line.split() for line in lines[1:]}
     assert rows["${env.OPENAI_API_KEY}"] == [
-        "OPENAI_API_KEY", "${env.OPENAI_API_KEY}", "true", "providers.inference[0].config.api_key"
+        "OPENAI_API_KEY",
+        "${env.OPENAI_API_KEY}",
+        "true",
+        "providers.inference[0].config.api_key",
     ]
     assert rows["${env.MAX_TOKENS:=512}"][2:4] == ["512", "false"]
     assert len(rows) == 7
@@ -165,7 +182,7 @@ def test_vars_json(cli: Any, run_file: Path) -> None:
     assert names == sorted(names)
 
 
-# --- config validate ------------------------------------------------------------------------------------------------
+# --- config validate ------------------------------------------------------------------------------
 
 
 def test_validate_ok(cli: Any, run_file: Path) -> None:
@@ -186,7 +203,7 @@ def test_validate_invalid_lists_problems(cli: Any, tmp_path: Path) -> None:
     assert "did you mean 'providers'?" in result.stderr
 
 
-# --- errors and exit codes ------------------------------------------------------------------------------------------
+# --- errors and exit codes ------------------------------------------------------------------------
 
 
 def test_missing_variables_error_text(cli: Any, run_file: Path) -> None:
@@ -195,7 +212,8 @@ def test_missing_variables_error_text(cli: Any, run_file: Path) -> None:
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: {run_file}: missing environment variable(s): OPENAI_API_KEY"
-    assert lines[1] == f"  providers.inference[0].config.api_key ({run_file}:9): environment variable OPENAI_API_KEY is not set"
+    where = f"providers.inference[0].config.api_key ({run_file}:9)"
+    assert lines[1] == f"  {where}: environment variable OPENAI_API_KEY is not set"
     assert lines[-1].startswith("hint: ")
     assert "Traceback" not in result.stderr
 
@@ -218,7 +236,13 @@ def test_exit_0(cli: Any, run_file: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("--bogus",), (), ("{file}", "--env", "NOEQUALS"), ("{file}", "--distro", "starter"), ("{file}", "-o", "xml")],
+    [
+        ("--bogus",),
+        (),
+        ("{file}", "--env", "NOEQUALS"),
+        ("{file}", "--distro", "starter"),
+        ("{file}", "-o", "xml"),
+    ],
 )
 def test_exit_2_usage(cli: Any, run_file: Path, args: tuple[str, ...]) -> None:
     result = cli("config", "render", *(arg.format(file=run_file) for arg in args))
@@ -301,4 +325,8 @@ def test_exit_130_interrupted(cli: Any, run_file: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 130
     assert result.stderr == "error: interrupted\n"
     json_result = cli("config", "render", str(run_file), "-o", "json")
-    assert json.loads(json_result.stderr)["error"] == {"code": "interrupted", "message": "interrupted", "exit_code": 130}
+    assert json.loads(json_result.stderr)["error"] == {
+        "code": "interrupted",
+        "message": "interrupted",
+        "exit_code": 130,
+    }

@@ -49,7 +49,14 @@ def test_version(tmp_path: Path) -> None:
 def test_render_with_env(tmp_path: Path) -> None:
     (tmp_path / "run.yaml").write_text(RUN)
     result = stackctl(
-        "config", "render", "run.yaml", "--env", "E2E_API_KEY=sk-e2e", "--env", "E2E_TIMEOUT=5", "--show-secrets",
+        "config",
+        "render",
+        "run.yaml",
+        "--env",
+        "E2E_API_KEY=sk-e2e",
+        "--env",
+        "E2E_TIMEOUT=5",
+        "--show-secrets",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

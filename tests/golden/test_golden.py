@@ -32,7 +32,14 @@ def test_there_are_golden_inputs() -> None:
 
 @pytest.mark.parametrize("source", INPUTS, ids=[p.stem for p in INPUTS])
 def test_golden(cli, monkeypatch: pytest.MonkeyPatch, source: Path, update_golden: bool) -> None:
-    for name in ENV.keys() | {"OLLAMA_URL", "ENABLE_VLLM", "VLLM_URL", "STACK_NAME", "AUTH_PROVIDER", "DISTRO"}:
+    for name in ENV.keys() | {
+        "OLLAMA_URL",
+        "ENABLE_VLLM",
+        "VLLM_URL",
+        "STACK_NAME",
+        "AUTH_PROVIDER",
+        "DISTRO",
+    }:
         monkeypatch.delenv(name, raising=False)
     result = cli("config", "render", str(source), "--show-secrets", env=ENV)
     assert result.exit_code == 0, result.stderr

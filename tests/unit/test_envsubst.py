@@ -29,7 +29,7 @@ def missing_names(text: str, env: dict[str, str] | None = None) -> list[str]:
     return [m.name for m in sub.problems.missing]
 
 
-# --- the SPEC table: three forms x set / unset / empty ---------------------------------------------------
+# --- the SPEC table: three forms x set / unset / empty --------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_unrelated_variables_are_not_reported() -> None:
     assert missing_names("${env.A}", {"B": "x"}) == ["A"]
 
 
-# --- several tokens, coercion -----------------------------------------------------------------------------
+# --- several tokens, coercion ---------------------------------------------------------------------
 
 
 def test_several_tokens_in_one_string() -> None:
@@ -101,7 +101,16 @@ def test_booleans_in_any_case(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("8080", 8080), ("-3", -3), ("+7", 7), ("0", 0), ("1.5", 1.5), ("-0.25", -0.25), ("1e3", 1000.0), (".5", 0.5)],
+    [
+        ("8080", 8080),
+        ("-3", -3),
+        ("+7", 7),
+        ("0", 0),
+        ("1.5", 1.5),
+        ("-0.25", -0.25),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+    ],
 )
 def test_numbers(text: str, expected: Any) -> None:
     result = value_of("${env.N}", {"N": text})
@@ -109,7 +118,9 @@ def test_numbers(text: str, expected: Any) -> None:
     assert type(result) is type(expected)
 
 
-@pytest.mark.parametrize("text", ["0123", "00", "-007", "00.5", "1_000", "0x10", "inf", "nan", "1.2.3", "12abc"])
+@pytest.mark.parametrize(
+    "text", ["0123", "00", "-007", "00.5", "1_000", "0x10", "inf", "nan", "1.2.3", "12abc"]
+)
 def test_non_numbers_and_leading_zeros_stay_strings(text: str) -> None:
     assert value_of("${env.N}", {"N": text}) == text
 
@@ -137,7 +148,7 @@ def test_unknown_kind_coerces() -> None:
     assert coerce("text") == "text"
 
 
-# --- home expansion ---------------------------------------------------------------------------------------
+# --- home expansion -------------------------------------------------------------------------------
 
 
 def test_tilde_at_the_start_of_a_substituted_value_expands() -> None:
@@ -157,7 +168,7 @@ def test_no_home_no_expansion() -> None:
     assert sub.string("${env.DIR}", PATH) == "~/data"
 
 
-# --- nested defaults, escapes, custom messages --------------------------------------------------------------
+# --- nested defaults, escapes, custom messages ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -203,7 +214,7 @@ def test_required_with_message() -> None:
     assert value_of("${env.TOKEN:?whatever}", {"TOKEN": "abc"}) == "abc"
 
 
-# --- malformed references -----------------------------------------------------------------------------------
+# --- malformed references -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -241,7 +252,8 @@ def test_substituter_collects_syntax_problems_with_their_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["${FOO}", "$env.FOO", "${ env.FOO }", "$ {env.FOO}", "${ENV.FOO}", "${environment}", "${}", "$", "{}"]
+    "text",
+    ["${FOO}", "$env.FOO", "${ env.FOO }", "$ {env.FOO}", "${ENV.FOO}", "${environment}", "${}", "$", "{}"],
 )
 def test_text_not_starting_with_env_is_ordinary(text: str) -> None:
     assert parse(text) == (text,)
@@ -255,7 +267,7 @@ def test_parse_shape() -> None:
     assert parse("${env.A:=${env.B:=x}}") == (Ref("A", "=", (inner,), "${env.A:=${env.B:=x}}"),)
 
 
-# --- documents ----------------------------------------------------------------------------------------------
+# --- documents ------------------------------------------------------------------------------------
 
 
 def test_value_walks_nested_documents_with_paths() -> None:

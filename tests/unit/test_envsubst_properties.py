@@ -18,7 +18,26 @@ settings.load_profile("stackctl")
 PATH = ("providers", "inference", 0, "config", "field")
 
 # Pieces of the grammar, glued at random: most generated strings are near misses of valid references.
-FRAGMENTS = ["${env.", "$${env.", "${", "$", "{", "}", "A", "B_1", "foo", ":=", ":+", ":?", ":-", ":", "=", ".", "~/", " "]
+FRAGMENTS = [
+    "${env.",
+    "$${env.",
+    "${",
+    "$",
+    "{",
+    "}",
+    "A",
+    "B_1",
+    "foo",
+    ":=",
+    ":+",
+    ":?",
+    ":-",
+    ":",
+    "=",
+    ".",
+    "~/",
+    " ",
+]
 grammar_soup = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
 # Almost-references: a name (good or bad), an operator (good or bad) and a body full of special characters.
 reference_like = st.builds(
@@ -60,7 +79,9 @@ def documents(pool: list[str]) -> st.SearchStrategy[Any]:
         leaves,
         lambda children: st.one_of(
             st.lists(children, max_size=3),
-            st.dictionaries(st.sampled_from(["url", "api_key", "port", "x", "provider_id"]), children, max_size=3),
+            st.dictionaries(
+                st.sampled_from(["url", "api_key", "port", "x", "provider_id"]), children, max_size=3
+            ),
         ),
         max_leaves=12,
     )
@@ -80,7 +101,9 @@ def test_unrelated_variables_change_nothing(data: st.DataObject) -> None:
     pool = ["A", "B", "C_1"]
     doc = data.draw(documents(pool))
     env = data.draw(st.dictionaries(st.sampled_from(pool), values, max_size=3))
-    unrelated = data.draw(st.dictionaries(names.filter(lambda n: n not in pool), values, min_size=1, max_size=4))
+    unrelated = data.draw(
+        st.dictionaries(names.filter(lambda n: n not in pool), values, min_size=1, max_size=4)
+    )
     plain = Substituter(env=env, home="/home/h")
     noisy = Substituter(env={**unrelated, **env}, home="/home/h")
     assert noisy.value(doc, ()) == plain.value(doc, ())

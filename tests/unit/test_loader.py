@@ -13,6 +13,7 @@ from stackctl.core import sources, yamlio
 from stackctl.core.loader import parse_env_assignments, parse_env_file, render_config, substitute_config
 from stackctl.core.sources import read_source
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
+from stackctl.models.runconfig import RESOURCE_KINDS
 
 HOME = "/home/tester"
 
@@ -21,7 +22,9 @@ def render(text: str, env: dict[str, str] | None = None, *, validate: bool = Tru
     return render_config(text, "run.yaml", env or {}, home=HOME, validate=validate).document
 
 
-def render_error(text: str | bytes, env: dict[str, str] | None = None, *, validate: bool = True) -> ConfigError:
+def render_error(
+    text: str | bytes, env: dict[str, str] | None = None, *, validate: bool = True
+) -> ConfigError:
     with pytest.raises(ConfigError) as caught:
         render_config(text, "run.yaml", env or {}, home=HOME, validate=validate)
     assert caught.value.exit_code == 3
@@ -48,7 +51,7 @@ providers:
 """
 
 
-# --- disabled and null providers ------------------------------------------------------------------------------
+# --- disabled and null providers ------------------------------------------------------------------
 
 
 def test_disabled_provider_is_dropped_before_its_config_expands() -> None:
@@ -82,11 +85,13 @@ def test_provider_id_set_expands_the_element() -> None:
 
 
 def test_provider_ids_stay_strings() -> None:
-    text = "image_name: t\nproviders:\n  inference:\n  - provider_id: ${env.PID}\n    provider_type: remote::x\n"
+    text = (
+        "image_name: t\nproviders:\n  inference:\n  - provider_id: ${env.PID}\n    provider_type: remote::x\n"
+    )
     assert render(text, {"PID": "123"})["providers"]["inference"][0]["provider_id"] == "123"
 
 
-# --- resources and auth ---------------------------------------------------------------------------------------
+# --- resources and auth ---------------------------------------------------------------------------
 
 RESOURCE_IDS = {
     "models": "model_id",
@@ -121,8 +126,6 @@ def test_resource_with_null_id_is_dropped(kind: str, id_field: str, validate: bo
 
 
 def test_resource_ids_and_the_seven_kinds_match_the_schema() -> None:
-    from stackctl.models.runconfig import RESOURCE_KINDS
-
     assert {kind: id_field for kind, (id_field, _) in RESOURCE_KINDS.items()} == RESOURCE_IDS
 
 
@@ -149,7 +152,11 @@ server:
 
 @pytest.mark.parametrize(
     ("line", "env"),
-    [("image_name: ${env.IMG}", {"IMG": "1234"}), ("image_name: 2024", {}), ("image_name: ${env.IMG:=3.5}", {})],
+    [
+        ("image_name: ${env.IMG}", {"IMG": "1234"}),
+        ("image_name: 2024", {}),
+        ("image_name: ${env.IMG:=3.5}", {}),
+    ],
 )
 def test_image_name_is_always_a_string(line: str, env: dict[str, str]) -> None:
     doc = render(f"{line}\nproviders: {{}}\n", env)
@@ -162,7 +169,7 @@ def test_substituted_image_name_is_a_string_without_validation() -> None:
     assert render("image_name: ${env.IMG}\n", {"IMG": "42"}, validate=False)["image_name"] == "42"
 
 
-# --- all problems at once -------------------------------------------------------------------------------------
+# --- all problems at once -------------------------------------------------------------------------
 
 THREE_MISSING = """\
 image_name: ${env.STACK_NAME}
@@ -199,7 +206,15 @@ def test_custom_required_message_is_shown() -> None:
 
 
 def test_malformed_references_are_reported_with_path_line_and_hint() -> None:
-    text = "image_name: t\nproviders:\n  inference:\n  - provider_id: p\n    provider_type: remote::x\n    config:\n      url: ${env.URL:-http://x}\n"
+    text = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: p
+    provider_type: remote::x
+    config:
+      url: ${env.URL:-http://x}
+"""
     error = render_error(text)
     assert error.code == "invalid_reference"
     assert error.details[0].startswith("providers.inference[0].config.url (run.yaml:7): ")
@@ -213,7 +228,7 @@ def test_missing_and_malformed_together() -> None:
     assert len(error.details) == 2
 
 
-# --- env files and --env ----------------------------------------------------------------------------------------
+# --- env files and --env --------------------------------------------------------------------------
 
 
 def test_env_file_parsing() -> None:
@@ -259,7 +274,7 @@ def test_env_assignments() -> None:
         parse_env_assignments(["=value"])
 
 
-# --- the later layout ---------------------------------------------------------------------------------------------
+# --- the later layout -----------------------------------------------------------------------------
 
 LATER = """\
 version: 2
@@ -343,12 +358,12 @@ def test_later_layout_normalizes_to_the_canonical_one() -> None:
 def test_later_layout_without_validation_is_left_as_written() -> None:
     doc = render(LATER, validate=False)
     assert doc["distro_name"] == "starter"
-    assert [s for s in doc["registered_resources"]["shields"]] == []
+    assert doc["registered_resources"]["shields"] == []
     assert doc["registered_resources"]["vector_stores"][0]["embedding_dimension"] == 384
     assert "image_name" not in doc
 
 
-# --- validation -------------------------------------------------------------------------------------------------
+# --- validation -----------------------------------------------------------------------------------
 
 
 def test_unknown_top_level_key_suggests_the_right_one() -> None:
@@ -405,7 +420,7 @@ def test_document_must_be_a_mapping(text: str) -> None:
     assert "must be a YAML mapping" in render_error(text).message
 
 
-# --- hostile input --------------------------------------------------------------------------------------------------
+# --- hostile input --------------------------------------------------------------------------------
 
 
 def _fast_error(text: str | bytes, *, within: float = 2.0) -> ConfigError:
