@@ -129,6 +129,8 @@ def run(argv: Sequence[str]) -> int:
     try:
         command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="stackctl", standalone_mode=False)
+        if result == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent Exit(130)
+            raise KeyboardInterrupt
         return result if isinstance(result, int) else 0
     except StackctlError as exc:
         if debug:

@@ -29,6 +29,10 @@ _TOP = re.compile(r"\$?\$\{env\.")
 _BODY = re.compile(r"\$?\$\{env\.|[{}]")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# One reference whose body holds no `$`, `{` or `}`: the common case, matched without the general parser.
+_SIMPLE = re.compile(r"\$\{env\.([A-Z0-9_]+)(?::([=+?])([^${}]*))?\}")
+# Nested defaults are parsed and evaluated recursively; this keeps hostile input far from the recursion limit.
+MAX_NESTING = 64
 _ESCAPE = "$${env."
 _OPEN = "${env."
 
@@ -104,7 +108,11 @@ def _bad_reference(text: str, start: int, name: str, after: int) -> SyntaxProble
     )
 
 
-def _parse_ref(text: str, start: int) -> tuple[Ref, int]:
+def _parse_ref(text: str, start: int, nesting: int) -> tuple[Ref, int]:
+    simple = _SIMPLE.match(text, start)
+    if simple is not None:
+        name, op, body = simple.groups()
+        return Ref(name, op, (body,) if body else (), simple.group()), simple.end()
     pos = start + len(_OPEN)
     match = _NAME.match(text, pos)
     name = match.group() if match else ""
@@ -112,14 +120,18 @@ def _parse_ref(text: str, start: int) -> tuple[Ref, int]:
     if name and text.startswith("}", after):
         return Ref(name, None, (), text[start : after + 1]), after + 1
     if name and text[after : after + 2] in (":=", ":+", ":?"):
-        body, end = _parse_seq(text, after + 2, top=False)
+        if nesting >= MAX_NESTING:
+            raise SyntaxProblem(
+                f"references nested more than {MAX_NESTING} levels deep", hint="flatten the chain of defaults"
+            )
+        body, end = _parse_seq(text, after + 2, top=False, nesting=nesting + 1)
         if end >= len(text):
             raise SyntaxProblem(f"unclosed reference '{text[start:]}'", hint="close it with '}'")
         return Ref(name, text[after + 1], body, text[start : end + 1]), end + 1
     raise _bad_reference(text, start, name, after)
 
 
-def _parse_seq(text: str, pos: int, *, top: bool) -> tuple[tuple[Node, ...], int]:
+def _parse_seq(text: str, pos: int, *, top: bool, nesting: int = 0) -> tuple[tuple[Node, ...], int]:
     """Parse text and references from pos; in a body, stop at the first unbalanced `}` (returned as end)."""
     parts: list[Node] = []
     buf: list[str] = []
@@ -137,10 +149,11 @@ def _parse_seq(text: str, pos: int, *, top: bool) -> tuple[tuple[Node, ...], int
             buf.append(_OPEN)
             pos = match.end()
         elif token == _OPEN:
-            if buf:
-                parts.append("".join(buf))
-                buf = []
-            ref, pos = _parse_ref(text, match.start())
+            literal = "".join(buf)
+            if literal:  # no empty text nodes between adjacent references
+                parts.append(literal)
+            buf = []
+            ref, pos = _parse_ref(text, match.start(), nesting)
             parts.append(ref)
         elif token == "{":
             depth += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 MASK = "********"
@@ -11,6 +12,7 @@ SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "cr
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@lru_cache(maxsize=4096)  # called for every substituted field; names repeat
 def is_secret_name(field_name: str) -> bool:
     """True when a config field's name marks it as holding a secret (api_key, token, password, ...).
 

@@ -51,10 +51,16 @@ def _expanded_size(root: Any, source: str) -> None:
             continue
         key = id(node)
         if key in sizes and not done:
+            if sizes[key] == -1:  # entered and unfinished: an ancestor, so the alias loops
+                raise ConfigError(
+                    f"{source}: a YAML alias refers to a collection that contains it",
+                    hint="an anchor (&name) cannot be used (*name) inside itself",
+                    code="recursive_alias",
+                )
             continue
         children = list(node.values()) if isinstance(node, dict) else node
         if not done:
-            sizes[key] = -1  # in progress: a self-reference counts once
+            sizes[key] = -1  # in progress
             stack.append((node, True))
             stack.extend((child, False) for child in children if isinstance(child, dict | list))
             continue

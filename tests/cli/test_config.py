@@ -1,0 +1,335 @@
+"""`stackctl config render|vars|validate` through the real error boundary, and one test per exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stackctl.core.loader import substitute_config
+from stackctl.core.secrets import MASK
+from stackctl.core.yamlio import dump_yaml
+
+RUN = """\
+version: 2
+image_name: ${env.STACK:=demo}
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::vllm
+    config:
+      url: ${env.OPENAI_BASE_URL:=https://api.openai.com/v1}
+      api_token: ${env.OPENAI_API_KEY}
+      max_tokens: ${env.MAX_TOKENS:=512}
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config:
+      url: ${env.OLLAMA_URL}
+models:
+- model_id: ${env.MODEL:=gpt-4o}
+  provider_id: openai
+"""
+
+
+@pytest.fixture
+def run_file(tmp_path: Path) -> Path:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STACK", "OPENAI_BASE_URL", "OPENAI_API_KEY", "MAX_TOKENS", "OLLAMA_URL", "MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def ok(result: Any) -> Any:
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    return result
+
+
+def openai(doc: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = doc["providers"]["inference"][0]
+    return entry
+
+
+# --- config render --------------------------------------------------------------------------------
+
+
+def test_render_file_with_env(cli: Any, run_file: Path) -> None:
+    result = ok(cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=sk-1", "--show-secrets"))
+    doc = yaml.safe_load(result.stdout)
+    assert doc["image_name"] == "demo"
+    assert openai(doc)["config"] == {
+        "url": "https://api.openai.com/v1",
+        "api_token": "sk-1",
+        "max_tokens": 512,
+    }
+    assert doc["providers"]["inference"][1]["provider_id"] is None
+    assert doc["models"] == [{"model_id": "gpt-4o", "provider_id": "openai"}]
+
+
+def test_render_reads_the_process_environment(cli: Any, run_file: Path) -> None:
+    result = ok(cli("config", "render", str(run_file), env={"OPENAI_API_KEY": "k", "STACK": "from-env"}))
+    assert yaml.safe_load(result.stdout)["image_name"] == "from-env"
+
+
+def test_env_option_overrides_env_file_overrides_environment(
+    cli: Any, run_file: Path, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "stack.env"
+    env_file.write_text("# settings\nexport STACK=from-file\nMODEL='llama3'\nOPENAI_API_KEY=\"k\"\n")
+    result = ok(
+        cli(
+            "config",
+            "render",
+            str(run_file),
+            "--env-file",
+            str(env_file),
+            "--env",
+            "MODEL=from-flag",
+            env={"STACK": "from-env", "MODEL": "from-env"},
+        )
+    )
+    doc = yaml.safe_load(result.stdout)
+    assert doc["image_name"] == "from-file"
+    assert doc["models"][0]["model_id"] == "from-flag"
+
+
+def test_render_stdin_dash(cli: Any) -> None:
+    result = ok(cli("config", "render", "-", "--env", "OPENAI_API_KEY=k", input=RUN))
+    assert yaml.safe_load(result.stdout)["image_name"] == "demo"
+
+
+def test_render_stdin_errors_name_stdin(cli: Any) -> None:
+    result = cli("config", "render", "-", input=RUN)
+    assert result.exit_code == 3
+    assert "<stdin>" in result.stderr
+    assert "<stdin>:9" in result.stderr
+
+
+def test_render_json(cli: Any, run_file: Path) -> None:
+    result = ok(cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=k", "-o", "json"))
+    doc = json.loads(result.stdout)
+    assert doc["version"] == 2
+    assert openai(doc)["config"]["max_tokens"] == 512
+
+
+def test_yaml_output_equals_json_output(cli: Any, run_file: Path) -> None:
+    args = ("config", "render", str(run_file), "--env", "OPENAI_API_KEY=k")
+    as_yaml = yaml.safe_load(ok(cli(*args)).stdout)
+    as_json = json.loads(ok(cli(*args, "-o", "json")).stdout)
+    assert as_yaml == as_json
+
+
+def test_secrets_are_redacted_unless_asked(cli: Any, run_file: Path) -> None:
+    args = ("config", "render", str(run_file), "--env", "OPENAI_API_KEY=12345", "-o", "json")
+    redacted = json.loads(ok(cli(*args)).stdout)
+    assert openai(redacted)["config"]["api_token"] == MASK
+    assert openai(redacted)["config"]["max_tokens"] == 512  # not a secret despite "token"
+    assert "12345" not in ok(cli(*args)).stdout
+    shown = json.loads(ok(cli(*args, "--show-secrets")).stdout)
+    assert openai(shown)["config"]["api_token"] == "12345"  # a key of digits stays a string
+
+
+def test_no_validate_prints_exactly_the_substituted_document(cli: Any, tmp_path: Path) -> None:
+    text = (
+        "distro_name: x\nextra: ${env.EXTRA:=1}\nproviders:\n  a:\n  - provider_id: ${env.P:=__disabled__}\n"
+    )
+    path = tmp_path / "loose.yaml"
+    path.write_text(text)
+    result = ok(cli("config", "render", str(path), "--no-validate"))
+    assert result.stdout == dump_yaml(substitute_config(text, str(path), {}))
+    assert yaml.safe_load(result.stdout) == {"distro_name": "x", "extra": 1, "providers": {"a": []}}
+    assert cli("config", "render", str(path)).exit_code == 3
+
+
+# --- config vars ----------------------------------------------------------------------------------
+
+
+def test_vars_table(cli: Any, run_file: Path) -> None:
+    result = ok(cli("config", "vars", str(run_file), env={"OPENAI_API_KEY": "k"}))
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "SYNTAX", "DEFAULT", "SET", "PATHS"]
+    rows = {line.split()[1]: line.split() for line in lines[1:]}
+    assert rows["${env.OPENAI_API_KEY}"] == [
+        "OPENAI_API_KEY",
+        "${env.OPENAI_API_KEY}",
+        "true",
+        "providers.inference[0].config.api_token",
+    ]
+    assert rows["${env.MAX_TOKENS:=512}"][2:4] == ["512", "false"]
+    assert len(rows) == 7
+
+
+def test_vars_json(cli: Any, run_file: Path) -> None:
+    result = ok(cli("config", "vars", str(run_file), "-o", "json", "--env", "OLLAMA_URL=http://h"))
+    body = json.loads(result.stdout)
+    assert body["object"] == "list"
+    ollama = [row for row in body["data"] if row["name"] == "OLLAMA_URL"]
+    assert {row["kind"] for row in ollama} == {"alternative", "required"}
+    assert all(row["set"] for row in ollama)
+    assert {p for row in ollama for p in row["paths"]} == {
+        "providers.inference[1].provider_id",
+        "providers.inference[1].config.url",
+    }
+    names = [row["name"] for row in body["data"]]
+    assert names == sorted(names)
+
+
+# --- config validate ------------------------------------------------------------------------------
+
+
+def test_validate_ok(cli: Any, run_file: Path) -> None:
+    result = cli("config", "validate", str(run_file), "--env", "OPENAI_API_KEY=k", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    # The disabled provider is skipped with a warning, on stderr only.
+    assert result.stderr == "warning: providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped\n"
+    summary = json.loads(result.stdout)
+    assert summary["valid"] is True
+    assert summary["providers"] == 1  # the null-id ollama entry does not count
+    assert summary["resources"] == {"models": 1}
+
+
+def test_validate_invalid_lists_problems(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("image_name: t\nprovders: {}\n")
+    result = cli("config", "validate", str(path))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+    assert "did you mean 'providers'?" in result.stderr
+
+
+# --- errors and exit codes ------------------------------------------------------------------------
+
+
+def test_missing_variables_error_text(cli: Any, run_file: Path) -> None:
+    result = cli("config", "render", str(run_file), "--env", "OLLAMA_URL=http://h")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {run_file}: missing environment variable(s): OPENAI_API_KEY"
+    where = f"providers.inference[0].config.api_token ({run_file}:9)"
+    assert lines[1] == f"  {where}: environment variable OPENAI_API_KEY is not set"
+    assert lines[-1].startswith("hint: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_json_error_shape(cli: Any, run_file: Path) -> None:
+    result = cli("config", "render", str(run_file), "-o", "json")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    body = json.loads(result.stderr)
+    assert set(body) == {"error"}
+    assert {"code", "message", "exit_code"} <= set(body["error"])
+    assert body["error"]["code"] == "missing_env_var"
+    assert body["error"]["exit_code"] == 3
+    assert "OPENAI_API_KEY" in body["error"]["message"]
+
+
+def test_exit_0(cli: Any, run_file: Path) -> None:
+    assert cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=k").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--bogus",),
+        (),
+        ("{file}", "--env", "NOEQUALS"),
+        ("{file}", "--distro", "starter"),
+        ("{file}", "-o", "xml"),
+    ],
+)
+def test_exit_2_usage(cli: Any, run_file: Path, args: tuple[str, ...]) -> None:
+    result = cli("config", "render", *(arg.format(file=run_file) for arg in args))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+
+
+def test_exit_2_usage_json(cli: Any) -> None:
+    result = cli("config", "render", "--env", "NOEQUALS", "-", "-o", "json", input=RUN)
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"]["code"] == "usage_error"
+
+
+def test_exit_3_invalid_yaml(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("image_name: [\n")
+    result = cli("config", "render", str(path), "-o", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["code"] == "invalid_yaml"
+
+
+def test_exit_3_malformed_env_file(cli: Any, run_file: Path, tmp_path: Path) -> None:
+    env_file = tmp_path / "bad.env"
+    env_file.write_text("GOOD=1\nnot an assignment\n")
+    result = cli("config", "render", str(run_file), "--env-file", str(env_file))
+    assert result.exit_code == 3
+    assert f"{env_file}:2" in result.stderr
+
+
+def test_exit_3_huge_file(cli: Any, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = cli("config", "render", str(huge))
+    assert result.exit_code == 3
+    assert "file too large" in result.stderr
+
+
+def test_exit_4_missing_file(cli: Any, tmp_path: Path) -> None:
+    result = cli("config", "render", str(tmp_path / "absent.yaml"))
+    assert result.exit_code == 4
+    assert result.stderr == f"error: {tmp_path / 'absent.yaml'}: no such file\n"
+
+
+def test_exit_4_missing_env_file(cli: Any, run_file: Path, tmp_path: Path) -> None:
+    result = cli("config", "render", str(run_file), "--env-file", str(tmp_path / "absent.env"), "-o", "json")
+    assert result.exit_code == 4
+    assert json.loads(result.stderr)["error"]["code"] == "file_not_found"
+
+
+def _explode(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("boom")
+
+
+def test_exit_1_internal_error(cli: Any, run_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("stackctl.core.loader.render_config", _explode)
+    result = cli("config", "render", str(run_file))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: internal error: RuntimeError: boom\n")
+    assert "hint: rerun with --debug" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_1_debug_shows_traceback(cli: Any, run_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("stackctl.core.loader.render_config", _explode)
+    result = cli("--debug", "config", "render", str(run_file))
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "RuntimeError: boom" in result.stderr
+    assert "error: internal error" in result.stderr
+
+
+def test_exit_130_interrupted(cli: Any, run_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("stackctl.core.loader.render_config", interrupt)
+    result = cli("config", "render", str(run_file))
+    assert result.exit_code == 130
+    assert result.stderr == "error: interrupted\n"
+    json_result = cli("config", "render", str(run_file), "-o", "json")
+    assert json.loads(json_result.stderr)["error"] == {
+        "code": "interrupted",
+        "message": "interrupted",
+        "exit_code": 130,
+    }

@@ -1,0 +1,521 @@
+"""The config-load pipeline: substitution over whole documents, normalization, validation, hostile input."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.core import sources, yamlio
+from stackctl.core.loader import parse_env_assignments, parse_env_file, render_config, substitute_config
+from stackctl.core.sources import read_source
+from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
+from stackctl.models.runconfig import RESOURCE_KINDS
+
+HOME = "/home/tester"
+
+
+def render(text: str, env: dict[str, str] | None = None, *, validate: bool = True) -> dict[str, Any]:
+    return render_config(text, "run.yaml", env or {}, home=HOME, validate=validate).document
+
+
+def render_error(
+    text: str | bytes, env: dict[str, str] | None = None, *, validate: bool = True
+) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        render_config(text, "run.yaml", env or {}, home=HOME, validate=validate)
+    assert caught.value.exit_code == 3
+    return caught.value
+
+
+PROVIDERS = """\
+image_name: test
+providers:
+  inference:
+  - provider_id: ${env.FIREWORKS:=__disabled__}
+    provider_type: remote::fireworks
+    config:
+      api_key: ${env.FIREWORKS_API_KEY}
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config:
+      url: ${env.OLLAMA_URL}
+      timeout: ${env.TIMEOUT:=30}
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: ${env.OPENAI_API_KEY:=sk-test}
+"""
+
+
+# --- disabled and null providers ------------------------------------------------------------------
+
+
+def test_disabled_provider_is_dropped_before_its_config_expands() -> None:
+    doc = render(PROVIDERS)
+    types = [p["provider_type"] for p in doc["providers"]["inference"]]
+    assert "remote::fireworks" not in types  # and FIREWORKS_API_KEY, unset, raised nothing
+
+
+def test_enabled_provider_expands_and_reports_its_missing_variables() -> None:
+    error = render_error(PROVIDERS, {"FIREWORKS": "fireworks"})
+    assert "FIREWORKS_API_KEY" in error.message
+    assert any("providers.inference[0].config.api_key" in d for d in error.details)
+
+
+def test_null_provider_id_keeps_element_unexpanded() -> None:
+    doc = render(PROVIDERS)
+    ollama = doc["providers"]["inference"][0]
+    assert ollama["provider_type"] == "remote::ollama"
+    assert ollama["provider_id"] is None
+    assert ollama["config"] == {"url": "${env.OLLAMA_URL}", "timeout": "${env.TIMEOUT:=30}"}
+
+
+def test_provider_id_set_expands_the_element() -> None:
+    doc = render(PROVIDERS, {"OLLAMA_URL": "http://127.0.0.1:11434"})
+    ollama = doc["providers"]["inference"][0]
+    assert ollama == {
+        "provider_id": "ollama",
+        "provider_type": "remote::ollama",
+        "config": {"url": "http://127.0.0.1:11434", "timeout": 30},
+    }
+
+
+def test_provider_ids_stay_strings() -> None:
+    text = (
+        "image_name: t\nproviders:\n  inference:\n  - provider_id: ${env.PID}\n    provider_type: remote::x\n"
+    )
+    assert render(text, {"PID": "123"})["providers"]["inference"][0]["provider_id"] == "123"
+
+
+# --- resources and auth ---------------------------------------------------------------------------
+
+RESOURCE_IDS = {
+    "models": "model_id",
+    "shields": "shield_id",
+    "vector_dbs": "vector_db_id",
+    "datasets": "dataset_id",
+    "scoring_fns": "scoring_fn_id",
+    "benchmarks": "benchmark_id",
+    "tool_groups": "toolgroup_id",
+}
+EXTRA_REQUIRED = {"benchmarks": {"dataset_id": "ds"}, "vector_dbs": {"embedding_dimension": 384}}
+
+
+def _resource_doc(kind: str, id_field: str, kept_id: str) -> dict[str, Any]:
+    extra = EXTRA_REQUIRED.get(kind, {})
+    return {
+        "image_name": "t",
+        "providers": {},
+        kind: [
+            {id_field: "${env.GONE:+dropped}", "provider_id": "p", **extra},
+            {id_field: kept_id, "provider_id": "p", **extra},
+        ],
+    }
+
+
+@pytest.mark.parametrize(("kind", "id_field"), list(RESOURCE_IDS.items()))
+@pytest.mark.parametrize("validate", [True, False])
+def test_resource_with_null_id_is_dropped(kind: str, id_field: str, validate: bool) -> None:
+    text = yamlio.dump_yaml(_resource_doc(kind, id_field, "${env.KEPT:=kept}"))
+    doc = render(text, validate=validate)
+    assert [item[id_field] for item in doc[kind]] == ["kept"]
+
+
+def test_resource_ids_and_the_seven_kinds_match_the_schema() -> None:
+    assert {kind: id_field for kind, (id_field, _) in RESOURCE_KINDS.items()} == RESOURCE_IDS
+
+
+def test_numeric_resource_id_stays_a_string() -> None:
+    text = yamlio.dump_yaml(_resource_doc("models", "model_id", "${env.MID}"))
+    assert render(text, {"MID": "7"})["models"][0]["model_id"] == "7"
+
+
+def test_auth_provider_config_with_null_type_becomes_null() -> None:
+    text = """\
+image_name: t
+providers: {}
+server:
+  auth:
+    provider_config:
+      type: ${env.AUTH_TYPE:+oauth2_token}
+      issuer: ${env.AUTH_ISSUER:=https://issuer.example}
+"""
+    assert render(text)["server"]["auth"]["provider_config"] is None
+    assert render(text, validate=False)["server"]["auth"]["provider_config"] is None
+    enabled = render(text, {"AUTH_TYPE": "1"})["server"]["auth"]["provider_config"]
+    assert enabled == {"type": "oauth2_token", "issuer": "https://issuer.example"}
+
+
+@pytest.mark.parametrize(
+    ("line", "env"),
+    [
+        ("image_name: ${env.IMG}", {"IMG": "1234"}),
+        ("image_name: 2024", {}),
+        ("image_name: ${env.IMG:=3.5}", {}),
+    ],
+)
+def test_image_name_is_always_a_string(line: str, env: dict[str, str]) -> None:
+    doc = render(f"{line}\nproviders: {{}}\n", env)
+    assert isinstance(doc["image_name"], str)
+    assert doc["image_name"] in ("1234", "2024", "3.5")
+
+
+def test_substituted_image_name_is_a_string_without_validation() -> None:
+    assert render("image_name: ${env.IMG}\n", {"IMG": "0042"}, validate=False)["image_name"] == "0042"
+    assert render("image_name: ${env.IMG}\n", {"IMG": "42"}, validate=False)["image_name"] == "42"
+
+
+# --- all problems at once -------------------------------------------------------------------------
+
+THREE_MISSING = """\
+image_name: ${env.STACK_NAME}
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: ${env.OPENAI_API_KEY}
+models:
+- model_id: m
+  provider_id: openai
+  metadata:
+    note: "uses ${env.MODEL_NOTE}"
+"""
+
+
+def test_three_missing_variables_make_one_error() -> None:
+    error = render_error(THREE_MISSING)
+    assert error.code == "missing_env_var"
+    for name in ("STACK_NAME", "OPENAI_API_KEY", "MODEL_NOTE"):
+        assert name in error.message
+    assert error.details == [
+        "image_name (run.yaml:1): environment variable STACK_NAME is not set",
+        "providers.inference[0].config.api_key (run.yaml:7): environment variable OPENAI_API_KEY is not set",
+        "models[0].metadata.note (run.yaml:12): environment variable MODEL_NOTE is not set",
+    ]
+    assert error.hint and "--env" in error.hint
+
+
+def test_custom_required_message_is_shown() -> None:
+    error = render_error("image_name: ${env.NAME:?name the stack}\nproviders: {}\n")
+    assert error.details == ["image_name (run.yaml:1): environment variable NAME is not set: name the stack"]
+
+
+def test_malformed_references_are_reported_with_path_line_and_hint() -> None:
+    text = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: p
+    provider_type: remote::x
+    config:
+      url: ${env.URL:-http://x}
+"""
+    error = render_error(text)
+    assert error.code == "invalid_reference"
+    assert error.details[0].startswith("providers.inference[0].config.url (run.yaml:7): ")
+    assert error.hint == "use ${env.URL:=http://x} for a default"
+
+
+def test_missing_and_malformed_together() -> None:
+    error = render_error("image_name: ${env.foo}\nproviders:\n  x: ${env.MISSING}\n")
+    assert "MISSING" in error.message
+    assert "1 malformed" in error.message
+    assert len(error.details) == 2
+
+
+# --- env files and --env --------------------------------------------------------------------------
+
+
+def test_env_file_parsing() -> None:
+    text = """\
+# a comment
+
+PLAIN=value
+export EXPORTED=yes
+  SPACED = padded value
+DOUBLE="two words # not a comment"
+SINGLE='it''s raw \\n'
+ESCAPES="line1\\nline2 \\"quoted\\""
+TRAILING=value # a comment
+EMPTY=
+URL=http://host:8080/path?a=b
+"""
+    assert parse_env_file(text, ".env") == {
+        "PLAIN": "value",
+        "EXPORTED": "yes",
+        "SPACED": "padded value",
+        "DOUBLE": "two words # not a comment",
+        "SINGLE": "it''s raw \\n",
+        "ESCAPES": 'line1\nline2 "quoted"',
+        "TRAILING": "value",
+        "EMPTY": "",
+        "URL": "http://host:8080/path?a=b",
+    }
+
+
+@pytest.mark.parametrize("line", ["JUSTAWORD", "=value", "BAD-NAME=x", "two words=x"])
+def test_env_file_malformed_line_is_an_error_with_its_line(line: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_env_file(f"OK=1\n{line}\n", "prod.env")
+    assert caught.value.exit_code == 3
+    assert caught.value.message.startswith("prod.env:2: ")
+
+
+def test_env_assignments() -> None:
+    assert parse_env_assignments(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
+    with pytest.raises(UsageError):
+        parse_env_assignments(["NOEQUALS"])
+    with pytest.raises(UsageError):
+        parse_env_assignments(["=value"])
+
+
+# --- the later layout -----------------------------------------------------------------------------
+
+LATER = """\
+version: 2
+distro_name: ${env.DISTRO:=starter}
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+registered_resources:
+  models:
+  - model_id: m1
+    provider_id: openai
+  shields:
+  - shield_id: ${env.SAFETY_MODEL:+guard}
+  vector_stores:
+  - vector_store_id: vs1
+    embedding_model: e5
+    embedding_dimension: ${env.DIM:=384}
+  tool_groups:
+  - toolgroup_id: builtin::websearch
+    provider_id: tavily
+storage:
+  backends:
+    kv_default:
+      type: kv_sqlite
+      db_path: ${env.STATE:=~/.stack}/kv.db
+    sql_default:
+      type: sql_postgres
+      host: db.example
+  stores:
+    metadata:
+      backend: kv_default
+      namespace: registry
+    inference:
+      backend: sql_default
+      table_name: inference_store
+"""
+
+CANONICAL = """\
+version: 2
+image_name: starter
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+models:
+- model_id: m1
+  provider_id: openai
+shields:
+- shield_id: ${env.SAFETY_MODEL:+guard}
+vector_dbs:
+- vector_db_id: vs1
+  embedding_model: e5
+  embedding_dimension: 384
+tool_groups:
+- toolgroup_id: builtin::websearch
+  provider_id: tavily
+metadata_store:
+  type: sqlite
+  db_path: /home/tester/.stack/kv.db
+  namespace: registry
+inference_store:
+  type: postgres
+  host: db.example
+  table_name: inference_store
+"""
+
+
+def test_later_layout_normalizes_to_the_canonical_one() -> None:
+    later = render(LATER)
+    canonical = render(CANONICAL)
+    storage = later.pop("storage")
+    assert later == canonical
+    assert later["shields"] == []
+    assert render(LATER, {"SAFETY_MODEL": "x"})["shields"] == [{"shield_id": "guard"}]
+    assert set(storage["stores"]) == {"metadata", "inference"}
+    assert "distro_name" not in later
+    assert "registered_resources" not in later
+
+
+def test_later_layout_without_validation_is_left_as_written() -> None:
+    doc = render(LATER, validate=False)
+    assert doc["distro_name"] == "starter"
+    assert doc["registered_resources"]["shields"] == []
+    assert doc["registered_resources"]["vector_stores"][0]["embedding_dimension"] == 384
+    assert "image_name" not in doc
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+def test_unknown_top_level_key_suggests_the_right_one() -> None:
+    error = render_error("image_name: t\nprovders:\n  inference: []\n")
+    assert error.code == "schema_violation"
+    assert "provders: unknown key 'provders'; did you mean 'providers'?" in error.details
+    assert "providers: required key is missing" in error.details
+
+
+def test_schema_violations_are_listed_with_paths() -> None:
+    text = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: p
+    config: {}
+    colour: blue
+server:
+  port: ${env.PORT:=not-a-port}
+models:
+- provider_id: p
+"""
+    error = render_error(text)
+    assert error.message == "run.yaml: run config is invalid (4 problem(s))"
+    joined = "\n".join(error.details)
+    assert "providers.inference[0].provider_type: required key is missing" in joined
+    assert "providers.inference[0].colour: unknown key 'colour'" in joined
+    assert "server.port: " in joined
+    assert "models[0].model_id: required key is missing" in joined
+
+
+def test_no_validate_returns_exactly_the_substituted_document() -> None:
+    text = "distro_name: x\nunknown_key: ${env.V:=1}\nproviders: {}\nserver:\n  port: nope\n"
+    assert render(text, validate=False) == {
+        "distro_name": "x",
+        "unknown_key": 1,
+        "providers": {},
+        "server": {"port": "nope"},
+    }
+    assert render(text, validate=False) == substitute_config(text, "run.yaml", {}, home=HOME)
+
+
+def test_no_validate_still_reports_substitution_errors() -> None:
+    error = render_error("x: ${env.NEEDED}\n", validate=False)
+    assert "NEEDED" in error.message
+
+
+def test_version_defaults_to_2() -> None:
+    assert render("image_name: t\nproviders: {}\n")["version"] == 2
+
+
+@pytest.mark.parametrize("text", ["", "- a\n- b\n", "just text\n", "42\n"])
+def test_document_must_be_a_mapping(text: str) -> None:
+    assert "must be a YAML mapping" in render_error(text).message
+
+
+# --- hostile input --------------------------------------------------------------------------------
+
+
+def _fast_error(text: str | bytes, *, within: float = 2.0) -> ConfigError:
+    start = time.perf_counter()
+    error = render_error(text)
+    assert time.perf_counter() - start < within
+    return error
+
+
+def test_malformed_yaml() -> None:
+    error = _fast_error("image_name: [unclosed\nproviders: {\n")
+    assert error.code == "invalid_yaml"
+    assert "invalid YAML (line" in error.message
+
+
+def test_binary_junk() -> None:
+    error = _fast_error(bytes(range(256)) * 4)
+    assert "not UTF-8" in error.message
+    assert error.hint == "is this a binary file?"
+    assert "NUL" in _fast_error(b"image_name: t\x00\n").message
+
+
+def test_text_over_the_size_limit() -> None:
+    error = _fast_error("a: " + "x" * yamlio.MAX_BYTES + "\n")
+    assert error.code == "document_too_large"
+    assert "file too large" in error.message
+
+
+@pytest.mark.parametrize("opener", ["[", "{", "[{"])
+def test_deeply_nested_flow_collections(opener: str) -> None:
+    error = _fast_error(opener * 100_000)
+    assert error.code == "document_too_deep"
+
+
+def test_deeply_nested_block_sequences() -> None:
+    error = _fast_error("- " * 100_000 + "x\n")
+    assert "nesting depth" in error.message
+
+
+def test_deeply_nested_references() -> None:
+    text = "image_name: '" + "${env.A:=" * 150 + "x" + "}" * 150 + "'\nproviders: {}\n"
+    error = _fast_error(text)
+    assert error.code == "invalid_reference"
+    assert "nested" in error.details[0]
+
+
+def test_alias_bomb() -> None:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    error = _fast_error("\n".join(lines) + "\n")
+    assert error.code == "document_too_large"
+    assert "aliases" in error.message
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: [1, {c: *a}]}\n", "image_name: &x [[*x]]\n"])
+def test_recursive_alias_is_refused(text: str) -> None:
+    error = _fast_error(text)
+    assert error.code == "recursive_alias"
+
+
+def test_shared_aliases_are_fine() -> None:
+    text = "image_name: t\nproviders: {}\nlogging:\n  a: &a {x: 1}\n  b: [*a, *a, {c: *a}]\n"
+    assert render(text)["logging"]["b"] == [{"x": 1}, {"x": 1}, {"c": {"x": 1}}]
+
+
+def test_huge_file_is_refused_by_size_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # sparse: no 50 MB actually written
+
+    def no_reading(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    with pytest.raises(InvalidInputError) as caught:
+        read_source(str(huge), io.BytesIO())
+    assert caught.value.exit_code == 3
+    assert caught.value.code == "document_too_large"
+    assert f"{50 * 1024 * 1024:,} bytes" in caught.value.message
+
+
+def test_stdin_is_read_only_up_to_the_limit() -> None:
+    stream = io.BytesIO(b"#" * (yamlio.MAX_BYTES * 2))
+    data, name = read_source("-", stream)
+    assert name == "<stdin>"
+    assert len(data) == sources.MAX_BYTES + 1
+    assert stream.tell() == sources.MAX_BYTES + 1
+    with pytest.raises(ConfigError, match="too large"):
+        render_config(data, name, {})
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        read_source(str(tmp_path / "nope.yaml"), io.BytesIO())
+    assert caught.value.exit_code == 4
+    with pytest.raises(InvalidInputError, match="directory"):
+        read_source(str(tmp_path), io.BytesIO())
