@@ -76,7 +76,7 @@ def root(
 
 def _register_groups() -> None:
     from stackctl.cli import config, conversations, db, providers, registry
-    from stackctl.core.registry import KINDS
+    from stackctl.core.kinds import KINDS
 
     app.add_typer(config.app, name="config")
     app.add_typer(config.stack_app, name="stack")

@@ -144,7 +144,7 @@ def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
 
 def resource_app(kind_name: str) -> typer.Typer:
     """list / get / register / unregister for one resource kind."""
-    from stackctl.core.registry import KINDS
+    from stackctl.core.kinds import KINDS
 
     kind = KINDS[kind_name]
     app = typer.Typer(help=f"Registered {kind.key.replace('_', ' ')} (resource kind '{kind.name}').", no_args_is_help=True)

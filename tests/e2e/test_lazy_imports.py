@@ -1,0 +1,76 @@
+"""Start-up cost: the common commands must not import modules they do not use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("httpx", "rich.table", "rich.console", "fastapi", "uvicorn", "starlette", "openai")
+
+PROBE = """
+import json, sys
+from stackctl.cli.main import run
+code = run(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+
+
+def modules_loaded(args: list[str], env_db: Path) -> tuple[int, set[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"STACKCTL_DB": str(env_db), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
+    marker = proc.stderr.rsplit("MODULES ", 1)
+    return proc.returncode, set(json.loads(marker[1])), proc.stdout
+
+
+@pytest.fixture
+def conversation(tmp_path: Path) -> tuple[Path, str]:
+    db = tmp_path / "lazy.db"
+    code, _, out = modules_loaded(["conv", "create", "--message", "user:hi", "-o", "json"], db)
+    assert code == 0
+    return db, json.loads(out)["id"]
+
+
+@pytest.fixture
+def run_file(tmp_path: Path) -> Path:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "image_name: lazy\nproviders:\n  inference:\n  - provider_id: vllm\n    provider_type: remote::vllm\n"
+        "    config:\n      url: ${env.VLLM_URL:=http://127.0.0.1:8000/v1}\n"
+    )
+    return path
+
+
+def test_common_commands_skip_heavy_modules(conversation: tuple[Path, str], run_file: Path) -> None:
+    db, conv_id = conversation
+    commands = [
+        ["--version"],
+        ["--help"],
+        ["conv", "get", conv_id],
+        ["conv", "items", "list", conv_id, "-o", "json"],
+        ["config", "render", str(run_file)],
+    ]
+    for args in commands:
+        code, loaded, _ = modules_loaded(args, db)
+        assert code == 0, args
+        heavy = sorted(m for m in HEAVY if m in loaded)
+        assert heavy == [], f"stackctl {' '.join(args)} imported {heavy}"
+
+
+def test_version_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
+    code, loaded, out = modules_loaded(["--version"], tmp_path / "v.db")
+    assert code == 0 and out.startswith("stackctl ")
+    assert "pydantic" not in loaded
+    assert "yaml" not in loaded
+    assert "sqlite3" not in loaded
