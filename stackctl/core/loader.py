@@ -87,7 +87,8 @@ def parse_env_file(text: str, source: str) -> dict[str, str]:
 
 
 def _kind_function(raw: dict[str, Any], schemas: ProviderSchemas | None) -> Any:
-    providers = raw.get("providers") if isinstance(raw.get("providers"), dict) else {}
+    found = raw.get("providers")
+    providers: dict[Any, Any] = found if isinstance(found, dict) else {}
 
     def provider_kind(path: DocPath) -> str | None:
         api, index = path[1], path[2]
@@ -191,7 +192,7 @@ def substitute_config(
         raise _problem_error(substituter.problems, decoded, source)
     _drop_null_resources(doc)
     _null_disabled_auth(doc)
-    return doc
+    return dict(doc)
 
 
 def render_config(

@@ -19,16 +19,28 @@ from stackctl.errors import ConfigError
 
 
 class ApiInfo(Protocol):
-    name: str
-    kind: str  # "providable", "routing_table" or "builtin"
-    routes: str | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...  # "providable", "routing_table" or "builtin"
+
+    @property
+    def routes(self) -> str | None: ...
 
 
 class ProviderInfo(Protocol):
-    api: str
-    provider_type: str
-    api_dependencies: Sequence[str]
-    optional_api_dependencies: Sequence[str]
+    @property
+    def api(self) -> str: ...
+
+    @property
+    def provider_type(self) -> str: ...
+
+    @property
+    def api_dependencies(self) -> Sequence[str]: ...
+
+    @property
+    def optional_api_dependencies(self) -> Sequence[str]: ...
 
 
 class Catalogue(Protocol):

@@ -25,7 +25,7 @@ _VECTOR_STORE_FIELDS = {"vector_store_id": "vector_db_id", "provider_vector_stor
 
 
 def _normalize_store(ref: dict[str, Any], backends: dict[str, Any]) -> dict[str, Any]:
-    backend = backends.get(ref.get("backend", ""))
+    backend = backends.get(str(ref.get("backend", "")))
     merged: dict[str, Any] = {}
     if isinstance(backend, dict):
         merged.update(backend)
@@ -39,8 +39,8 @@ def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
     """Map the later llama-stack layout (distro_name, registered_resources, storage) onto the canonical one."""
     out = dict(doc)
     if "distro_name" in out:
-        name = out.pop("distro_name")
-        out.setdefault("image_name", name)
+        distro = out.pop("distro_name")
+        out.setdefault("image_name", distro)
     resources = out.pop("registered_resources", None)
     if isinstance(resources, dict):
         for kind, items in resources.items():
@@ -54,10 +54,11 @@ def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
             out[target] = [*existing, *items] if isinstance(items, list) else items
     storage = out.get("storage")
     if isinstance(storage, dict) and isinstance(storage.get("stores"), dict):
-        backends = storage.get("backends") if isinstance(storage.get("backends"), dict) else {}
-        for name, ref in storage["stores"].items():
-            if name in _STORE_NAMES and isinstance(ref, dict):
-                out.setdefault(_STORE_NAMES[name], _normalize_store(ref, backends))
+        found = storage.get("backends")
+        backends: dict[str, Any] = found if isinstance(found, dict) else {}
+        for store_name, ref in storage["stores"].items():
+            if store_name in _STORE_NAMES and isinstance(ref, dict):
+                out.setdefault(_STORE_NAMES[store_name], _normalize_store(ref, backends))
     return out
 
 
