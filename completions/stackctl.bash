@@ -45,6 +45,7 @@ _stackctl() {
             "db|status") cmdpath="db status" ;;
             "models|get") cmdpath="models get" ;;
             "models|list") cmdpath="models list" ;;
+            "models|refresh") cmdpath="models refresh" ;;
             "models|register") cmdpath="models register" ;;
             "models|unregister") cmdpath="models unregister" ;;
             "providers|list") cmdpath="providers list" ;;
@@ -103,9 +104,10 @@ _stackctl() {
         "db") opts="migrate status --help -h" ;;
         "db migrate") opts="--help --output -h -o" ;;
         "db status") opts="--help --output -h -o" ;;
-        "models") opts="get list register unregister --help -h" ;;
+        "models") opts="get list refresh register unregister --help -h" ;;
         "models get") opts="--help --output --stack -h -o" ;;
         "models list") opts="--help --output --stack -h -o" ;;
+        "models refresh") opts="--env --env-file --help --output --stack -e -h -o" ;;
         "models register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "models unregister") opts="--help --output --stack -h -o" ;;
         "providers") opts="list show --help -h" ;;

@@ -85,6 +85,8 @@ function __stackctl_path
                 set cmdpath 'models get'
             case 'models|list'
                 set cmdpath 'models list'
+            case 'models|refresh'
+                set cmdpath 'models refresh'
             case 'models|register'
                 set cmdpath 'models register'
             case 'models|unregister'
@@ -342,6 +344,7 @@ complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'get' -d 'Show one registered model.'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'list' -d 'List registered models.'
+complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'refresh' -d 'Ask each inference provider of the stack for its models (GET /models) and...'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'register' -d 'Register one model into a stack, from flags or a document.'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'unregister' -d 'Remove a model from the registry.'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -l help
@@ -356,6 +359,14 @@ complete -c stackctl -n "test (__stackctl_path) = 'models list'" -l output
 complete -c stackctl -n "test (__stackctl_path) = 'models list'" -l stack
 complete -c stackctl -n "test (__stackctl_path) = 'models list'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'models list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -l env
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -l env-file
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -l stack
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -s e
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'models refresh'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l file
 complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'models register'" -l output

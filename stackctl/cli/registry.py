@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -55,13 +56,17 @@ def register(
             source=None if source == "<stdin>" else os.path.abspath(source),
             now=int(time.time()), dry_run=dry_run, prune=prune,
         )
+    _emit_report(report, output)
+
+
+def _emit_report(report: Any, output: Format) -> None:
     for message in report.warnings:
         warn(message)
     wire = report.to_wire()
     if output is Format.table:
         emit(wire["changes"], output, columns=CHANGE_COLUMNS)
-        counts = ", ".join(f"{n} {action}" for action, n in wire["summary"].items() if n)
-        sys.stderr.write(f"{'dry run: ' if dry_run else ''}stack {report.stack}: {counts}\n")
+        counts = ", ".join(f"{n} {action}" for action, n in wire["summary"].items() if n) or "nothing"
+        sys.stderr.write(f"{'dry run: ' if report.dry_run else ''}stack {report.stack}: {counts}\n")
     else:
         emit(wire, output)
 
@@ -223,4 +228,39 @@ def resource_app(kind_name: str) -> typer.Typer:
         emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
 
     unregister.__doc__ = f"Remove a {kind.name} from the registry.\n\nExample: stackctl {kind.cli} unregister ID"
+    for add_commands in EXTRA_COMMANDS.get(kind.name, ()):
+        add_commands(app)
     return app
+
+
+def _add_models_refresh(app: typer.Typer) -> None:
+    @app.command("refresh")
+    def refresh(
+        ctx: typer.Context,
+        stack: StackOpt = None,
+        env: EnvOpt = None,
+        env_file: EnvFileOpt = None,
+        output: OutputOpt = Format.table,
+    ) -> None:
+        """Ask each inference provider of the stack for its models (GET /models) and record them.
+
+        Example: stackctl models refresh --stack my-stack -o json
+        """
+        from stackctl.core.inference import client_for_provider
+        from stackctl.core.recording import recording_config_from_env
+        from stackctl.core.refresh import refresh_models
+        from stackctl.core.registry import require_stack
+
+        environ = build_env(env, env_file)
+        recording = recording_config_from_env(environ)
+
+        def client(provider_type: str, config: Any, provider_id: str) -> Any:
+            return client_for_provider(provider_type, config, provider_id=provider_id, recording=recording)
+
+        with open_db(ctx) as db:
+            report = refresh_models(db, require_stack(db, stack), environ, client, now=int(time.time()))
+        _emit_report(report, output)
+
+
+# Commands only some kinds have, added to their group by `resource_app`.
+EXTRA_COMMANDS: dict[str, tuple[Callable[[typer.Typer], None], ...]] = {"model": (_add_models_refresh,)}

@@ -4,14 +4,17 @@ import hashlib
 import json
 
 import pytest
+from tests.runconfigs import dump_tables
 
 from stackctl.core import conversations as core
+from stackctl.store import registry
 from stackctl.store.db import connect, open_database
 from stackctl.store.migrations import MIGRATIONS, Migration, applied_names, migrate, status
 
 # Shipped migrations are never edited: a change to one of these hashes is a bug. New migrations add a line.
 SHIPPED = {
     "0001_conversations": "1230929ca3a91651ce35a4e2c4d1bd8e2fb659f68e2a9111a5d40abf9909c488",
+    "0002_registry": "0b78f87dd07ae2ec442bb41f7296bd08a5713d2b038440a3274b4b047dd0d682",
 }
 
 
@@ -82,8 +85,15 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
                     "VALUES (?, ?, 'message', 1700000000, ?)",
                     (conv_id, item["id"], json.dumps(item)),
                 )
+    old_rows = {t: rows for t, rows in dump_tables(path).items() if t.startswith("conversation")}
     with open_database(path) as db:
         assert status(db).pending == []
+        assert {t: rows for t, rows in dump_tables(path).items() if t.startswith("conversation")} == old_rows
+        # the registry tables of later migrations exist and take rows next to the old data
+        with db.transaction():
+            registry.upsert_stack(db, "s", None, 1)
+            registry.put_resource(db, {"stack": "s", "kind": "model", "identifier": "m", "provider_id": "p", "spec": {}}, 1)
+        assert [r["identifier"] for r in registry.resources(db, "s")] == ["m"]
         conversation = core.get_conversation(db, conv_id)
         assert conversation.metadata == {"team": "infra"}
         assert conversation.created_at == 1700000000

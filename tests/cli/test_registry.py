@@ -1,0 +1,213 @@
+"""`stackctl register`, `stackctl stacks ...`, the seven resource groups and `models refresh`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.core.registry import KINDS
+from tests.runconfigs import dump_tables, full_config, write_config
+
+ENV = {"FIREWORKS_API_KEY": "sk-test"}
+
+
+def db_path() -> str:
+    return os.environ["STACKCTL_DB"]
+
+
+@pytest.fixture
+def run_yaml(tmp_path: Path) -> Path:
+    return write_config(tmp_path, full_config(tmp_path))
+
+
+def register(cli: Any, path: Path, *extra: str) -> Any:
+    result = cli("register", str(path), "-o", "json", *extra, env=ENV)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_register_reports_every_kind_in_the_json_shape(cli: Any, run_yaml: Path) -> None:
+    report = register(cli, run_yaml)
+    assert set(report) == {"stack", "dry_run", "changes", "summary"}
+    assert (report["stack"], report["dry_run"]) == ("full", False)
+    assert set(report["summary"]) == {"created", "updated", "unchanged", "skipped", "pruned"}
+    for change in report["changes"]:
+        assert set(change) == {"kind", "id", "action", "reason"}
+    created = {c["kind"] for c in report["changes"] if c["action"] == "created"}
+    assert set(KINDS) <= created
+    assert report["summary"]["skipped"] == 1
+    assert sum(report["summary"].values()) == len(report["changes"])
+
+
+def test_second_run_is_a_no_op(cli: Any, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    before = dump_tables(db_path())
+    report = register(cli, run_yaml)
+    assert {c["action"] for c in report["changes"]} == {"unchanged", "skipped"}
+    assert dump_tables(db_path()) == before
+
+
+def test_table_output_and_disabled_provider_warning(cli: Any, run_yaml: Path) -> None:
+    result = cli("register", str(run_yaml), env=ENV)
+    assert result.exit_code == 0
+    assert "llama-70b" in result.stdout
+    assert "warning:" not in result.stdout
+    assert "warning: models[2]: model 'llama3.2:3b' skipped" in result.stderr
+    assert "stack full:" in result.stderr
+
+
+def test_changed_field_is_updated(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    write_config(tmp_path, run_yaml.read_text().replace("model_type: llm", "model_type: embedding"))
+    report = register(cli, run_yaml)
+    assert {(c["id"], c["action"]) for c in report["changes"] if c["kind"] == "model"} == {
+        ("llama-70b", "updated"),
+        ("fireworks/accounts/fireworks/models/llama-guard-3-8b", "unchanged"),
+        ("llama3.2:3b", "skipped"),
+    }
+
+
+def test_prune_needs_the_flag(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    text = run_yaml.read_text()
+    write_config(tmp_path, text[: text.index("benchmarks:")] + text[text.index("tool_groups:") :])
+    assert "pruned" not in {c["action"] for c in register(cli, run_yaml)["changes"]}
+    assert cli("benchmarks", "get", "meta-reference-simpleqa").exit_code == 0
+    report = register(cli, run_yaml, "--prune")
+    assert report["summary"]["pruned"] == 1
+    assert cli("benchmarks", "get", "meta-reference-simpleqa").exit_code == 4
+
+
+def test_dry_run_writes_nothing(cli: Any, run_yaml: Path) -> None:
+    cli("db", "migrate")
+    before = dump_tables(db_path())
+    report = register(cli, run_yaml, "--dry-run")
+    assert report["dry_run"] is True
+    assert report["summary"]["created"] > 0
+    assert dump_tables(db_path()) == before
+
+
+def test_unknown_provider_id_exits_3(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+    write_config(tmp_path, run_yaml.read_text().replace("provider_id: basic\n  description", "provider_id: nope\n  description"))
+    result = cli("register", str(run_yaml), env=ENV)
+    assert result.exit_code == 3
+    assert "nope" in result.stderr
+    assert cli("stacks", "list", "-o", "json").stdout.count('"name"') == 0
+
+
+# Fields some kinds require besides their id.
+EXTRA_FIELDS = {"benchmark": ["--set", "dataset_id=simpleqa", "--set", 'scoring_functions=["basic::equality"]']}
+
+
+@pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
+def test_resource_commands(cli: Any, run_yaml: Path, kind: Any) -> None:
+    register(cli, run_yaml)
+    listed = json.loads(cli(kind.cli, "list", "-o", "json").stdout)
+    assert listed["object"] == "list"
+    assert listed["data"]
+    first = listed["data"][0]["identifier"]
+    got = cli(kind.cli, "get", first, "-o", "json")
+    assert got.exit_code == 0
+    assert json.loads(got.stdout)["type"] == kind.name
+    provider = listed["data"][0]["provider_id"]
+    required = EXTRA_FIELDS.get(kind.name, [])
+    added = cli(kind.cli, "register", "extra-one", "--provider-id", provider, "--stack", "full", *required, "-o", "json")
+    assert added.exit_code == 0, added.stderr
+    identifier = json.loads(added.stdout)["id"]
+    assert json.loads(added.stdout)["action"] == "created"
+    assert cli(kind.cli, "get", identifier).exit_code == 0
+    assert cli(kind.cli, "unregister", identifier).exit_code == 0
+    assert cli(kind.cli, "get", identifier).exit_code == 4
+    assert cli(kind.cli, "unregister", identifier).exit_code == 4
+    assert cli(kind.cli, "list", "--stack", "missing").exit_code == 4
+
+
+def test_registered_model_follows_the_identifier_rule(cli: Any, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    same = cli("models", "register", "m1", "--provider-id", "fireworks", "--provider-resource-id", "m1", "-o", "json")
+    assert json.loads(same.stdout)["id"] == "fireworks/m1"
+    alias = cli("models", "register", "short", "--provider-id", "fireworks", "--provider-resource-id", "long/name", "-o", "json")
+    assert json.loads(alias.stdout)["id"] == "short"
+    assert cli("models", "register", "x", "--provider-id", "faiss").exit_code == 3
+
+
+def test_two_stacks_need_stack(cli: Any, tmp_path: Path) -> None:
+    register(cli, write_config(tmp_path, full_config(tmp_path, "one"), "one.yaml"))
+    register(cli, write_config(tmp_path, full_config(tmp_path, "two"), "two.yaml"))
+    assert cli("models", "list").exit_code == 2
+    assert cli("models", "list", "--stack", "two").exit_code == 0
+    assert cli("models", "get", "llama-70b", "--stack", "three").exit_code == 4
+
+
+def test_stacks_list_show_delete(cli: Any, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    listed = json.loads(cli("stacks", "list", "-o", "json").stdout)["data"]
+    assert [(s["name"], s["providers"], s["resources"]) for s in listed] == [("full", 10, 9)]
+    shown = json.loads(cli("stacks", "show", "full", "-o", "json").stdout)
+    fireworks = next(p for p in shown["providers"] if p["provider_id"] == "fireworks")
+    assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY}"
+    assert cli("stacks", "show", "nope").exit_code == 4
+    assert cli("stacks", "delete", "full").exit_code == 0
+    tables = dump_tables(db_path())
+    assert (tables["stacks"], tables["stack_providers"], tables["resources"]) == ([], [], [])
+    assert cli("stacks", "delete", "full").exit_code == 4
+
+
+def test_secrets_never_reach_the_database(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+    secret, literal = "sk-very-secret-123", "literal-secret-456"
+    text = run_yaml.read_text().replace("  description: exact match\n", f"  description: exact match\n  params: {{api_token: {literal}}}\n")
+    write_config(tmp_path, text)
+    result = cli("register", str(run_yaml), env={"FIREWORKS_API_KEY": secret})
+    assert result.exit_code == 0, result.stderr
+    assert cli("models", "refresh", env={"FIREWORKS_API_KEY": secret, "STACKCTL_INFERENCE_MODE": "nope"}).exit_code == 3
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(db_path() + suffix)
+        if path.exists():
+            data = path.read_bytes()
+            assert secret.encode() not in data
+            assert literal.encode() not in data
+
+
+OPENAI_STACK = """\
+version: 2
+image_name: local
+apis: [inference]
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config:
+      base_url: @URL@
+      api_key: ${env.FAKE_KEY}
+"""
+
+
+def test_models_refresh(cli: Any, tmp_path: Path, fake_openai: Any) -> None:
+    path = write_config(tmp_path, OPENAI_STACK.replace("@URL@", fake_openai.base_url))
+    env = {"FAKE_KEY": "fake-key"}
+    assert cli("register", str(path), env=env).exit_code == 0
+    result = cli("models", "refresh", "-o", "json", env=env)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["created"] == 2
+    assert {c["id"] for c in report["changes"]} == {"fake/fake-model", "fake/fake-model-large"}
+    assert fake_openai.requests[-1].headers.get("authorization") == "Bearer fake-key"
+    again = json.loads(cli("models", "refresh", "--stack", "local", "-o", "json", env=env).stdout)
+    assert again["summary"] == {"created": 0, "updated": 0, "unchanged": 2, "skipped": 0, "pruned": 0}
+    listed = json.loads(cli("models", "list", "-o", "json").stdout)["data"]
+    assert [m["identifier"] for m in listed] == ["fake/fake-model", "fake/fake-model-large"]
+
+
+def test_models_refresh_unreachable_provider_exits_6(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, OPENAI_STACK.replace("@URL@", "http://127.0.0.1:9/v1"))
+    env = {"FAKE_KEY": "k"}
+    assert cli("register", str(path), env=env).exit_code == 0
+    before = dump_tables(db_path())
+    result = cli("models", "refresh", env=env)
+    assert result.exit_code == 6
+    assert result.stderr.startswith("error:")
+    assert dump_tables(db_path()) == before

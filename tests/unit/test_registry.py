@@ -1,0 +1,226 @@
+"""The registry core against a real SQLite file: register / plan / diff, the model identifier rule, refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.core.catalogue_view import catalogue_for
+from stackctl.core.inference import RetryPolicy, client_for_provider
+from stackctl.core.loader import render_config
+from stackctl.core.refresh import refresh_models
+from stackctl.core.registry import KINDS, Report, model_identifier, register, require_stack
+from stackctl.core.resolver import resolve
+from stackctl.core.yamlio import load_yaml
+from stackctl.errors import ConfigError, NotFoundError, UpstreamError, UsageError
+from stackctl.store import registry as store
+from stackctl.store.db import Database, open_database
+from tests.runconfigs import dump_tables, full_config
+
+ENV = {"FIREWORKS_API_KEY": "sk-test"}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = open_database(str(tmp_path / "reg.db"))
+    yield database
+    database.close()
+
+
+def apply(db: Database, text: str, env: Mapping[str, str] = ENV, **options: Any) -> Report:
+    data = text.encode()
+    schemas = catalogue_for(env)
+    rendered = render_config(data, "run.yaml", env, home="/home/u", schemas=schemas)
+    stack = resolve(rendered.document, schemas, "run.yaml")
+    raw = load_yaml(data, "run.yaml")
+    return register(db, raw, rendered.document, stack, env, source="run.yaml", now=options.pop("now", 1000), **options)
+
+
+def actions(report: Report) -> dict[tuple[str, str], str]:
+    return {(c.kind, c.id): c.action for c in report.changes}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "provider_model_id", "expected"),
+    [
+        ("llama-70b", "accounts/x/llama-70b", "llama-70b"),
+        ("accounts/x/llama-70b", "accounts/x/llama-70b", "fireworks/accounts/x/llama-70b"),
+        ("llama3.2:3b", None, "fireworks/llama3.2:3b"),
+    ],
+)
+def test_model_identifier_rule(model_id: str, provider_model_id: str | None, expected: str) -> None:
+    assert model_identifier(model_id, "fireworks", provider_model_id) == expected
+
+
+def test_every_kind_is_created(db: Database, tmp_path: Path) -> None:
+    report = apply(db, full_config(tmp_path))
+    created = {kind for (kind, _), action in actions(report).items() if action == "created"}
+    assert set(KINDS) <= created
+    for kind in KINDS:
+        assert store.resources(db, "full", kind), kind
+    assert actions(report)[("model", "llama-70b")] == "created"
+    assert actions(report)[("model", "fireworks/accounts/fireworks/models/llama-guard-3-8b")] == "created"
+    assert actions(report)[("model", "llama3.2:3b")] == "skipped"
+    assert any("llama3.2:3b" in w and "disabled" in w for w in report.warnings)
+
+
+def test_second_registration_changes_no_row(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path)
+    apply(db, text, now=1000)
+    before = dump_tables(db.path)
+    again = apply(db, text, now=2000)
+    assert {a for a in actions(again).values()} <= {"unchanged", "skipped"}
+    assert again.to_wire()["summary"]["created"] == 0
+    assert dump_tables(db.path) == before
+
+
+def test_changed_field_is_updated(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path)
+    apply(db, text, now=1000)
+    report = apply(db, text.replace("embedding_dimension: 384", "embedding_dimension: 768"), now=2000)
+    assert actions(report)[("vector_db", "docs")] == "updated"
+    assert actions(report)[("model", "llama-70b")] == "unchanged"
+    row = store.get_resource(db, "full", "vector_db", "docs")
+    assert row is not None
+    assert (row["spec"]["embedding_dimension"], row["created_at"], row["updated_at"]) == (768, 1000, 2000)
+
+
+def test_prune_only_with_prune(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path)
+    apply(db, text)
+    shorter = text.replace("- toolgroup_id: builtin::rag\n  provider_id: rag-runtime\n", "")
+    kept = apply(db, shorter)
+    assert ("tool_group", "builtin::rag") not in actions(kept)
+    assert store.get_resource(db, "full", "tool_group", "builtin::rag") is not None
+    pruned = apply(db, shorter, prune=True)
+    assert actions(pruned)[("tool_group", "builtin::rag")] == "pruned"
+    assert store.get_resource(db, "full", "tool_group", "builtin::rag") is None
+    assert store.get_resource(db, "full", "tool_group", "builtin::websearch") is not None
+
+
+def test_dry_run_writes_nothing(db: Database, tmp_path: Path) -> None:
+    before = dump_tables(db.path)
+    report = apply(db, full_config(tmp_path), dry_run=True)
+    assert report.dry_run
+    assert actions(report)[("shield", "llama-guard")] == "created"
+    assert dump_tables(db.path) == before
+
+
+def test_unknown_provider_id_is_an_error_and_writes_nothing(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path).replace("- shield_id: llama-guard\n  provider_id: llama-guard", "- shield_id: llama-guard\n  provider_id: nope")
+    before = dump_tables(db.path)
+    with pytest.raises(ConfigError) as info:
+        apply(db, text)
+    assert any("nope" in line for line in info.value.details)
+    assert dump_tables(db.path) == before
+
+
+def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path).replace("provider_id: ${env.OLLAMA_URL:+ollama}", "provider_id: ${env.ENABLE_OLLAMA:=__disabled__}")
+    report = apply(db, text)
+    assert actions(report)[("model", "llama3.2:3b")] == "skipped"
+    enabled = apply(db, text, env={**ENV, "ENABLE_OLLAMA": "ollama"})
+    assert actions(enabled)[("model", "ollama/llama3.2:3b")] == "created"
+
+
+def test_secrets_are_not_stored(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path).replace("  description: exact match\n", "  description: exact match\n  params: {api_token: literal-secret-456}\n")
+    apply(db, text, env={"FIREWORKS_API_KEY": "sk-very-secret-123"})
+    fireworks = next(p for p in store.providers(db, "full") if p["provider_id"] == "fireworks")
+    assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY}"
+    spec = store.get_resource(db, "full", "scoring_fn", "basic::equality")["spec"]  # type: ignore[index]
+    assert spec["params"]["api_token"] == "********"
+
+
+def test_require_stack(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError):
+        require_stack(db, None)
+    apply(db, full_config(tmp_path, "one"))
+    assert require_stack(db, None) == "one"
+    apply(db, full_config(tmp_path, "two"))
+    with pytest.raises(UsageError):
+        require_stack(db, None)
+    with pytest.raises(NotFoundError):
+        require_stack(db, "three")
+
+
+class FakeClient:
+    def __init__(self, models: list[str]) -> None:
+        self.models = models
+
+    def list_models(self) -> list[dict[str, Any]]:
+        return [{"id": m, "object": "model"} for m in self.models]
+
+    def close(self) -> None:
+        pass
+
+
+def test_refresh_records_reported_models(db: Database, tmp_path: Path) -> None:
+    apply(db, full_config(tmp_path))
+    seen: list[tuple[str, Any, str]] = []
+
+    def factory(provider_type: str, config: Any, provider_id: str) -> FakeClient:
+        seen.append((provider_type, config, provider_id))
+        return FakeClient(["accounts/fireworks/models/llama-guard-3-8b", "new-model"])
+
+    report = refresh_models(db, "full", {"FIREWORKS_API_KEY": "sk-now"}, factory, now=5)
+    assert seen == [("remote::fireworks", {"api_key": "sk-now", "url": "https://api.fireworks.ai/inference/v1"}, "fireworks")]
+    assert actions(report) == {
+        ("model", "fireworks/accounts/fireworks/models/llama-guard-3-8b"): "unchanged",
+        ("model", "fireworks/new-model"): "created",
+    }
+    row = store.get_resource(db, "full", "model", "fireworks/new-model")
+    assert row is not None
+    assert row["provider_resource_id"] == "new-model"
+    before = dump_tables(db.path)
+    again = refresh_models(db, "full", {"FIREWORKS_API_KEY": "sk-now"}, factory, now=6)
+    assert set(actions(again).values()) == {"unchanged"}
+    assert dump_tables(db.path) == before
+
+
+def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) -> None:
+    apply(db, full_config(tmp_path))
+    with pytest.raises(ConfigError):
+        refresh_models(db, "full", {}, lambda *a: FakeClient([]), now=5)
+
+
+OPENAI_STACK = """\
+version: 2
+image_name: local
+apis: [inference]
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config:
+      base_url: @URL@
+      api_key: ${env.FAKE_KEY}
+"""
+
+
+def test_refresh_against_the_fake_provider(db: Database, fake_openai: Any) -> None:
+    env = {"FAKE_KEY": "k"}
+    apply(db, OPENAI_STACK.replace("@URL@", fake_openai.base_url), env=env)
+
+    def factory(provider_type: str, config: Any, provider_id: str) -> Any:
+        return client_for_provider(provider_type, config, provider_id=provider_id)
+
+    report = refresh_models(db, "local", env, factory, now=5)
+    assert {c.id for c in report.changes} == {"fake/fake-model", "fake/fake-model-large"}
+    assert [r["identifier"] for r in store.resources(db, "local", "model")] == ["fake/fake-model", "fake/fake-model-large"]
+
+
+def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None:
+    env = {"FAKE_KEY": "k"}
+    apply(db, OPENAI_STACK.replace("@URL@", "http://127.0.0.1:9/v1"), env=env)
+    before = dump_tables(db.path)
+
+    def factory(provider_type: str, config: Any, provider_id: str) -> Any:
+        return client_for_provider(provider_type, config, provider_id=provider_id, retry=RetryPolicy(attempts=1))
+
+    with pytest.raises(UpstreamError):
+        refresh_models(db, "local", env, factory, now=5)
+    assert dump_tables(db.path) == before
