@@ -79,7 +79,8 @@ def _apply_overrides(spec: ProviderSpec, config: dict[str, Any], overrides: Sequ
                 hint=f"reference a variable instead: {key}=${{env.NAME}}",
                 code="literal_secret",
             )
-        config[key] = raw if "${env." in raw else coerce(raw, found.kind)
+        scalar_kind = found.kind if found.kind in ("str", "int", "float", "bool") else None
+        config[key] = raw if "${env." in raw else coerce(raw, scalar_kind)
 
 
 def _provider_entries(
