@@ -4,12 +4,14 @@ _stackctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$cmdpath|$w" in
+            "|adhoc") cmdpath="adhoc" ;;
             "|apis") cmdpath="apis" ;;
             "|benchmarks") cmdpath="benchmarks" ;;
             "|config") cmdpath="config" ;;
             "|conv") cmdpath="conv" ;;
             "|datasets") cmdpath="datasets" ;;
             "|db") cmdpath="db" ;;
+            "|distro") cmdpath="distro" ;;
             "|models") cmdpath="models" ;;
             "|providers") cmdpath="providers" ;;
             "|register") cmdpath="register" ;;
@@ -43,6 +45,9 @@ _stackctl() {
             "datasets|unregister") cmdpath="datasets unregister" ;;
             "db|migrate") cmdpath="db migrate" ;;
             "db|status") cmdpath="db status" ;;
+            "distro|list") cmdpath="distro list" ;;
+            "distro|render") cmdpath="distro render" ;;
+            "distro|show") cmdpath="distro show" ;;
             "models|get") cmdpath="models get" ;;
             "models|list") cmdpath="models list" ;;
             "models|refresh") cmdpath="models refresh" ;;
@@ -73,7 +78,8 @@ _stackctl() {
         esac
     done
     case "$cmdpath" in
-        "") opts="apis benchmarks config conv datasets db models providers register scoring-fns shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
+        "") opts="adhoc apis benchmarks config conv datasets db distro models providers register scoring-fns shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
+        "adhoc") opts="--force --help --name --out --output -h -o" ;;
         "apis") opts="list --help -h" ;;
         "apis list") opts="--help --output -h -o" ;;
         "benchmarks") opts="get list register unregister --help -h" ;;
@@ -104,6 +110,10 @@ _stackctl() {
         "db") opts="migrate status --help -h" ;;
         "db migrate") opts="--help --output -h -o" ;;
         "db status") opts="--help --output -h -o" ;;
+        "distro") opts="list render show --help -h" ;;
+        "distro list") opts="--help --output -h -o" ;;
+        "distro render") opts="--env --env-file --help --no-validate --output --show-secrets -e -h -o" ;;
+        "distro show") opts="--help --output -h -o" ;;
         "models") opts="get list refresh register unregister --help -h" ;;
         "models get") opts="--help --output --stack -h -o" ;;
         "models list") opts="--help --output --stack -h -o" ;;

@@ -3,6 +3,8 @@ function __stackctl_path
     set -l cmdpath ''
     for w in (commandline -opc)[2..-1]
         switch "$cmdpath|$w"
+            case '|adhoc'
+                set cmdpath 'adhoc'
             case '|apis'
                 set cmdpath 'apis'
             case '|benchmarks'
@@ -15,6 +17,8 @@ function __stackctl_path
                 set cmdpath 'datasets'
             case '|db'
                 set cmdpath 'db'
+            case '|distro'
+                set cmdpath 'distro'
             case '|models'
                 set cmdpath 'models'
             case '|providers'
@@ -81,6 +85,12 @@ function __stackctl_path
                 set cmdpath 'db migrate'
             case 'db|status'
                 set cmdpath 'db status'
+            case 'distro|list'
+                set cmdpath 'distro list'
+            case 'distro|render'
+                set cmdpath 'distro render'
+            case 'distro|show'
+                set cmdpath 'distro show'
             case 'models|get'
                 set cmdpath 'models get'
             case 'models|list'
@@ -140,12 +150,14 @@ function __stackctl_path
     echo $cmdpath
 end
 complete -c stackctl -f
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'adhoc' -d 'Build a complete run config from api=provider specs, using each providers...'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'apis' -d 'List the APIs a stack can serve.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'benchmarks' -d 'Registered benchmarks (resource kind benchmark).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'config' -d 'Render, inspect and validate run configs.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'conv' -d 'Create, read, update and delete OpenAI-compatible conversations.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'datasets' -d 'Registered datasets (resource kind dataset).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'db' -d 'Inspect and migrate the stackctl database.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'distro' -d 'List, inspect and render the shipped distributions.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'models' -d 'Registered models (resource kind model).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'providers' -d 'Browse the provider types that serve each API.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'register' -d 'Register a run configs stack and resources, like `kubectl apply`: a re-run...'
@@ -160,6 +172,13 @@ complete -c stackctl -n "test (__stackctl_path) = ''" -l debug
 complete -c stackctl -n "test (__stackctl_path) = ''" -l help
 complete -c stackctl -n "test (__stackctl_path) = ''" -l version
 complete -c stackctl -n "test (__stackctl_path) = ''" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -l force
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -l name
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -l out
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'adhoc'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'apis'" -a 'list' -d 'List every API with its kind: providable, routing_table (with the API it...'
 complete -c stackctl -n "test (__stackctl_path) = 'apis'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'apis'" -s h
@@ -342,6 +361,28 @@ complete -c stackctl -n "test (__stackctl_path) = 'db status'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'db status'" -l output
 complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'db status'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'distro'" -a 'list' -d 'List the shipped distributions with their descriptions.'
+complete -c stackctl -n "test (__stackctl_path) = 'distro'" -a 'render' -d 'Render a shipped distribution: the same as stackctl config render --distro...'
+complete -c stackctl -n "test (__stackctl_path) = 'distro'" -a 'show' -d 'Describe a distribution: what it is for, the variables it needs, its...'
+complete -c stackctl -n "test (__stackctl_path) = 'distro'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'distro'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'distro list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'distro list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'distro list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'distro list'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l env
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l env-file
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l no-validate
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -l show-secrets
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -s e
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'distro render'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'distro show'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'distro show'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'distro show'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'distro show'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'get' -d 'Show one registered model.'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'list' -d 'List registered models.'
 complete -c stackctl -n "test (__stackctl_path) = 'models'" -a 'refresh' -d 'Ask each inference provider of the stack for its models (GET /models) and...'

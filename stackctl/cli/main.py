@@ -75,11 +75,13 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config, conversations, db, providers, registry
+    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry
     from stackctl.core.kinds import KINDS
 
     app.add_typer(config.app, name="config")
     app.add_typer(config.stack_app, name="stack")
+    app.add_typer(distro.app, name="distro")
+    app.command("adhoc")(adhoc.adhoc)
     app.add_typer(providers.apis_app, name="apis")
     app.add_typer(providers.app, name="providers")
     app.add_typer(db.app, name="db")

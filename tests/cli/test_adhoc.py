@@ -1,0 +1,76 @@
+"""`stackctl adhoc SPEC...`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+
+def test_missing_agent_dependencies_are_named(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=fireworks,safety=llama-guard,agents=meta-reference")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    for api in ("vector_io", "tool_runtime"):
+        assert f"needs API '{api}'" in result.stderr
+    assert "meta-reference" in result.stderr
+
+
+def test_complete_spec_validates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    spec = "inference=fireworks,safety=llama-guard,agents=meta-reference"
+    result = cli("adhoc", spec, "vector_io=faiss; tool_runtime=rag-runtime", "files=localfs")
+    assert result.exit_code == 0, result.stderr
+    doc = yaml.safe_load(result.stdout)
+    assert doc["image_name"] == "adhoc-fireworks-llama-guard-meta-reference-faiss-rag-runtime-localfs"
+    assert "FIREWORKS_API_KEY" in result.stderr
+    path = tmp_path / "run.yaml"
+    path.write_text(result.stdout)
+    assert cli("config", "validate", str(path)).exit_code == 0
+
+
+def test_out_writes_file_and_refuses_overwrite(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "run.yaml"
+    first = cli("adhoc", "inference=tgi", "--name", "tgi-stack", "--out", str(target))
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == ""
+    assert "required environment variables: TGI_URL" in first.stderr
+    assert yaml.safe_load(target.read_text())["image_name"] == "tgi-stack"
+    assert cli("config", "validate", str(target)).exit_code == 3  # TGI_URL unset
+    assert cli("config", "validate", str(target), "--env", "TGI_URL=http://tgi:8080").exit_code == 0
+    again = cli("adhoc", "inference=ollama", "--out", str(target))
+    assert again.exit_code == 5
+    assert yaml.safe_load(target.read_text())["image_name"] == "tgi-stack"
+    assert cli("adhoc", "inference=ollama", "--out", str(target), "--force").exit_code == 0
+    assert yaml.safe_load(target.read_text())["image_name"] == "adhoc-ollama"
+
+
+def test_json_output_and_distinct_ids(cli, isolated_env: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=ollama,inference=openai", "inference = ollama", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [p["provider_id"] for p in doc["providers"]["inference"]] == ["ollama", "openai", "ollama-2"]
+    assert str(isolated_env / "data" / "adhoc" / "adhoc-ollama-openai") in doc["metadata_store"]["db_path"]
+    assert doc["providers"]["inference"][1]["config"]["api_key"] == "${env.OPENAI_API_KEY:=}"
+
+
+def test_secrets_in_env_are_never_resolved(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=openai", env={"OPENAI_API_KEY": "sk-secret"})
+    assert result.exit_code == 0
+    assert "sk-secret" not in result.stdout
+
+
+def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
+    unknown = cli("adhoc", "inference=fireworx")
+    assert unknown.exit_code == 3
+    assert "did you mean 'remote::fireworks'" in unknown.stderr
+    assert cli("adhoc", "inferenc=ollama").exit_code == 3
+    assert cli("adhoc", "inference").exit_code == 2
+    assert cli("adhoc", "inference=ollama,").exit_code == 2
+    bad_key = cli("adhoc", "inference=ollama?urll=http://x")
+    assert bad_key.exit_code == 3
+    assert "did you mean 'url'" in bad_key.stderr
+    assert cli("adhoc", "models=ollama").exit_code == 3
+    assert cli("adhoc", "inference=ollama", "--name", "../up").exit_code == 3
+    as_json = cli("adhoc", "inference=nope", "-o", "json")
+    assert json.loads(as_json.stderr)["error"]["exit_code"] == 3

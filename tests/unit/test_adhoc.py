@@ -1,0 +1,105 @@
+"""The adhoc builder: providers from sample configs, ids, overrides, dependencies, env notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackctl.core.adhoc import build_adhoc, derive_image_name, write_atomically
+from stackctl.core.catalogue_view import catalogue_for
+from stackctl.errors import ConfigError, ConflictError, InvalidInputError, UsageError
+
+ROOT = Path("/data/stackctl")
+
+
+def build(*specs: str, name: str | None = None):  # type: ignore[no-untyped-def]
+    return build_adhoc(list(specs), catalogue_for({}), ROOT, name=name)
+
+
+def test_lookup_order_and_sample_config() -> None:
+    stack = build("inference=fireworks,vector_io=faiss")
+    assert stack.image_name == "adhoc-fireworks-faiss"
+    (fireworks,) = stack.document["providers"]["inference"]
+    assert fireworks["provider_type"] == "remote::fireworks"
+    assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY:=}"
+    (faiss,) = stack.document["providers"]["vector_io"]
+    assert faiss["config"]["kvstore"]["db_path"].startswith("${env.SQLITE_STORE_DIR:=/data/stackctl/adhoc/adhoc-fireworks-faiss}")
+    assert stack.document["metadata_store"]["db_path"].endswith("/adhoc/adhoc-fireworks-faiss}/registry.db")
+
+
+def test_derived_name_is_not_a_constant() -> None:
+    assert build("inference=ollama").image_name != build("inference=openai").image_name
+    assert build("inference=ollama", name="mine").image_name == "mine"
+
+
+def test_several_providers_per_api_get_distinct_ids() -> None:
+    stack = build("inference=ollama,inference=openai,inference=ollama")
+    ids = [p["provider_id"] for p in stack.document["providers"]["inference"]]
+    assert ids == ["ollama", "openai", "ollama-2"]
+
+
+def test_overrides_are_coerced_by_field_type() -> None:
+    stack = build("tool_runtime=brave-search?max_results=7", "inference=vllm?tls_verify=false&url=http://v:8000")
+    assert stack.document["providers"]["tool_runtime"][0]["config"]["max_results"] == 7
+    vllm = stack.document["providers"]["inference"][0]["config"]
+    assert vllm["tls_verify"] is False
+    assert vllm["url"] == "http://v:8000"
+
+
+def test_unknown_override_key_suggests() -> None:
+    with pytest.raises(ConfigError) as info:
+        build("inference=ollama?urll=x")
+    assert info.value.exit_code == 3
+    assert "url" in (info.value.hint or "")
+
+
+def test_literal_secret_is_refused_but_reference_kept() -> None:
+    with pytest.raises(InvalidInputError):
+        build("inference=openai?api_key=sk-123")
+    stack = build("inference=openai?api_key=${env.MY_KEY}")
+    assert stack.document["providers"]["inference"][0]["config"]["api_key"] == "${env.MY_KEY}"
+    assert stack.required_env == ["MY_KEY"]
+
+
+def test_env_notes_required_first() -> None:
+    stack = build("inference=tgi,inference=ollama")
+    assert stack.required_env == ["TGI_URL"]
+    assert "OLLAMA_URL" in stack.optional_env and "SQLITE_STORE_DIR" in stack.optional_env
+
+
+def test_missing_dependency_names_provider_and_api() -> None:
+    with pytest.raises(ConfigError) as info:
+        build("safety=llama-guard")
+    assert "llama-guard" in " ".join(info.value.details)
+    assert "'inference'" in " ".join(info.value.details)
+
+
+def test_unknown_api_and_provider() -> None:
+    with pytest.raises(ConfigError):
+        build("inferenc=ollama")
+    with pytest.raises(ConfigError) as info:
+        build("inference=olama")
+    assert "remote::ollama" in (info.value.hint or "")
+    with pytest.raises(UsageError):
+        build("inference")
+
+
+def test_bad_name_is_rejected() -> None:
+    with pytest.raises(InvalidInputError):
+        build("inference=ollama", name="../x")
+
+
+def test_derive_image_name_flattens_nested_types() -> None:
+    spec = catalogue_for({}).catalogue.get("remote::hf::endpoint", "inference")
+    assert derive_image_name([spec]) == "adhoc-hf-endpoint"
+
+
+def test_write_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "run.yaml"
+    write_atomically(target, "a: 1\n")
+    with pytest.raises(ConflictError):
+        write_atomically(target, "a: 2\n")
+    write_atomically(target, "a: 3\n", force=True)
+    assert target.read_text() == "a: 3\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]
