@@ -16,7 +16,7 @@ from stackctl.core.envsubst import Ref, Substituter, parse
 from stackctl.core.kinds import KINDS, Kind
 from stackctl.core.resolver import ResolvedStack
 from stackctl.core.secrets import redact
-from stackctl.errors import ConfigError, NotFoundError, UsageError
+from stackctl.errors import ConfigError, ConflictError, NotFoundError, UsageError
 
 ACTIONS = ("created", "updated", "unchanged", "skipped", "pruned")
 
@@ -223,6 +223,26 @@ def _diff_resources(
     return changes, writes
 
 
+def _check_orphans(db: Any, name: str, providers: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> None:
+    """Without --prune, kept resources must not lose their provider: that would leave dangling rows."""
+    from stackctl.store import registry as store
+
+    served = {(p["api"], p["provider_id"]) for p in providers}
+    listed = {(w["kind"], w["identifier"]) for w in wanted}
+    orphans = [
+        f"{r['kind']} '{r['identifier']}' uses provider '{r['provider_id']}'"
+        for r in store.resources(db, name)
+        if (r["kind"], r["identifier"]) not in listed and (KINDS[r["kind"]].api, r["provider_id"]) not in served
+    ]
+    if orphans:
+        raise ConflictError(
+            f"stack '{name}': the config drops providers that registered resources still use",
+            details=orphans,
+            hint="rerun with --prune to remove those resources too",
+            code="provider_in_use",
+        )
+
+
 def register(
     db: Any,
     raw: Mapping[str, Any],
@@ -245,6 +265,8 @@ def register(
 
     def plan() -> list[Any]:
         exists = store.get_stack(db, name) is not None
+        if not prune:
+            _check_orphans(db, name, providers, wanted)
         provider_changes, provider_writes = _diff_providers(db, name, providers)
         resource_changes, resource_writes = _diff_resources(db, name, wanted, prune, now)
         writes = provider_writes + resource_writes

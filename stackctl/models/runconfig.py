@@ -131,6 +131,14 @@ class RunConfig(_Strict):
     telemetry: dict[str, Any] | None = None
     storage: dict[str, Any] | None = None
 
+    @field_validator(
+        "apis", "models", "shields", "vector_dbs", "datasets", "scoring_fns", "benchmarks", "tool_groups", mode="before"
+    )
+    @classmethod
+    def _empty_list(cls, value: Any) -> Any:
+        # `shields:` with nothing under it is an empty list in hand-written configs, not an error.
+        return [] if value is None else value
+
     @field_validator("image_name", mode="before")
     @classmethod
     def _image_name_is_text(cls, value: Any) -> Any:

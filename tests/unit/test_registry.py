@@ -15,7 +15,7 @@ from stackctl.core.refresh import refresh_models
 from stackctl.core.registry import KINDS, Report, model_identifier, register, require_stack
 from stackctl.core.resolver import resolve
 from stackctl.core.yamlio import load_yaml
-from stackctl.errors import ConfigError, NotFoundError, UpstreamError, UsageError
+from stackctl.errors import ConfigError, ConflictError, NotFoundError, UpstreamError, UsageError
 from stackctl.store import registry as store
 from stackctl.store.db import Database, open_database
 from tests.runconfigs import dump_tables, full_config
@@ -99,6 +99,26 @@ def test_prune_only_with_prune(db: Database, tmp_path: Path) -> None:
     assert actions(pruned)[("tool_group", "builtin::rag")] == "pruned"
     assert store.get_resource(db, "full", "tool_group", "builtin::rag") is None
     assert store.get_resource(db, "full", "tool_group", "builtin::websearch") is not None
+
+
+def test_dropping_a_provider_that_kept_resources_use_needs_prune(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path)
+    apply(db, text)
+    renamed = text.replace("  - provider_id: llama-guard\n", "  - provider_id: guard2\n").replace(
+        "- shield_id: llama-guard\n  provider_id: llama-guard\n  provider_shield_id: accounts/fireworks/models/llama-guard-3-8b\n",
+        "",
+    )
+    assert renamed.count("guard2") == 1 and "shield_id: llama-guard" not in renamed
+    before = dump_tables(db.path)
+    with pytest.raises(ConflictError) as info:
+        apply(db, renamed)
+    assert info.value.exit_code == 5
+    assert info.value.details == ["shield 'llama-guard' uses provider 'llama-guard'"]
+    assert dump_tables(db.path) == before
+    report = apply(db, renamed, prune=True)
+    assert actions(report)[("shield", "llama-guard")] == "pruned"
+    assert actions(report)[("provider", "safety/llama-guard")] == "pruned"
+    assert store.get_resource(db, "full", "shield", "llama-guard") is None
 
 
 def test_dry_run_writes_nothing(db: Database, tmp_path: Path) -> None:
