@@ -14,6 +14,7 @@ _stackctl() {
             "|providers") cmdpath="providers" ;;
             "|register") cmdpath="register" ;;
             "|scoring-fns") cmdpath="scoring-fns" ;;
+            "|serve") cmdpath="serve" ;;
             "|shields") cmdpath="shields" ;;
             "|stack") cmdpath="stack" ;;
             "|stacks") cmdpath="stacks" ;;
@@ -72,7 +73,7 @@ _stackctl() {
         esac
     done
     case "$cmdpath" in
-        "") opts="apis benchmarks config conv datasets db models providers register scoring-fns shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
+        "") opts="apis benchmarks config conv datasets db models providers register scoring-fns serve shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
         "apis") opts="list --help -h" ;;
         "apis list") opts="--help --output -h -o" ;;
         "benchmarks") opts="get list register unregister --help -h" ;;
@@ -117,6 +118,7 @@ _stackctl() {
         "scoring-fns list") opts="--help --output --stack -h -o" ;;
         "scoring-fns register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "scoring-fns unregister") opts="--help --output --stack -h -o" ;;
+        "serve") opts="--api-key --config --help --host --port -h" ;;
         "shields") opts="get list register unregister --help -h" ;;
         "shields get") opts="--help --output --stack -h -o" ;;
         "shields list") opts="--help --output --stack -h -o" ;;
