@@ -5,7 +5,6 @@ fastapi and uvicorn are imported inside the command only, so that every other co
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from typing import Annotated, Any
 
@@ -16,6 +15,8 @@ DEFAULT_PORT = 8321
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host.lower() == "localhost":
         return True
     try:
