@@ -16,6 +16,7 @@ _stackctl() {
             "|providers") cmdpath="providers" ;;
             "|register") cmdpath="register" ;;
             "|scoring-fns") cmdpath="scoring-fns" ;;
+            "|serve") cmdpath="serve" ;;
             "|shields") cmdpath="shields" ;;
             "|stack") cmdpath="stack" ;;
             "|stacks") cmdpath="stacks" ;;
@@ -78,7 +79,7 @@ _stackctl() {
         esac
     done
     case "$cmdpath" in
-        "") opts="adhoc apis benchmarks config conv datasets db distro models providers register scoring-fns shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
+        "") opts="adhoc apis benchmarks config conv datasets db distro models providers register scoring-fns serve shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
         "adhoc") opts="--force --help --name --out --output -h -o" ;;
         "apis") opts="list --help -h" ;;
         "apis list") opts="--help --output -h -o" ;;
@@ -129,6 +130,7 @@ _stackctl() {
         "scoring-fns list") opts="--help --output --stack -h -o" ;;
         "scoring-fns register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "scoring-fns unregister") opts="--help --output --stack -h -o" ;;
+        "serve") opts="--api-key --config --help --host --port -h" ;;
         "shields") opts="get list register unregister --help -h" ;;
         "shields get") opts="--help --output --stack -h -o" ;;
         "shields list") opts="--help --output --stack -h -o" ;;

@@ -27,6 +27,8 @@ function __stackctl_path
                 set cmdpath 'register'
             case '|scoring-fns'
                 set cmdpath 'scoring-fns'
+            case '|serve'
+                set cmdpath 'serve'
             case '|shields'
                 set cmdpath 'shields'
             case '|stack'
@@ -162,6 +164,7 @@ complete -c stackctl -n "test (__stackctl_path) = ''" -a 'models' -d 'Registered
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'providers' -d 'Browse the provider types that serve each API.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'register' -d 'Register a run configs stack and resources, like `kubectl apply`: a re-run...'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'scoring-fns' -d 'Registered scoring fns (resource kind scoring_fn).'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'serve' -d 'Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/models,...'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'shields' -d 'Registered shields (resource kind shield).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'stack' -d 'Resolve stacks: dependencies and instantiation order.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'stacks' -d 'Registered stacks.'
@@ -478,6 +481,12 @@ complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -l o
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -l stack
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l api-key
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l config
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l host
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l port
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'get' -d 'Show one registered shield.'
 complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'list' -d 'List registered shields.'
 complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'register' -d 'Register one shield into a stack, from flags or a document.'

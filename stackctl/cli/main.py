@@ -75,7 +75,7 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry
+    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry, serve
     from stackctl.core.kinds import KINDS
 
     app.add_typer(config.app, name="config")
@@ -90,6 +90,7 @@ def _register_groups() -> None:
     app.add_typer(registry.stacks_app, name="stacks")
     for kind in KINDS.values():
         app.add_typer(registry.resource_app(kind.name), name=kind.cli)
+    app.command("serve")(serve.serve)
 
 
 _register_groups()

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible HTTP server behind `stackctl serve` (FastAPI, imported only by that command)."""

@@ -1,0 +1,73 @@
+"""The FastAPI application factory of `stackctl serve`.
+
+Invariants:
+- The database schema is brought up to date once, in `create_app`; each request then opens its own
+  connection (see `deps`), so no SQLite connection is ever shared between threads.
+- Every error leaves as an OpenAI error object (see `errors`); an unexpected exception is a 500 whose body
+  names only its type, never a traceback.
+- Auth and the body-size limit wrap the whole app, so they run before routing and before any parsing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from stackctl import __version__
+from stackctl.errors import StackctlError
+from stackctl.server import errors
+from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
+from stackctl.server.routes import conversations, models, responses
+from stackctl.store.db import open_database
+
+log = logging.getLogger("stackctl.server")
+
+
+def create_app(
+    db_location: str, api_key: str | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> FastAPI:
+    """An app serving the OpenAI-compatible API over the database at `db_location`."""
+    open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
+    app = FastAPI(
+        title="stackctl",
+        version=__version__,
+        description="OpenAI-compatible conversations, models and responses over the stackctl database.",
+    )
+    app.state.db_location = db_location
+    app.include_router(conversations.router)
+    app.include_router(responses.router)
+    app.include_router(models.router)
+    _install_error_handlers(app)
+    # Added last = outermost: the size limit applies even to unauthenticated requests.
+    if api_key:
+        app.add_middleware(BearerAuth, api_key=api_key)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def on_stackctl(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StackctlError)
+        return errors.from_stackctl(exc)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return errors.from_validation(list(exc.errors()))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return errors.from_http(request, exc)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return errors.error_response(500, f"internal error: {type(exc).__name__}", "internal_error")
+
+    app.add_exception_handler(StackctlError, on_stackctl)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,25 @@
+"""Per-request dependencies: a database connection of its own for every request.
+
+SQLite connections are cheap to open and must not be used by two threads at once; a connection per request
+keeps every request's transaction separate while WAL lets readers and one writer proceed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from stackctl.store.db import Database, connect
+
+
+def database(request: Request) -> Iterator[Database]:
+    db = connect(request.app.state.db_location)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+DB = Annotated[Database, Depends(database)]

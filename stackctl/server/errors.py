@@ -1,0 +1,98 @@
+"""OpenAI error objects for every failure the server reports.
+
+Invariants:
+- Every error response body is `{"error": {"message", "type", "param", "code"}}`, whatever raised it:
+  a `StackctlError` from the core, a request FastAPI could not validate, an unknown route, a body too large.
+- Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, 6 -> 502, anything else -> 500.
+  A request body that breaks the published schema is 422; a body that is not JSON at all is 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from stackctl.errors import (
+    EXIT_CONFLICT,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_UPSTREAM,
+    EXIT_USAGE,
+    StackctlError,
+)
+
+STATUS_BY_EXIT = {
+    EXIT_USAGE: 400,
+    EXIT_INVALID: 400,
+    EXIT_NOT_FOUND: 404,
+    EXIT_CONFLICT: 409,
+    EXIT_UPSTREAM: 502,
+}
+
+
+def error_type(status: int) -> str:
+    # OpenAI itself labels every client error (404 and 401 included) `invalid_request_error`.
+    return "invalid_request_error" if status < 500 else "server_error"
+
+
+def error_body(
+    status: int, message: str, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
+    return {"error": {"message": message, "type": error_type(status), "param": param, "code": code}}
+
+
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(status, message, code, param), status_code=status, headers=headers)
+
+
+def from_stackctl(exc: StackctlError) -> JSONResponse:
+    status = STATUS_BY_EXIT.get(exc.exit_code, 500)
+    message = exc.message
+    if exc.details:
+        message += ": " + "; ".join(exc.details)
+    return error_response(status, message, exc.code)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".")
+
+
+def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:
+    """FastAPI's validation errors as one OpenAI error: 400 for unparsable JSON, 422 for schema violations."""
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(400, "request body is not valid JSON", "invalid_json")
+    lines = []
+    for error in errors:
+        # FastAPI prefixes every location with where it was found ("body", "query", "path").
+        loc = tuple(error.get("loc", ()))
+        where = (
+            _location(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else _location(loc)
+        )
+        lines.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+    first = tuple(errors[0].get("loc", ())) if errors else ()
+    param = _location(first[1:]) or None if first else None
+    return error_response(422, "invalid request: " + "; ".join(lines), "invalid_request", param)
+
+
+def from_http(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own errors (unknown route, wrong method, body too large) in OpenAI's shape."""
+    code: str | None
+    if exc.status_code == 404 and isinstance(exc.detail, str) and exc.detail == "Not Found":
+        message, code = f"no such route: {request.method} {request.url.path}", "route_not_found"
+    elif exc.status_code == 405:
+        message, code = f"method not allowed: {request.method} {request.url.path}", "method_not_allowed"
+    else:
+        message, code = str(exc.detail), getattr(exc, "code", None)
+    return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))

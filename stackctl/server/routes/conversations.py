@@ -1,0 +1,99 @@
+"""`/v1/conversations` and its items: thin handlers over `stackctl.core.conversations`.
+
+Handlers are plain functions (FastAPI runs them in its thread pool, each with its own connection) that
+return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from stackctl.core import conversations as core
+from stackctl.models.conversations import Conversation, ConversationDeleted, Item, ItemList
+from stackctl.server.deps import DB
+from stackctl.server.schemas import (
+    ERRORS,
+    ConversationCreateRequest,
+    ConversationUpdateRequest,
+    ItemListPage,
+    ItemsCreateRequest,
+)
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)  # type: ignore[arg-type]
+
+IncludeQuery = Annotated[
+    list[str] | None,
+    Query(description="Extra fields to return; also accepted as include[] (how the OpenAI SDK sends it)."),
+]
+
+
+def _include(request: Request, include: list[str] | None) -> list[str]:
+    return [*(include or ()), *request.query_params.getlist("include[]")]
+
+
+def _wire(value: Any) -> JSONResponse:
+    return JSONResponse(value.to_wire() if hasattr(value, "to_wire") else value)
+
+
+@router.post("", response_model=Conversation, summary="Create a conversation")
+def create_conversation(db: DB, body: ConversationCreateRequest) -> JSONResponse:
+    return _wire(core.create_conversation(db, body.metadata, body.items or []))
+
+
+@router.get("/{conversation_id}", response_model=Conversation, summary="Retrieve a conversation")
+def get_conversation(db: DB, conversation_id: str) -> JSONResponse:
+    return _wire(core.get_conversation(db, conversation_id))
+
+
+@router.post("/{conversation_id}", response_model=Conversation, summary="Replace a conversation's metadata")
+def update_conversation(db: DB, conversation_id: str, body: ConversationUpdateRequest) -> JSONResponse:
+    return _wire(core.update_conversation(db, conversation_id, body.metadata))
+
+
+@router.delete("/{conversation_id}", response_model=ConversationDeleted, summary="Delete a conversation")
+def delete_conversation(db: DB, conversation_id: str) -> JSONResponse:
+    return _wire(core.delete_conversation(db, conversation_id))
+
+
+@router.post("/{conversation_id}/items", response_model=ItemListPage, summary="Add items (one transaction)")
+def create_items(
+    db: DB, request: Request, conversation_id: str, body: ItemsCreateRequest, include: IncludeQuery = None
+) -> JSONResponse:
+    # The new items are returned as given, so `include` only has to be valid here.
+    core.check_include(_include(request, include))
+    return _wire(ItemList(data=core.add_items(db, conversation_id, body.items), has_more=False))
+
+
+@router.get("/{conversation_id}/items", response_model=ItemListPage, summary="List items, newest first")
+def list_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
+    db: DB,
+    request: Request,
+    conversation_id: str,
+    limit: Annotated[int, Query(ge=core.MIN_LIMIT, le=core.MAX_LIMIT)] = core.DEFAULT_LIMIT,
+    after: str | None = None,
+    order: Literal["asc", "desc"] = "desc",
+    include: IncludeQuery = None,
+) -> JSONResponse:
+    page = core.list_items(
+        db, conversation_id, limit=limit, after=after, order=order, include=_include(request, include)
+    )
+    return _wire(page)
+
+
+@router.get("/{conversation_id}/items/{item_id}", response_model=Item, summary="Retrieve an item")
+def get_item(
+    db: DB, request: Request, conversation_id: str, item_id: str, include: IncludeQuery = None
+) -> JSONResponse:
+    return _wire(core.get_item(db, conversation_id, item_id, include=_include(request, include)))
+
+
+@router.delete(
+    "/{conversation_id}/items/{item_id}",
+    response_model=Conversation,
+    summary="Delete an item; returns the conversation",
+)
+def delete_item(db: DB, conversation_id: str, item_id: str) -> JSONResponse:
+    return _wire(core.delete_item(db, conversation_id, item_id))

@@ -1,0 +1,89 @@
+"""Request and response bodies of the HTTP API, as published in `/openapi.json`.
+
+The conversation and item shapes themselves live in `stackctl.models.conversations`; this module adds the
+request bodies, the list envelopes and the small objects only the server returns. Routes send the core's
+`to_wire()` JSON as is (exactly OpenAI's shape); these models describe it for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from stackctl.core.conversations import MAX_ITEMS_PER_CALL
+from stackctl.models.conversations import Conversation, Item
+
+
+class ConversationCreateRequest(BaseModel):
+    metadata: dict[str, str] | None = Field(
+        default=None, description="At most 16 pairs; keys up to 64 characters, values up to 512."
+    )
+    items: list[Item] | None = Field(
+        default=None,
+        max_length=MAX_ITEMS_PER_CALL,
+        description="Initial items, added in the same transaction.",
+    )
+
+
+class ConversationUpdateRequest(BaseModel):
+    metadata: dict[str, str] = Field(description="Replaces the conversation's metadata.")
+
+
+class ItemsCreateRequest(BaseModel):
+    items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS_PER_CALL)
+
+
+class ItemListPage(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Item]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class ConversationListPage(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Conversation]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class ModelObject(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelObject]
+
+
+class Health(BaseModel):
+    status: Literal["OK"] = "OK"
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (400, "Malformed request: bad JSON, malformed id, or input the core refuses"),
+        (401, "Missing or wrong bearer token (only when the server has an api key)"),
+        (404, "Conversation or item not found"),
+        (413, "Request body too large"),
+        (422, "Request body or query does not match the schema"),
+    )
+}

@@ -1,0 +1,182 @@
+"""The HTTP app in-process (FastAPI's TestClient): errors, limits, auth, models, the OpenAPI document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from fastapi.testclient import TestClient
+
+from stackctl.server.app import create_app
+from stackctl.store import registry
+from stackctl.store.db import open_database
+
+ERROR_KEYS = {"message", "type", "param", "code"}
+MISSING = "conv_" + "0" * 48
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> str:
+    return str(tmp_path / "server.db")
+
+
+@pytest.fixture
+def client(db_path: str) -> Iterator[TestClient]:
+    with TestClient(create_app(db_path, max_body_bytes=4096), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _error(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error"}
+    assert set(body["error"]) == ERROR_KEYS
+    return dict(body["error"])
+
+
+def test_create_and_list_have_the_openai_wire_shape(client: TestClient) -> None:
+    created = client.post(
+        "/v1/conversations",
+        json={"metadata": {"a": "b"}, "items": [{"type": "message", "role": "user", "content": "hi"}]},
+    )
+    assert created.status_code == 200
+    conv = created.json()
+    assert set(conv) == {"id", "object", "created_at", "metadata"}
+    page = client.get(f"/v1/conversations/{conv['id']}/items").json()
+    assert set(page) == {"object", "data", "first_id", "last_id", "has_more"}
+    assert page["data"][0]["content"] == [{"type": "input_text", "text": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/v1/conversations/nope", 400, "invalid_id"),
+        ("get", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
+        ("delete", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
+        ("get", f"/v1/conversations/{MISSING}/items", 404, "conversation_not_found"),
+        ("get", "/v1/nowhere", 404, "route_not_found"),
+        ("put", "/v1/health", 405, "method_not_allowed"),
+    ],
+)
+def test_errors_are_openai_error_objects(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
+    assert _error(client.request(method, path), status)["code"] == code
+
+
+def test_bad_json_is_400_and_schema_violations_422(client: TestClient) -> None:
+    bad = client.post("/v1/conversations", content=b"{", headers={"content-type": "application/json"})
+    assert _error(bad, 400)["code"] == "invalid_json"
+    wrong_type = client.post(
+        "/v1/conversations", json={"items": [{"type": "message", "role": "x", "content": "y"}]}
+    )
+    error = _error(wrong_type, 422)
+    assert error["param"] == "items[0].message.role" or "items[0]" in str(error["message"])
+    too_many = client.post(
+        "/v1/conversations", json={"items": [{"type": "message", "role": "user", "content": "x"}] * 21}
+    )
+    _error(too_many, 422)
+    bad_limit = client.get(f"/v1/conversations/{MISSING}/items", params={"limit": 0})
+    _error(bad_limit, 422)
+
+
+def test_core_input_errors_are_400(client: TestClient) -> None:
+    conv = client.post("/v1/conversations", json={}).json()
+    metadata = client.post(
+        f"/v1/conversations/{conv['id']}", json={"metadata": {f"k{n}": "v" for n in range(17)}}
+    )
+    assert _error(metadata, 400)["code"] == "invalid_metadata"
+    include = client.get(f"/v1/conversations/{conv['id']}/items", params={"include": "nonsense"})
+    _error(include, 400)
+    item = {"type": "message", "id": "mine", "role": "user", "content": "x"}
+    assert client.post(f"/v1/conversations/{conv['id']}/items", json={"items": [item]}).status_code == 200
+    duplicate = client.post(f"/v1/conversations/{conv['id']}/items", json={"items": [item]})
+    assert _error(duplicate, 400)["code"] == "duplicate_item_id"
+
+
+def test_body_limit_is_enforced_before_parsing(client: TestClient) -> None:
+    declared = client.post(
+        "/v1/conversations", content=b"x" * 5000, headers={"content-type": "application/json"}
+    )
+    assert _error(declared, 413)["code"] == "request_too_large"
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(10):
+            yield b"x" * 1000
+
+    streamed = client.post(
+        "/v1/conversations", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert _error(streamed, 413)["code"] == "request_too_large"
+
+
+def test_api_key_is_required_when_configured(db_path: str) -> None:
+    with TestClient(create_app(db_path, "s3cret")) as keyed:
+        assert _error(keyed.post("/v1/conversations", json={}), 401)["code"] == "invalid_api_key"
+        wrong = keyed.post("/v1/conversations", json={}, headers={"authorization": "Bearer nope"})
+        assert _error(wrong, 401)["message"] == "invalid api key"
+        right = keyed.post("/v1/conversations", json={}, headers={"authorization": "Bearer s3cret"})
+        assert right.status_code == 200
+        assert keyed.get("/v1/health").json() == {"status": "OK"}
+        assert keyed.get("/openapi.json").status_code == 401
+
+
+def test_models_lists_registered_models(db_path: str) -> None:
+    with open_database(db_path) as db, db.transaction():
+        registry.upsert_stack(db, "demo", None, 100)
+        for identifier in ("openai/gpt-4.1", "ollama/llama3"):
+            resource = {
+                "stack": "demo",
+                "kind": "model",
+                "identifier": identifier,
+                "provider_id": identifier.split("/")[0],
+                "spec": {"model_id": identifier},
+            }
+            registry.put_resource(db, resource, 100)
+    with TestClient(create_app(db_path)) as test_client:
+        body = test_client.get("/v1/models").json()
+    assert body == {
+        "object": "list",
+        "data": [
+            {"id": "ollama/llama3", "object": "model", "created": 100, "owned_by": "ollama"},
+            {"id": "openai/gpt-4.1", "object": "model", "created": 100, "owned_by": "openai"},
+        ],
+    }
+
+
+def test_openapi_document_describes_bodies_and_errors(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    create = document["paths"]["/v1/conversations"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "ConversationCreateRequest"
+    )
+    assert create["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "Conversation"
+    )
+    for status in ("400", "404", "413", "422"):
+        assert create["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "ErrorResponse"
+        )
+    listing = document["paths"]["/v1/conversations/{conversation_id}/items"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"limit", "after", "order", "include"}
+    assert document["paths"]["/v1/models"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["$ref"].endswith("ModelList")
+
+
+def test_unexpected_errors_are_500_without_internals(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackctl.core import conversations
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(conversations, "get_conversation", boom)
+    error = _error(client.get(f"/v1/conversations/{MISSING}"), 500)
+    assert "secret internals" not in str(error["message"])
+    assert error["type"] == "server_error"
