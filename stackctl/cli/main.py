@@ -75,7 +75,7 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import config, conversations, db, providers, registry
+    from stackctl.cli import config, conversations, db, providers, registry, responses
     from stackctl.core.registry import KINDS
 
     app.add_typer(config.app, name="config")
@@ -84,6 +84,7 @@ def _register_groups() -> None:
     app.add_typer(providers.app, name="providers")
     app.add_typer(db.app, name="db")
     app.add_typer(conversations.app, name="conv")
+    app.add_typer(responses.app, name="responses")
     app.command("register")(registry.register)
     app.add_typer(registry.stacks_app, name="stacks")
     for kind in KINDS.values():
