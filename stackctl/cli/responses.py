@@ -94,21 +94,30 @@ def _print_stream(events: Iterator[dict[str, Any]], output: Format) -> None:
 @app.command("create")
 def create_cmd(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", metavar="MODEL", help="Registered model id or provider model id.")],
-    input_text: Annotated[str | None, typer.Option("--input", metavar="TEXT", help="The user's input.")] = None,
+    model: Annotated[
+        str, typer.Option("--model", metavar="MODEL", help="Registered model id or provider model id.")
+    ],
+    input_text: Annotated[
+        str | None, typer.Option("--input", metavar="TEXT", help="The user's input.")
+    ] = None,
     input_file: Annotated[
-        str | None, typer.Option("--input-file", metavar="FILE|-", help="Input text, or a JSON array of items.")
+        str | None,
+        typer.Option("--input-file", metavar="FILE|-", help="Input text, or a JSON array of items."),
     ] = None,
     conversation: Annotated[
-        str | None, typer.Option("--conversation", metavar="CONV_ID", help="Continue and extend this conversation.")
+        str | None,
+        typer.Option("--conversation", metavar="CONV_ID", help="Continue and extend this conversation."),
     ] = None,
     previous_response_id: Annotated[
-        str | None, typer.Option("--previous-response-id", metavar="RESP_ID", help="Continue from this response.")
+        str | None,
+        typer.Option("--previous-response-id", metavar="RESP_ID", help="Continue from this response."),
     ] = None,
     instructions: Annotated[
         str | None, typer.Option("--instructions", metavar="TEXT", help="A system message put first.")
     ] = None,
-    stream: Annotated[bool, typer.Option("--stream", help="Print text as it arrives (-o json: events).")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Print text as it arrives (-o json: events).")
+    ] = False,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the response.")] = False,
     temperature: Annotated[float | None, typer.Option("--temperature", metavar="T", help="0..2.")] = None,
     max_output_tokens: Annotated[
@@ -121,7 +130,7 @@ def create_cmd(
     \b
     Examples:
       stackctl responses create --model gpt-4.1 --input 'Name three rivers' -o json
-      stackctl responses create --model openai/gpt-4.1 --conversation conv_0123... --input 'And a fourth?' --stream
+      stackctl responses create --model openai/gpt-4.1 --conversation conv_0123... --input 'More?' --stream
       echo 'Summarise this' | stackctl responses create --model gpt-4.1 --input-file -
     """
     import os
@@ -211,7 +220,8 @@ def input_items_cmd(
     limit: LimitOpt = 20,
     after: AfterOpt = None,
     before: Annotated[
-        str | None, typer.Option("--before", metavar="ID", help="List before this id (a cursor).", show_default=False)
+        str | None,
+        typer.Option("--before", metavar="ID", help="List before this id (a cursor).", show_default=False),
     ] = None,
     order: OrderOpt = Order.desc,
     output: OutputOpt = Format.table,
@@ -224,5 +234,7 @@ def input_items_cmd(
     from stackctl.core import responses as core
 
     with open_conversations_db(ctx) as db:
-        page = core.list_input_items(db, response_id, limit=limit, after=after, before=before, order=order.value)
+        page = core.list_input_items(
+            db, response_id, limit=limit, after=after, before=before, order=order.value
+        )
     emit_items(page, output)

@@ -109,13 +109,18 @@ def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseReque
 def _input_items(raw: str | list[dict[str, Any]]) -> list[Item]:
     if isinstance(raw, str):
         raw = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}]
-    shaped = [{"type": "message", **e} if isinstance(e, dict) and "type" not in e and "role" in e else e for e in raw]
+    shaped = [
+        {"type": "message", **e} if isinstance(e, dict) and "type" not in e and "role" in e else e
+        for e in raw
+    ]
     items = conv.parse_items(shaped)
     for item in items:
         if item.id is not None:
             conv.check_item_id(item.id)
     return [
-        item if item.id is not None else item.model_copy(update={"id": new_id("msg" if item.type == "message" else "item")})
+        item
+        if item.id is not None
+        else item.model_copy(update={"id": new_id("msg" if item.type == "message" else "item")})
         for item in items
     ]
 
@@ -141,7 +146,9 @@ def _chain(db: Database, response_id: str) -> list[Item]:
     return items
 
 
-def _plan(db: Database, request: ResponseRequest | Mapping[str, Any], env: Mapping[str, str], now: Clock) -> _Plan:
+def _plan(
+    db: Database, request: ResponseRequest | Mapping[str, Any], env: Mapping[str, str], now: Clock
+) -> _Plan:
     req = parse_request(request)
     if req.conversation and req.previous_response_id:
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
@@ -189,7 +196,9 @@ def _response(
         max_output_tokens=req.max_output_tokens,
         store=req.store,
         error=ResponseError(code=error.code, message=error.message) if error else None,
-        incomplete_details={"reason": "max_output_tokens"} if incomplete and finish_reason == "length" else None,
+        incomplete_details={"reason": "max_output_tokens"}
+        if incomplete and finish_reason == "length"
+        else None,
         metadata=req.metadata or {},
     )
 
@@ -275,7 +284,9 @@ def _message_open(emit: _Emitter, message: Message) -> Iterator[Event]:
     yield emit("response.content_part.added", item_id=message.id, output_index=0, content_index=0, part=part)
 
 
-def _events(db: Database, plan: _Plan, env: Mapping[str, str], now: Clock, factory: ClientFactory) -> Iterator[Event]:
+def _events(
+    db: Database, plan: _Plan, env: Mapping[str, str], now: Clock, factory: ClientFactory
+) -> Iterator[Event]:
     emit = _Emitter()
     yield emit("response.created", response=_response(plan, "in_progress", []).to_wire())
     yield emit("response.in_progress", response=_response(plan, "in_progress", []).to_wire())
@@ -289,11 +300,17 @@ def _events(db: Database, plan: _Plan, env: Mapping[str, str], now: Clock, facto
                 if not delta:
                     continue
                 if not opened:
-                    yield from _message_open(emit, assistant_message("").model_copy(update={"id": message_id}))
+                    yield from _message_open(
+                        emit, assistant_message("").model_copy(update={"id": message_id})
+                    )
                     opened = True
                 yield emit(
                     "response.output_text.delta",
-                    item_id=message_id, output_index=0, content_index=0, delta=delta, logprobs=[],
+                    item_id=message_id,
+                    output_index=0,
+                    content_index=0,
+                    delta=delta,
+                    logprobs=[],
                 )
         output: list[Item] = []
         calls = tool_call_items(acc.tool_calls())
@@ -305,13 +322,17 @@ def _events(db: Database, plan: _Plan, env: Mapping[str, str], now: Clock, facto
             yield emit("response.output_item.added", output_index=index, item=call.to_wire())
             yield emit("response.output_item.done", output_index=index, item=call.to_wire())
             output.append(call)
-        response = _response(plan, _status(acc.finish_reason), output, acc.usage, finish_reason=acc.finish_reason)
+        response = _response(
+            plan, _status(acc.finish_reason), output, acc.usage, finish_reason=acc.finish_reason
+        )
         _commit(db, plan, response, now)
     except StackctlError as exc:
         yield emit("response.failed", response=_response(plan, "failed", [], error=exc).to_wire())
         raise
-    yield emit("response.completed" if response.status == "completed" else "response.incomplete",
-               response=response.to_wire())
+    yield emit(
+        "response.completed" if response.status == "completed" else "response.incomplete",
+        response=response.to_wire(),
+    )
 
 
 # --- read, list, delete --------------------------------------------------------------------------------
@@ -384,8 +405,7 @@ def list_input_items(
         db, response_id, limit=limit + 1, after_seq=after_seq, before_seq=before_seq, order=order
     )
     more = len(rows) > limit
-    if before_seq is not None and after_seq is None:
-        page = rows[1:] if more else rows  # read backwards: the extra row is the farthest from the cursor
-    else:
-        page = rows[:limit]
+    # Read backwards from `before`, the extra row is the farthest from the cursor: the first one.
+    backwards = before_seq is not None and after_seq is None
+    page = (rows[1:] if more else rows) if backwards else rows[:limit]
     return InputItemList(data=page, has_more=more)

@@ -60,7 +60,7 @@ def find_model(db: Database, name: str) -> dict[str, Any]:
 def render_provider_config(config: Mapping[str, Any], env: Mapping[str, str], label: str) -> dict[str, Any]:
     """Substitute `${env.*}` in a stored provider config; secret fields that stay empty become null."""
     substituter = Substituter(env=env)
-    rendered = substituter.value(dict(config), ())
+    rendered: dict[str, Any] = substituter.value(dict(config), ())
     problems = [m for m in substituter.problems.missing if not _secret_path(m.path)]
     if problems or substituter.problems.syntax:
         lines = [f"config.{'.'.join(map(str, m.path))}: ${{env.{m.name}}} is not set" for m in problems]
@@ -68,7 +68,8 @@ def render_provider_config(config: Mapping[str, Any], env: Mapping[str, str], la
         raise ConfigError(f"provider {label}: its config cannot be rendered", details=lines)
     for missing in substituter.problems.missing:
         _set(rendered, missing.path, None)
-    return _drop_masks(rendered)
+    cleaned: dict[str, Any] = _drop_masks(rendered)
+    return cleaned
 
 
 def _secret_path(path: tuple[Any, ...]) -> bool:
@@ -98,7 +99,8 @@ def resolve_model(db: Database, name: str, env: Mapping[str, str]) -> ModelTarge
     )
     if provider is None:
         raise NotFoundError(
-            f"provider {model['provider_id']} of model {model['identifier']} is not in stack {model['stack']}",
+            f"provider {model['provider_id']} of model {model['identifier']} "
+            f"is not in stack {model['stack']}",
             hint="re-register the stack's run config with `stackctl register`",
             code="provider_not_found",
         )

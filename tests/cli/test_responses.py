@@ -1,4 +1,4 @@
-"""`stackctl responses ...` end to end: real registration, the fake provider on 127.0.0.1, the real database."""
+"""`stackctl responses ...` end to end: real registration, the fake provider on 127.0.0.1, a real database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tests.fakes import FakeOpenAI, cut_stream_after, status
 KEY = {"OPENAI_API_KEY": "sk-test"}
 
 
-def run_config(url: str, *, name: str = "demo", models: tuple[tuple[str, str], ...] = (("fake-model", "fake-model"),)) -> str:
+def run_config(
+    url: str, *, name: str = "demo", models: tuple[tuple[str, str], ...] = (("fake-model", "fake-model"),)
+) -> str:
     lines = [
         "version: 2",
         f"image_name: {name}",
@@ -113,14 +115,26 @@ def test_previous_response_chains_context(cli, registered: FakeOpenAI) -> None:
 
 def test_conversation_and_previous_exclude_each_other(cli, registered: FakeOpenAI) -> None:
     conv_id = new_conversation(cli)
-    result = cli("responses", "create", "--model", "fake-model", "--input", "x",
-                 "--conversation", conv_id, "--previous-response-id", "resp_" + "0" * 48)
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "x",
+        "--conversation",
+        conv_id,
+        "--previous-response-id",
+        "resp_" + "0" * 48,
+    )
     assert result.exit_code == 2
     assert chat_posts(registered) == []
 
 
 def test_missing_conversation_is_not_found_before_any_call(cli, registered: FakeOpenAI) -> None:
-    result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--conversation", "conv_" + "a" * 48)
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input", "x", "--conversation", "conv_" + "a" * 48
+    )
     assert result.exit_code == 4
     assert chat_posts(registered) == []
 
@@ -138,7 +152,17 @@ def test_provider_failure_exits_6_and_leaves_conversation_unchanged(cli, registe
 
 def test_stream_prints_deltas_and_commits_turn(cli, registered: FakeOpenAI) -> None:
     conv_id = new_conversation(cli)
-    result = cli("responses", "create", "--model", "fake-model", "--input", "a b c", "--conversation", conv_id, "--stream")
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "a b c",
+        "--conversation",
+        conv_id,
+        "--stream",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "echo: a b c\n"
     assert [i["role"] for i in conv_items(cli, conv_id)] == ["user", "assistant"]
@@ -160,8 +184,19 @@ def test_stream_json_events(cli, registered: FakeOpenAI) -> None:
 def test_stream_cut_midway_appends_nothing(cli, registered: FakeOpenAI) -> None:
     conv_id = new_conversation(cli)
     registered.script(cut_stream_after(2))
-    result = cli("responses", "create", "--model", "fake-model", "--input", "a b c d", "--conversation", conv_id,
-                 "--stream", "-o", "json")
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "a b c d",
+        "--conversation",
+        conv_id,
+        "--stream",
+        "-o",
+        "json",
+    )
     assert result.exit_code == 6
     kinds = [json.loads(line)["type"] for line in result.stdout.splitlines()]
     assert "response.completed" not in kinds and kinds[-1] == "response.failed"
@@ -190,8 +225,9 @@ def test_model_found_by_provider_model_id_or_identifier(cli, registered: FakeOpe
     assert cli("responses", "create", "--model", "nope", "--input", "x").exit_code == 4
 
 
-def test_ambiguous_model_exits_3_listing_candidates(cli, fake_openai: FakeOpenAI, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ambiguous_model_exits_3_listing_candidates(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     for name in ("one", "two"):
         path = tmp_path / f"{name}.yaml"
@@ -203,8 +239,9 @@ def test_ambiguous_model_exits_3_listing_candidates(cli, fake_openai: FakeOpenAI
     assert fake_openai.requests == []
 
 
-def test_record_then_replay_gives_the_same_output(cli, fake_openai: FakeOpenAI, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_then_replay_gives_the_same_output(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # the live calls while recording
     config = tmp_path / "run.yaml"
     config.write_text(run_config(fake_openai.base_url))
@@ -218,8 +255,19 @@ def test_record_then_replay_gives_the_same_output(cli, fake_openai: FakeOpenAI, 
         assert cli("register", str(config), "--env", "OPENAI_API_KEY=unused").exit_code == 0
         conv_id = new_conversation(cli)
         one = create(cli, "--conversation", conv_id, "--input", "first")
-        two = cli("responses", "create", "--model", "fake-model", "--conversation", conv_id, "--input", "second",
-                  "--stream", "-o", "json")
+        two = cli(
+            "responses",
+            "create",
+            "--model",
+            "fake-model",
+            "--conversation",
+            conv_id,
+            "--input",
+            "second",
+            "--stream",
+            "-o",
+            "json",
+        )
         assert two.exit_code == 0, two.stderr
         events = [json.loads(line) for line in two.stdout.splitlines()]
         shape = [(e["type"], e.get("delta")) for e in events]
