@@ -75,6 +75,27 @@ def items_to_messages(items: Iterable[Item]) -> list[ChatMessage]:
     return messages
 
 
+def chat_tools(tools: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Responses function tools (`{"type": "function", "name", "parameters"}`) as chat tools.
+
+    Built-in tools (web_search, file_search, ...) have no chat equivalent and are left out."""
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        if tool.get("type") != "function":
+            continue
+        function = {
+            k: tool[k] for k in ("name", "description", "parameters", "strict") if tool.get(k) is not None
+        }
+        out.append({"type": "function", "function": function})
+    return out
+
+
+def chat_tool_choice(choice: str | Mapping[str, Any]) -> str | dict[str, Any]:
+    if isinstance(choice, Mapping) and choice.get("type") == "function":
+        return {"type": "function", "function": {"name": choice.get("name")}}
+    return choice if isinstance(choice, str) else dict(choice)
+
+
 def assistant_message(text: str, *, status: str = "completed") -> Message:
     return Message(
         type="message",

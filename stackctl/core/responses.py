@@ -31,6 +31,8 @@ from stackctl.core.ids import is_id, new_id
 from stackctl.core.messages import (
     StreamAccumulator,
     assistant_message,
+    chat_tool_choice,
+    chat_tools,
     completion_output,
     items_to_messages,
     tool_call_items,
@@ -168,6 +170,15 @@ def _plan(
         chat["temperature"] = req.temperature
     if req.max_output_tokens is not None:
         chat["max_tokens"] = req.max_output_tokens
+    if req.top_p is not None:
+        chat["top_p"] = req.top_p
+    tools = chat_tools(req.tools)
+    if tools:
+        chat["tools"] = tools
+        if req.tool_choice is not None:
+            chat["tool_choice"] = chat_tool_choice(req.tool_choice)
+        if req.parallel_tool_calls is not None:
+            chat["parallel_tool_calls"] = req.parallel_tool_calls
     return _Plan(req, target, new_id("resp"), now(), input_items, chat)
 
 
@@ -200,6 +211,10 @@ def _response(
         if incomplete and finish_reason == "length"
         else None,
         metadata=req.metadata or {},
+        tools=req.tools,
+        tool_choice=req.tool_choice if req.tool_choice is not None else "auto",
+        parallel_tool_calls=req.parallel_tool_calls if req.parallel_tool_calls is not None else True,
+        top_p=req.top_p,
     )
 
 

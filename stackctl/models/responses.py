@@ -49,6 +49,10 @@ class ResponseRequest(BaseModel):
     store: bool = True
     stream: bool = False
     metadata: dict[str, str] | None = None
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("conversation", mode="before")
     @classmethod
@@ -78,6 +82,11 @@ class Response(WireModel):
     error: ResponseError | None = None
     incomplete_details: dict[str, Any] | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
+    # Required by the SDK's Response type; stackctl passes function tools through to the provider.
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+    tool_choice: str | dict[str, Any] = "auto"
+    parallel_tool_calls: bool = True
+    top_p: float | None = None
 
     @property
     def output_text(self) -> str:

@@ -234,3 +234,36 @@ def test_function_calls_map_to_tool_messages() -> None:
     assert messages[0] == {"role": "system", "content": "rules"}
     assert [c["id"] for c in messages[1]["tool_calls"]] == ["c1", "c2"]
     assert messages[2] == {"role": "tool", "tool_call_id": "c1", "content": "42"}
+
+
+def test_function_tools_reach_the_provider_as_chat_tools(db: Database, fake_openai: FakeOpenAI) -> None:
+    tool = {"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {}}}
+    response = ask(db, "rain?", tools=[tool, {"type": "web_search"}], tool_choice="auto")
+    body = fake_openai.requests[-1].body
+    assert body["tools"] == [
+        {"type": "function", "function": {"name": "weather", "parameters": tool["parameters"]}}
+    ]
+    assert body["tool_choice"] == "auto"
+    assert response.to_wire()["tools"][0] == tool
+
+
+def test_tool_calls_in_a_completion_become_function_call_items() -> None:
+    from stackctl.core.messages import completion_output
+
+    completion = {
+        "choices": [
+            {
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "c9", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                    ],
+                },
+            }
+        ]
+    }
+    output, finish = completion_output(completion)
+    assert finish == "tool_calls"
+    assert [(i.type, i.call_id) for i in output] == [("function_call", "c9")]  # type: ignore[union-attr]
