@@ -280,3 +280,23 @@ def test_record_then_replay_gives_the_same_output(
     replayed = script("replay")
     assert replayed == recorded
     assert recorded[0] == "echo: first"
+
+
+def test_input_from_stdin_and_table_output(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model", "--input-file", "-", input="from stdin")
+    assert result.exit_code == 0, result.stderr
+    assert "echo: from stdin" in result.stdout and "completed" in result.stdout
+    listed = cli("responses", "list")
+    assert listed.stdout.splitlines()[0].split()[:4] == ["ID", "CREATED_AT", "MODEL", "STATUS"]
+    response_id = listed.stdout.splitlines()[1].split()[0]
+    items = cli("responses", "input-items", response_id)
+    assert "from stdin" in items.stdout
+    as_yaml = cli("responses", "get", response_id, "-o", "yaml")
+    assert "object: response" in as_yaml.stdout
+
+
+def test_input_and_input_file_exclude_each_other(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model")
+    assert result.exit_code == 2
+    result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--input-file", "-")
+    assert result.exit_code == 2
