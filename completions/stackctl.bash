@@ -15,6 +15,7 @@ _stackctl() {
             "|models") cmdpath="models" ;;
             "|providers") cmdpath="providers" ;;
             "|register") cmdpath="register" ;;
+            "|responses") cmdpath="responses" ;;
             "|scoring-fns") cmdpath="scoring-fns" ;;
             "|serve") cmdpath="serve" ;;
             "|shields") cmdpath="shields" ;;
@@ -56,6 +57,11 @@ _stackctl() {
             "models|unregister") cmdpath="models unregister" ;;
             "providers|list") cmdpath="providers list" ;;
             "providers|show") cmdpath="providers show" ;;
+            "responses|create") cmdpath="responses create" ;;
+            "responses|delete") cmdpath="responses delete" ;;
+            "responses|get") cmdpath="responses get" ;;
+            "responses|input-items") cmdpath="responses input-items" ;;
+            "responses|list") cmdpath="responses list" ;;
             "scoring-fns|get") cmdpath="scoring-fns get" ;;
             "scoring-fns|list") cmdpath="scoring-fns list" ;;
             "scoring-fns|register") cmdpath="scoring-fns register" ;;
@@ -79,7 +85,7 @@ _stackctl() {
         esac
     done
     case "$cmdpath" in
-        "") opts="adhoc apis benchmarks config conv datasets db distro models providers register scoring-fns serve shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
+        "") opts="adhoc apis benchmarks config conv datasets db distro models providers register responses scoring-fns serve shields stack stacks tool-groups vector-dbs --db --debug --help --version -h" ;;
         "adhoc") opts="--force --help --name --out --output -h -o" ;;
         "apis") opts="list --help -h" ;;
         "apis list") opts="--help --output -h -o" ;;
@@ -125,6 +131,12 @@ _stackctl() {
         "providers list") opts="--api --help --output -h -o" ;;
         "providers show") opts="--api --help --output --show-secrets -h -o" ;;
         "register") opts="--dry-run --env --env-file --help --output --prune -e -h -o" ;;
+        "responses") opts="create delete get input-items list --help -h" ;;
+        "responses create") opts="--conversation --help --input --input-file --instructions --max-output-tokens --model --no-store --output --previous-response-id --stream --temperature -h -o" ;;
+        "responses delete") opts="--help --output -h -o" ;;
+        "responses get") opts="--help --output -h -o" ;;
+        "responses input-items") opts="--after --before --help --limit --order --output -h -o" ;;
+        "responses list") opts="--after --help --limit --model --order --output -h -o" ;;
         "scoring-fns") opts="get list register unregister --help -h" ;;
         "scoring-fns get") opts="--help --output --stack -h -o" ;;
         "scoring-fns list") opts="--help --output --stack -h -o" ;;

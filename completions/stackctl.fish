@@ -25,6 +25,8 @@ function __stackctl_path
                 set cmdpath 'providers'
             case '|register'
                 set cmdpath 'register'
+            case '|responses'
+                set cmdpath 'responses'
             case '|scoring-fns'
                 set cmdpath 'scoring-fns'
             case '|serve'
@@ -107,6 +109,16 @@ function __stackctl_path
                 set cmdpath 'providers list'
             case 'providers|show'
                 set cmdpath 'providers show'
+            case 'responses|create'
+                set cmdpath 'responses create'
+            case 'responses|delete'
+                set cmdpath 'responses delete'
+            case 'responses|get'
+                set cmdpath 'responses get'
+            case 'responses|input-items'
+                set cmdpath 'responses input-items'
+            case 'responses|list'
+                set cmdpath 'responses list'
             case 'scoring-fns|get'
                 set cmdpath 'scoring-fns get'
             case 'scoring-fns|list'
@@ -163,6 +175,7 @@ complete -c stackctl -n "test (__stackctl_path) = ''" -a 'distro' -d 'List, insp
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'models' -d 'Registered models (resource kind model).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'providers' -d 'Browse the provider types that serve each API.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'register' -d 'Register a run configs stack and resources, like `kubectl apply`: a re-run...'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'responses' -d 'Create, read, list and delete OpenAI-compatible responses.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'scoring-fns' -d 'Registered scoring fns (resource kind scoring_fn).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'serve' -d 'Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/models,...'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'shields' -d 'Registered shields (resource kind shield).'
@@ -450,6 +463,51 @@ complete -c stackctl -n "test (__stackctl_path) = 'register'" -l prune
 complete -c stackctl -n "test (__stackctl_path) = 'register'" -s e
 complete -c stackctl -n "test (__stackctl_path) = 'register'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'register'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -a 'create' -d 'Ask a model for a response, optionally within a conversation (whose history...'
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -a 'delete' -d 'Delete a stored response and its input items (a conversation keeps its turn).'
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -a 'get' -d 'Show one stored response.'
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -a 'input-items' -d 'List the input items of a stored response.'
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -a 'list' -d 'List stored responses, newest first, one page at a time.'
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l conversation
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l input
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l input-file
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l instructions
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l max-output-tokens
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l model
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l no-store
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l previous-response-id
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l stream
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -l temperature
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses create'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'responses delete'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses delete'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'responses delete'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses delete'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'responses get'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses get'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'responses get'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses get'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l after
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l before
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l limit
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l order
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses input-items'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l after
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l limit
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l model
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l order
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'responses list'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'get' -d 'Show one registered scoring_fn.'
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'list' -d 'List registered scoring_fns.'
 complete -c stackctl -n "test (__stackctl_path) = 'scoring-fns'" -a 'register' -d 'Register one scoring_fn into a stack, from flags or a document.'

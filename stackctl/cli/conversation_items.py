@@ -16,6 +16,7 @@ from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
     from stackctl.models.conversations import ItemList
+    from stackctl.models.responses import InputItemList
 
 items_app = typer.Typer(help="Add, list, read and delete the items of a conversation.", no_args_is_help=True)
 
@@ -123,7 +124,7 @@ def _summary(item: dict[str, Any]) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _emit_items(page: ItemList, output: Format) -> None:
+def emit_items(page: ItemList | InputItemList, output: Format) -> None:
     from stackctl.cli.output import emit, to_jsonable
 
     if output is not Format.table:
@@ -155,7 +156,7 @@ def items_create_cmd(
         raise UsageError("give at least one item with --item, --items-file or --message")
     with open_conversations_db(ctx) as db:
         added = core.add_items(db, conversation_id, raw_items)
-    _emit_items(ItemList(data=added, has_more=False), output)
+    emit_items(ItemList(data=added, has_more=False), output)
 
 
 @items_app.command("list")
@@ -190,7 +191,7 @@ def items_list_cmd(
                 )
                 merged.extend(page.data)
             page = ItemList(data=merged, has_more=False)
-    _emit_items(page, output)
+    emit_items(page, output)
 
 
 @items_app.command("get")

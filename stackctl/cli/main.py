@@ -75,7 +75,7 @@ def root(
 
 
 def _register_groups() -> None:
-    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry, serve
+    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry, responses, serve
     from stackctl.core.kinds import KINDS
 
     app.add_typer(config.app, name="config")
@@ -86,6 +86,7 @@ def _register_groups() -> None:
     app.add_typer(providers.app, name="providers")
     app.add_typer(db.app, name="db")
     app.add_typer(conversations.app, name="conv")
+    app.add_typer(responses.app, name="responses")
     app.command("register")(registry.register)
     app.add_typer(registry.stacks_app, name="stacks")
     for kind in KINDS.values():

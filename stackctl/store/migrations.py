@@ -76,6 +76,29 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX resources_by_kind ON resources(kind, identifier);
         """,
     ),
+    Migration(
+        "0003_responses",
+        """
+        CREATE TABLE responses (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            id         TEXT    NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            model      TEXT    NOT NULL,
+            status     TEXT    NOT NULL,
+            data       TEXT    NOT NULL
+        );
+        CREATE INDEX responses_by_model ON responses(model, seq);
+        CREATE TABLE response_input_items (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            response_id TEXT    NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            id          TEXT    NOT NULL,
+            type        TEXT    NOT NULL,
+            data        TEXT    NOT NULL
+        );
+        CREATE UNIQUE INDEX response_input_items_by_seq ON response_input_items(response_id, seq);
+        CREATE INDEX response_input_items_by_id ON response_input_items(response_id, id);
+        """,
+    ),
 ]
 
 _LEDGER = """

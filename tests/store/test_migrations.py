@@ -120,3 +120,21 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path):
     assert "9998_ok_table" in names
     assert "9999_broken" not in names
     assert "half" not in tables
+
+
+def test_upgrade_to_responses_keeps_registry_and_conversations(tmp_path):
+    from stackctl.store import registry
+
+    location = str(tmp_path / "old.db")
+    db = connect(location)
+    migrate(db, upto="0002_registry")
+    conversation = core.create_conversation(db, {"k": "v"}, [{"type": "message", "role": "user", "content": "hi"}])
+    with db.transaction():
+        registry.upsert_stack(db, "demo", None, 1)
+    db.close()
+    with open_database(location) as upgraded:
+        assert "0003_responses" in applied_names(upgraded)
+        assert core.get_conversation(upgraded, conversation.id).metadata == {"k": "v"}
+        assert len(list(core.all_items(upgraded, conversation.id))) == 1
+        assert registry.stack_names(upgraded) == ["demo"]
+        assert upgraded.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 0

@@ -1,0 +1,129 @@
+"""SQL for stored responses and their input items: SQL in, models out.
+
+Invariants:
+- Responses and input items are ordered by `seq` (AUTOINCREMENT), never by timestamps, so `after` and
+  `before` cursors are exact positions and pages never skip or repeat.
+- A response is stored as its wire JSON; `model` and `status` are columns for filtering and inspection.
+- Functions here never open transactions; the core decides the boundaries. Deleting a response deletes its
+  input items (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+from stackctl.models.conversations import Item, ItemAdapter
+from stackctl.models.responses import Response
+from stackctl.store.db import Database
+
+Order = Literal["asc", "desc"]
+
+
+def insert_response(db: Database, response: Response, input_items: Sequence[Item]) -> None:
+    db.execute(
+        "INSERT INTO responses (id, created_at, model, status, data) VALUES (?, ?, ?, ?, ?)",
+        (
+            response.id,
+            response.created_at,
+            response.model,
+            response.status,
+            json.dumps(response.to_wire(), ensure_ascii=False),
+        ),
+    )
+    db.executemany(
+        "INSERT INTO response_input_items (response_id, id, type, data) VALUES (?, ?, ?, ?)",
+        [
+            (response.id, item.id, item.type, json.dumps(item.to_wire(), ensure_ascii=False))
+            for item in input_items
+        ],
+    )
+
+
+def _response(data: str) -> Response:
+    body = json.loads(data)
+    body.pop("output_text", None)  # derived, recomputed from output
+    return Response.model_validate(body)
+
+
+def fetch_response(db: Database, response_id: str) -> Response | None:
+    row = db.execute("SELECT data FROM responses WHERE id = ?", (response_id,)).fetchone()
+    return None if row is None else _response(row[0])
+
+
+def response_seq(db: Database, response_id: str) -> int | None:
+    row = db.execute("SELECT seq FROM responses WHERE id = ?", (response_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def delete_response(db: Database, response_id: str) -> bool:
+    return db.execute("DELETE FROM responses WHERE id = ?", (response_id,)).rowcount > 0
+
+
+def list_responses(
+    db: Database, *, limit: int, after_seq: int | None, order: Order, model: str | None
+) -> list[Response]:
+    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    clauses: list[str] = []
+    params: list[object] = []
+    if after_seq is not None:
+        clauses.append(f"seq {op} ?")
+        params.append(after_seq)
+    if model is not None:
+        clauses.append("model = ?")
+        params.append(model)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = db.execute(
+        f"SELECT data FROM responses {where} ORDER BY seq {direction} LIMIT ?",  # noqa: S608 - fixed text
+        (*params, limit),
+    ).fetchall()
+    return [_response(row[0]) for row in rows]
+
+
+def input_item_seq(db: Database, response_id: str, item_id: str) -> int | None:
+    row = db.execute(
+        "SELECT seq FROM response_input_items WHERE response_id = ? AND id = ? ORDER BY seq LIMIT 1",
+        (response_id, item_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def fetch_input_items(
+    db: Database,
+    response_id: str,
+    *,
+    limit: int,
+    after_seq: int | None = None,
+    before_seq: int | None = None,
+    order: Order = "desc",
+) -> list[Item]:
+    """Up to `limit` input items strictly between the cursors, in `order` of insertion."""
+    # With only `before`, read backwards from the cursor so that the page is the one right before it.
+    backwards = before_seq is not None and after_seq is None
+    ascending = (order == "asc") != backwards
+    direction = "ASC" if ascending else "DESC"
+    clauses = ["response_id = ?"]
+    params: list[object] = [response_id]
+    # `after` follows the listing order; `before` precedes it.
+    if after_seq is not None:
+        clauses.append("seq > ?" if order == "asc" else "seq < ?")
+        params.append(after_seq)
+    if before_seq is not None:
+        clauses.append("seq < ?" if order == "asc" else "seq > ?")
+        params.append(before_seq)
+    rows = db.execute(
+        f"SELECT data FROM response_input_items WHERE {' AND '.join(clauses)} "  # noqa: S608 - fixed text
+        f"ORDER BY seq {direction} LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    items = [ItemAdapter.validate_json(row[0]) for row in rows]
+    return items[::-1] if backwards else items
+
+
+def all_input_items(db: Database, response_id: str) -> list[Item]:
+    """Every input item of a response, oldest first (for chaining with previous_response_id)."""
+    rows = db.execute(
+        "SELECT data FROM response_input_items WHERE response_id = ? ORDER BY seq ASC", (response_id,)
+    ).fetchall()
+    return [ItemAdapter.validate_json(row[0]) for row in rows]

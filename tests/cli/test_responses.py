@@ -1,0 +1,302 @@
+"""`stackctl responses ...` end to end: real registration, the fake provider on 127.0.0.1, a real database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeOpenAI, cut_stream_after, status
+
+KEY = {"OPENAI_API_KEY": "sk-test"}
+
+
+def run_config(
+    url: str, *, name: str = "demo", models: tuple[tuple[str, str], ...] = (("fake-model", "fake-model"),)
+) -> str:
+    lines = [
+        "version: 2",
+        f"image_name: {name}",
+        "apis: [inference]",
+        "providers:",
+        "  inference:",
+        "  - provider_id: openai",
+        "    provider_type: remote::openai",
+        "    config:",
+        f"      base_url: {url}",
+        "      api_key: ${env.OPENAI_API_KEY}",
+        "models:",
+    ]
+    for model_id, provider_model_id in models:
+        lines += [
+            f"- model_id: {model_id}",
+            "  provider_id: openai",
+            f"  provider_model_id: {provider_model_id}",
+            "  model_type: llm",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def registered(cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    path = tmp_path / "run.yaml"
+    path.write_text(run_config(fake_openai.base_url))
+    result = cli("register", str(path))
+    assert result.exit_code == 0, result.stderr
+    return fake_openai
+
+
+def chat_posts(fake: FakeOpenAI) -> list[dict]:
+    return [r.body for r in fake.requests if r.method == "POST"]
+
+
+def create(cli, *args: str) -> dict:
+    result = cli("responses", "create", "--model", "fake-model", *args, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def new_conversation(cli) -> str:
+    result = cli("conv", "create", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["id"]
+
+
+def conv_items(cli, conv_id: str) -> list[dict]:
+    result = cli("conv", "items", "list", conv_id, "--order", "asc", "--limit", "100", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["data"]
+
+
+def test_conversation_turns_carry_history_and_share_ids(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    first = create(cli, "--conversation", conv_id, "--input", "hello")
+    second = create(cli, "--conversation", conv_id, "--input", "again")
+
+    assert first["output_text"] == "echo: hello"
+    assert second["conversation"] == {"id": conv_id}
+    assert second["object"] == "response" and second["id"].startswith("resp_")
+    sent = chat_posts(registered)[1]["messages"]
+    assert sent == [
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "echo: hello"},
+        {"role": "user", "content": "again"},
+    ]
+    items = conv_items(cli, conv_id)
+    assert [i["role"] for i in items] == ["user", "assistant", "user", "assistant"]
+    assert items[1]["id"] == first["output"][0]["id"]
+    assert items[3]["id"] == second["output"][0]["id"]
+    inputs = cli("responses", "input-items", second["id"], "-o", "json")
+    assert json.loads(inputs.stdout)["data"][0]["id"] == items[2]["id"]
+
+
+def test_thirty_items_of_history_all_reach_the_provider(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    for batch in range(3):
+        args = [arg for n in range(10) for arg in ("--message", f"user:m{batch * 10 + n}")]
+        assert cli("conv", "items", "create", conv_id, *args).exit_code == 0
+    create(cli, "--conversation", conv_id, "--input", "last")
+    sent = chat_posts(registered)[-1]["messages"]
+    assert [m["content"] for m in sent] == [f"m{n}" for n in range(30)] + ["last"]
+
+
+def test_instructions_come_first_as_system(cli, registered: FakeOpenAI) -> None:
+    create(cli, "--input", "hi", "--instructions", "Be brief.")
+    assert chat_posts(registered)[-1]["messages"][0] == {"role": "system", "content": "Be brief."}
+
+
+def test_previous_response_chains_context(cli, registered: FakeOpenAI) -> None:
+    first = create(cli, "--input", "one")
+    create(cli, "--previous-response-id", first["id"], "--input", "two")
+    assert [m["content"] for m in chat_posts(registered)[-1]["messages"]] == ["one", "echo: one", "two"]
+
+
+def test_conversation_and_previous_exclude_each_other(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "x",
+        "--conversation",
+        conv_id,
+        "--previous-response-id",
+        "resp_" + "0" * 48,
+    )
+    assert result.exit_code == 2
+    assert chat_posts(registered) == []
+
+
+def test_missing_conversation_is_not_found_before_any_call(cli, registered: FakeOpenAI) -> None:
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input", "x", "--conversation", "conv_" + "a" * 48
+    )
+    assert result.exit_code == 4
+    assert chat_posts(registered) == []
+
+
+def test_provider_failure_exits_6_and_leaves_conversation_unchanged(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    registered.script(status(400, "bad request"))
+    result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--conversation", conv_id)
+    assert result.exit_code == 6
+    assert "bad request" in result.stderr
+    assert conv_items(cli, conv_id) == []
+    listed = json.loads(cli("responses", "list", "-o", "json").stdout)
+    assert listed["data"] == []
+
+
+def test_stream_prints_deltas_and_commits_turn(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "a b c",
+        "--conversation",
+        conv_id,
+        "--stream",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "echo: a b c\n"
+    assert [i["role"] for i in conv_items(cli, conv_id)] == ["user", "assistant"]
+
+
+def test_stream_json_events(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model", "--input", "x y", "--stream", "-o", "json")
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+    deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert deltas == "echo: x y"
+    done = next(e for e in events if e["type"] == "response.output_text.done")
+    assert done["text"] == "echo: x y"
+    stored = json.loads(cli("responses", "get", events[-1]["response"]["id"], "-o", "json").stdout)
+    assert stored == events[-1]["response"]
+
+
+def test_stream_cut_midway_appends_nothing(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    registered.script(cut_stream_after(2))
+    result = cli(
+        "responses",
+        "create",
+        "--model",
+        "fake-model",
+        "--input",
+        "a b c d",
+        "--conversation",
+        conv_id,
+        "--stream",
+        "-o",
+        "json",
+    )
+    assert result.exit_code == 6
+    kinds = [json.loads(line)["type"] for line in result.stdout.splitlines()]
+    assert "response.completed" not in kinds and kinds[-1] == "response.failed"
+    assert conv_items(cli, conv_id) == []
+    assert json.loads(cli("responses", "list", "-o", "json").stdout)["data"] == []
+
+
+def test_get_list_delete_and_no_store(cli, registered: FakeOpenAI) -> None:
+    kept = create(cli, "--input", "keep")
+    create(cli, "--input", "forget", "--no-store")
+    listed = json.loads(cli("responses", "list", "-o", "json").stdout)
+    assert [r["id"] for r in listed["data"]] == [kept["id"]]
+    assert listed["object"] == "list" and listed["has_more"] is False
+    table = cli("responses", "get", kept["id"])
+    assert "echo: keep" in table.stdout
+    deleted = json.loads(cli("responses", "delete", kept["id"], "-o", "json").stdout)
+    assert deleted == {"id": kept["id"], "object": "response.deleted", "deleted": True}
+    assert cli("responses", "get", kept["id"]).exit_code == 4
+    assert cli("responses", "get", "resp_nope").exit_code == 3
+
+
+def test_model_found_by_provider_model_id_or_identifier(cli, registered: FakeOpenAI) -> None:
+    by_id = cli("responses", "create", "--model", "openai/fake-model", "--input", "x", "-o", "json")
+    assert json.loads(by_id.stdout)["model"] == "openai/fake-model"
+    assert chat_posts(registered)[-1]["model"] == "fake-model"
+    assert cli("responses", "create", "--model", "nope", "--input", "x").exit_code == 4
+
+
+def test_ambiguous_model_exits_3_listing_candidates(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    for name in ("one", "two"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(run_config(fake_openai.base_url, name=name))
+        assert cli("register", str(path)).exit_code == 0
+    result = cli("responses", "create", "--model", "fake-model", "--input", "x")
+    assert result.exit_code == 3
+    assert "ambiguous" in result.stderr and "stack one" in result.stderr and "stack two" in result.stderr
+    assert fake_openai.requests == []
+
+
+def test_record_then_replay_gives_the_same_output(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # the live calls while recording
+    config = tmp_path / "run.yaml"
+    config.write_text(run_config(fake_openai.base_url))
+    recordings = tmp_path / "recordings"
+
+    def script(mode: str) -> list[object]:
+        monkeypatch.setenv("STACKCTL_DB", str(tmp_path / f"{mode}.db"))
+        monkeypatch.setenv("STACKCTL_INFERENCE_MODE", mode)
+        monkeypatch.setenv("STACKCTL_RECORDINGS_DIR", str(recordings))
+        # Registration renders the config; the responses that follow replay with no key in the environment.
+        assert cli("register", str(config), "--env", "OPENAI_API_KEY=unused").exit_code == 0
+        conv_id = new_conversation(cli)
+        one = create(cli, "--conversation", conv_id, "--input", "first")
+        two = cli(
+            "responses",
+            "create",
+            "--model",
+            "fake-model",
+            "--conversation",
+            conv_id,
+            "--input",
+            "second",
+            "--stream",
+            "-o",
+            "json",
+        )
+        assert two.exit_code == 0, two.stderr
+        events = [json.loads(line) for line in two.stdout.splitlines()]
+        shape = [(e["type"], e.get("delta")) for e in events]
+        items = [(i["role"], i["content"][0]["text"]) for i in conv_items(cli, conv_id)]
+        return [one["output_text"], one["status"], one["usage"], shape, items]
+
+    recorded = script("record")
+    fake_openai.stop()
+    monkeypatch.delenv("OPENAI_API_KEY")
+    replayed = script("replay")
+    assert replayed == recorded
+    assert recorded[0] == "echo: first"
+
+
+def test_input_from_stdin_and_table_output(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model", "--input-file", "-", input="from stdin")
+    assert result.exit_code == 0, result.stderr
+    assert "echo: from stdin" in result.stdout and "completed" in result.stdout
+    listed = cli("responses", "list")
+    assert listed.stdout.splitlines()[0].split()[:4] == ["ID", "CREATED_AT", "MODEL", "STATUS"]
+    response_id = listed.stdout.splitlines()[1].split()[0]
+    items = cli("responses", "input-items", response_id)
+    assert "from stdin" in items.stdout
+    as_yaml = cli("responses", "get", response_id, "-o", "yaml")
+    assert "object: response" in as_yaml.stdout
+
+
+def test_input_and_input_file_exclude_each_other(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model")
+    assert result.exit_code == 2
+    result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--input-file", "-")
+    assert result.exit_code == 2

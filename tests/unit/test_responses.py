@@ -1,0 +1,269 @@
+"""The responses core with an injected client factory: retries, failures, streamed commits, chains, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from stackctl.core import conversations as conv
+from stackctl.core import responses as core
+from stackctl.core.inference import InferenceClient, RetryPolicy, client_for_provider
+from stackctl.core.messages import items_to_messages
+from stackctl.core.targets import ModelTarget
+from stackctl.errors import InvalidInputError, NotFoundError, UpstreamError, UsageError
+from stackctl.models.conversations import ItemAdapter
+from stackctl.models.responses import Response
+from stackctl.store import registry
+from stackctl.store.db import Database, open_database
+from tests.fakes import FakeOpenAI, cut_stream_after, status
+
+ENV = {"OPENAI_API_KEY": "sk-unit"}
+
+
+def fast_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
+    """The real client with no waiting between retries."""
+    return client_for_provider(
+        target.provider_type,
+        target.config,
+        provider_id=target.provider_id,
+        retry=RetryPolicy(attempts=3),
+        sleep=lambda _seconds: None,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path, fake_openai: FakeOpenAI) -> Database:
+    database = open_database(str(tmp_path / "unit.db"))
+    with database.transaction():
+        registry.upsert_stack(database, "demo", None, 1)
+        config = {"base_url": fake_openai.base_url, "api_key": "${env.OPENAI_API_KEY}"}
+        registry.put_provider(
+            database,
+            "demo",
+            {
+                "api": "inference",
+                "provider_id": "openai",
+                "provider_type": "remote::openai",
+                "config": config,
+            },
+        )
+        model = {"model_id": "fake-model", "provider_id": "openai", "provider_model_id": "fake-model"}
+        registry.put_resource(
+            database,
+            {
+                "stack": "demo",
+                "kind": "model",
+                "identifier": "openai/fake-model",
+                "provider_id": "openai",
+                "provider_resource_id": "fake-model",
+                "spec": model,
+            },
+            1,
+        )
+    return database
+
+
+def ask(db: Database, text: str, **extra: object) -> Response:
+    request = {"model": "fake-model", "input": text, **extra}
+    return core.create_response(db, request, env=ENV, now=lambda: 42, client_factory=fast_factory)
+
+
+def test_500_then_200_succeeds_after_a_retry(db: Database, fake_openai: FakeOpenAI) -> None:
+    conv_id = conv.create_conversation(db).id
+    fake_openai.script(status(500))
+    response = ask(db, "hi", conversation=conv_id)
+    assert response.status == "completed" and response.output_text == "echo: hi"
+    assert len(fake_openai.requests) == 2
+    assert [i.id for i in conv.all_items(db, conv_id)][1] == response.output[0].id
+
+
+def test_a_provider_that_keeps_failing_is_exit_6_and_writes_nothing(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    fake_openai.set_default(status(503))
+    with pytest.raises(UpstreamError) as caught:
+        ask(db, "hi", conversation=conv_id)
+    assert caught.value.exit_code == 6
+    assert len(fake_openai.requests) == 3
+    assert list(conv.all_items(db, conv_id)) == []
+    assert core.list_responses(db).data == []
+
+
+def test_items_are_committed_before_response_completed(db: Database) -> None:
+    conv_id = conv.create_conversation(db).id
+    events = core.stream_response(
+        db, {"model": "fake-model", "input": "a b"}, env=ENV, client_factory=fast_factory
+    )
+    seen_at_completion = None
+    for event in events:
+        if event["type"] == "response.completed":
+            seen_at_completion = len(list(conv.all_items(db, conv_id)))
+    assert seen_at_completion == 0  # no conversation in this request: nothing to append
+    events = core.stream_response(
+        db,
+        {"model": "fake-model", "input": "a b", "conversation": conv_id},
+        env=ENV,
+        client_factory=fast_factory,
+    )
+    for event in events:
+        if event["type"] == "response.completed":
+            items = list(conv.all_items(db, conv_id))
+            assert [i.id for i in items][1] == event["response"]["output"][0]["id"]
+            assert core.get_response(db, event["response"]["id"]).status == "completed"
+
+
+def test_a_stream_cut_midway_writes_nothing(db: Database, fake_openai: FakeOpenAI) -> None:
+    conv_id = conv.create_conversation(db).id
+    fake_openai.script(cut_stream_after(2))
+    kinds = []
+    with pytest.raises(UpstreamError):
+        for event in core.stream_response(
+            db,
+            {"model": "fake-model", "input": "a b c d", "conversation": conv_id},
+            env=ENV,
+            client_factory=fast_factory,
+        ):
+            kinds.append(event["type"])
+    assert kinds[-1] == "response.failed" and "response.output_text.delta" in kinds
+    assert list(conv.all_items(db, conv_id)) == []
+    assert core.list_responses(db).data == []
+
+
+def test_a_consumer_that_stops_reading_writes_nothing(db: Database) -> None:
+    conv_id = conv.create_conversation(db).id
+    events = core.stream_response(
+        db,
+        {"model": "fake-model", "input": "a b c", "conversation": conv_id},
+        env=ENV,
+        client_factory=fast_factory,
+    )
+    for event in events:
+        if event["type"] == "response.output_text.delta":
+            break
+    events.close()  # type: ignore[attr-defined]
+    assert list(conv.all_items(db, conv_id)) == []
+
+
+def test_checks_happen_before_any_provider_call(db: Database, fake_openai: FakeOpenAI) -> None:
+    with pytest.raises(UsageError):
+        ask(db, "x", conversation="conv_" + "a" * 48, previous_response_id="resp_" + "b" * 48)
+    with pytest.raises(NotFoundError):
+        ask(db, "x", conversation="conv_" + "a" * 48)
+    with pytest.raises(NotFoundError):
+        ask(db, "x", previous_response_id="resp_" + "b" * 48)
+    with pytest.raises(NotFoundError):
+        core.stream_response(db, {"model": "nope", "input": "x"}, env=ENV)
+    with pytest.raises(InvalidInputError):
+        ask(db, "x", temperature=9)
+    assert fake_openai.requests == []
+
+
+def test_missing_secret_is_reported_only_when_going_to_the_network(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    with pytest.raises(InvalidInputError, match="no API key"):
+        core.create_response(db, {"model": "fake-model", "input": "x"}, env={})
+    assert fake_openai.requests == []
+
+
+def test_chain_of_previous_responses(db: Database, fake_openai: FakeOpenAI) -> None:
+    one = ask(db, "one")
+    two = ask(db, "two", previous_response_id=one.id)
+    ask(db, "three", previous_response_id=two.id, instructions="Be brief.")
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["Be brief.", "one", "echo: one", "two", "echo: two", "three"]
+    assert sent[0]["role"] == "system"
+
+
+def test_input_items_paging(db: Database) -> None:
+    raw = [{"role": "user", "content": f"m{n}"} for n in range(5)]
+    response = core.create_response(
+        db, {"model": "fake-model", "input": raw}, env=ENV, client_factory=fast_factory
+    )
+    ids = [i.id for i in core.list_input_items(db, response.id, order="asc").data]
+    assert len(ids) == 5
+    page = core.list_input_items(db, response.id, limit=2, order="asc", after=ids[1])
+    assert [i.id for i in page.data] == ids[2:4] and page.has_more
+    page = core.list_input_items(db, response.id, limit=2, order="asc", before=ids[3])
+    assert [i.id for i in page.data] == ids[1:3] and page.has_more
+    page = core.list_input_items(db, response.id, limit=2, order="desc")
+    assert [i.id for i in page.data] == [ids[4], ids[3]]
+    wire = page.to_wire()
+    assert wire["object"] == "list" and wire["first_id"] == ids[4] and wire["has_more"] is True
+
+
+def test_list_filters_by_model_and_pages(db: Database) -> None:
+    made = [ask(db, f"q{n}") for n in range(3)]
+    page = core.list_responses(db, limit=2)
+    assert [r.id for r in page.data] == [made[2].id, made[1].id] and page.has_more
+    rest = core.list_responses(db, limit=2, after=made[1].id)
+    assert [r.id for r in rest.data] == [made[0].id] and not rest.has_more
+    assert core.list_responses(db, model="other").data == []
+    assert len(core.list_responses(db, model="openai/fake-model").data) == 3
+
+
+def test_wire_shape(db: Database) -> None:
+    wire = ask(db, "shape", temperature=0.5, max_output_tokens=20).to_wire()
+    assert wire["object"] == "response" and wire["id"].startswith("resp_") and len(wire["id"]) == 53
+    assert wire["status"] == "completed" and wire["created_at"] == 42
+    message = wire["output"][0]
+    assert message["id"].startswith("msg_") and message["role"] == "assistant"
+    assert message["content"] == [{"type": "output_text", "text": "echo: shape", "annotations": []}]
+    assert set(wire["usage"]) == {"input_tokens", "output_tokens", "total_tokens"}
+    for key in ("previous_response_id", "conversation", "instructions", "error"):
+        assert wire[key] is None
+    assert wire["temperature"] == 0.5 and wire["max_output_tokens"] == 20 and wire["store"] is True
+    assert core.get_response(db, wire["id"]).to_wire() == wire
+
+
+def test_function_calls_map_to_tool_messages() -> None:
+    items = [
+        ItemAdapter.validate_python({"type": "message", "role": "developer", "content": "rules"}),
+        ItemAdapter.validate_python(
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
+        ),
+        ItemAdapter.validate_python(
+            {"type": "function_call", "call_id": "c2", "name": "g", "arguments": "{}"}
+        ),
+        ItemAdapter.validate_python({"type": "function_call_output", "call_id": "c1", "output": "42"}),
+    ]
+    messages = items_to_messages(items)
+    assert messages[0] == {"role": "system", "content": "rules"}
+    assert [c["id"] for c in messages[1]["tool_calls"]] == ["c1", "c2"]
+    assert messages[2] == {"role": "tool", "tool_call_id": "c1", "content": "42"}
+
+
+def test_function_tools_reach_the_provider_as_chat_tools(db: Database, fake_openai: FakeOpenAI) -> None:
+    tool = {"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {}}}
+    response = ask(db, "rain?", tools=[tool, {"type": "web_search"}], tool_choice="auto")
+    body = fake_openai.requests[-1].body
+    assert body["tools"] == [
+        {"type": "function", "function": {"name": "weather", "parameters": tool["parameters"]}}
+    ]
+    assert body["tool_choice"] == "auto"
+    assert response.to_wire()["tools"][0] == tool
+
+
+def test_tool_calls_in_a_completion_become_function_call_items() -> None:
+    from stackctl.core.messages import completion_output
+
+    completion = {
+        "choices": [
+            {
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "c9", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                    ],
+                },
+            }
+        ]
+    }
+    output, finish = completion_output(completion)
+    assert finish == "tool_calls"
+    assert [(i.type, i.call_id) for i in output] == [("function_call", "c9")]  # type: ignore[union-attr]
