@@ -43,12 +43,13 @@ def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
         out.setdefault("image_name", distro)
     resources = out.pop("registered_resources", None)
     if isinstance(resources, dict):
-        for kind, items in resources.items():
-            target = _NEW_RESOURCE_KEYS.get(kind, kind)
-            if target == "vector_dbs" and isinstance(items, list):
+        for kind, declared in resources.items():
+            target: str = _NEW_RESOURCE_KEYS.get(str(kind), str(kind))
+            items = declared
+            if target == "vector_dbs" and isinstance(declared, list):
                 items = [
                     {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()} if isinstance(item, dict) else item
-                    for item in items
+                    for item in declared
                 ]
             existing = out.get(target) or []
             out[target] = [*existing, *items] if isinstance(items, list) else items
