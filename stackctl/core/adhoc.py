@@ -8,9 +8,7 @@ dependencies are checked by the resolver core, the same one `config validate` us
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from stackctl.core.catalogue import Catalogue, ProviderSpec, did_you_mean
 from stackctl.core.catalogue_view import StackCatalogue
+from stackctl.core.files import replace_atomically
 from stackctl.core.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 
@@ -156,12 +155,4 @@ def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
     """
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="pass --force to overwrite it", code="file_exists")
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, text)

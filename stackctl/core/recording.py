@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from stackctl.core.files import replace_atomically
 from stackctl.errors import InvalidInputError, UpstreamError
 
 MODE_VAR = "STACKCTL_INFERENCE_MODE"
@@ -186,14 +185,7 @@ class Recorder:
         file = self.path_for(recording.key)
         file.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(recording.to_json(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_atomically(file, text)
         return file
 
     def save_response(self, method: str, path: str, body: Any, status: int, response: Any) -> Path | None:
