@@ -244,6 +244,9 @@ class Substituter:
     def string(self, text: str, path: DocPath) -> Any:
         if "${" not in text:
             return text
+        whole = _SIMPLE.fullmatch(text)
+        if whole is not None:  # the common case: the string is one plain reference
+            return self._typed(self._simple(whole, path), path)
         try:
             nodes = parse(text)
         except SyntaxProblem as exc:
@@ -255,7 +258,30 @@ class Substituter:
         result = _evaluate(nodes, self.env, self.home, missing)
         for name, message in missing:
             self.problems.missing.append(Missing(path, name, message))
-        return coerce(result, self.kind_of(path) if self.kind_of else None)
+        return self._typed(result, path)
+
+    def _simple(self, match: re.Match[str], path: DocPath) -> str:
+        """Evaluate a reference whose default or alternative holds no reference (what `_evaluate` would do)."""
+        name, op, body = match.groups()
+        value = self.env.get(name) or None
+        if op is None or op == "?":
+            if value is None:
+                self.problems.missing.append(Missing(path, name, body or None))
+                return ""
+            chosen = value
+        elif op == "=":
+            chosen = value if value is not None else body
+        else:
+            chosen = body if value is not None else ""
+        return _expand_home(chosen, self.home)
+
+    def _typed(self, result: str, path: DocPath) -> Any:
+        # The field's kind matters only where the default rule would change the type, so it is looked up
+        # only then.
+        value = coerce(result)
+        if isinstance(value, str) or value is None or self.kind_of is None:
+            return value
+        return coerce(result, self.kind_of(path))
 
     def value(self, value: Any, path: DocPath) -> Any:
         if isinstance(value, str):
