@@ -19,7 +19,7 @@ import pytest
 
 from tests.cli.test_responses import run_config
 from tests.e2e.test_serve_openai_sdk import Server, _start, _stop, clean_env
-from tests.fakes import FakeOpenAI, status
+from tests.fakes import FakeOpenAI, cut_stream_after, status
 
 openai = pytest.importorskip("openai")
 
@@ -247,3 +247,15 @@ def test_reference_manual_flow(client: openai.OpenAI) -> None:
     # 10. a fake conversation id is rejected
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model=MODEL, input="Hello", conversation=MISSING_CONV)
+
+
+def test_stream_broken_by_the_provider_ends_failed_and_writes_nothing(
+    client: openai.OpenAI, stack: Stack
+) -> None:
+    conv = client.conversations.create()
+    stack.fake.script(cut_stream_after(2))
+    with client.responses.create(model=MODEL, input="cut me", conversation=conv.id, stream=True) as events:
+        kinds = [event.type for event in events]
+    assert kinds[-1] == "response.failed"
+    assert "response.completed" not in kinds
+    assert list(client.conversations.items.list(conv.id)) == []
