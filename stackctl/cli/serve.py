@@ -1,4 +1,4 @@
-"""`stackctl serve`: the OpenAI-compatible HTTP API (conversations, models, health; responses as they land).
+"""`stackctl serve`: the OpenAI-compatible HTTP API (conversations, responses, models, health).
 
 fastapi and uvicorn are imported inside the command only, so that every other command starts fast.
 """
@@ -52,8 +52,9 @@ def serve(
         typer.Option("--api-key", envvar="STACKCTL_API_KEY", help="Require 'Authorization: Bearer KEY'."),
     ] = None,
 ) -> None:
-    """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/models, /v1/health) over the database.
+    """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
+    Provider configs (API keys included) are rendered from this process's environment at each call.
     A bad --config fails at start with exit 3. Binding a non-loopback address without an api key warns.
 
     Example: STACKCTL_API_KEY=secret stackctl serve --port 8321
@@ -76,5 +77,5 @@ def serve(
     from stackctl.server.app import create_app
 
     state = ctx.find_root().obj
-    app = create_app(db_location(os.environ, getattr(state, "db", None)), api_key or None)
+    app = create_app(db_location(os.environ, getattr(state, "db", None)), api_key or None, env=os.environ)
     uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)

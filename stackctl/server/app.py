@@ -11,6 +11,8 @@ Invariants:
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -29,9 +31,16 @@ log = logging.getLogger("stackctl.server")
 
 
 def create_app(
-    db_location: str, api_key: str | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    db_location: str,
+    api_key: str | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    env: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """An app serving the OpenAI-compatible API over the database at `db_location`."""
+    """An app serving the OpenAI-compatible API over the database at `db_location`.
+
+    Provider configs are rendered from `env` at each call: the process environment unless one is given.
+    """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
     app = FastAPI(
         title="stackctl",
@@ -39,6 +48,7 @@ def create_app(
         description="OpenAI-compatible conversations, models and responses over the stackctl database.",
     )
     app.state.db_location = db_location
+    app.state.env = os.environ if env is None else env
     app.include_router(conversations.router)
     app.include_router(responses.router)
     app.include_router(models.router)

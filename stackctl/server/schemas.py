@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from stackctl.core.conversations import MAX_ITEMS_PER_CALL
 from stackctl.models.conversations import Conversation, Item
+from stackctl.models.responses import Response
 
 
 class ConversationCreateRequest(BaseModel):
@@ -48,6 +49,18 @@ class ConversationListPage(BaseModel):
     first_id: str | None
     last_id: str | None
     has_more: bool
+
+
+class ResponseListPage(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Response]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class InputItemListPage(ItemListPage):
+    pass
 
 
 class ModelObject(BaseModel):
@@ -86,4 +99,10 @@ ERRORS = {
         (413, "Request body too large"),
         (422, "Request body or query does not match the schema"),
     )
+}
+
+RESPONSE_ERRORS = {
+    **ERRORS,
+    404: {"model": ErrorResponse, "description": "Response, conversation, model or item not found"},
+    502: {"model": ErrorResponse, "description": "The inference provider failed or could not be reached"},
 }

@@ -25,7 +25,9 @@ def test_eight_concurrent_registrations(tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
     configs = [write_config(tmp_path, full_config(tmp_path, f"stack-{n}"), f"run-{n}.yaml") for n in range(8)]
     procs = [
-        subprocess.Popen([STACKCTL, "register", str(c)], env=_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+        subprocess.Popen(
+            [STACKCTL, "register", str(c)], env=_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )  # noqa: S603
         for c in configs
     ]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]  # type: ignore[union-attr]
@@ -41,11 +43,20 @@ def test_eight_concurrent_registrations(tmp_path: Path) -> None:
 def test_killed_registration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "kill.db"
     small = write_config(tmp_path, full_config(tmp_path, "big"), "small.yaml")
-    assert subprocess.run([STACKCTL, "register", str(small)], env=_env(db), capture_output=True).returncode == 0  # noqa: S603
+    assert (
+        subprocess.run([STACKCTL, "register", str(small)], env=_env(db), capture_output=True).returncode == 0
+    )  # noqa: S603
     before = dump_tables(db)
-    big = write_config(tmp_path, run_config(20_000).replace("image_name: bench", "image_name: big"), "big.yaml")
+    big = write_config(
+        tmp_path, run_config(20_000).replace("image_name: bench", "image_name: big"), "big.yaml"
+    )
     wal = Path(f"{db}-wal")
-    proc = subprocess.Popen([STACKCTL, "register", str(big), "--prune"], env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    proc = subprocess.Popen(
+        [STACKCTL, "register", str(big), "--prune"],
+        env=_env(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # noqa: S603
     deadline = time.monotonic() + 60
     # Pages spill into the WAL while the transaction is still open; kill once that has begun.
     while not (wal.exists() and wal.stat().st_size > 256 * 1024):

@@ -35,11 +35,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(tmp: Path, *extra: str) -> Server:
-    port = _free_port()
-    log = tmp / f"serve-{port}.log"
+def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of a stackctl subprocess: no STACKCTL_* leaks in, its own data dir, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     env["STACKCTL_DATA_DIR"] = str(tmp / "data")
+    env.update(extra)
+    return env
+
+
+def _start(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    port = _free_port()
+    log = tmp / f"serve-{port}.log"
+    env = env or clean_env(tmp)
     argv = [
         sys.executable,
         "-m",

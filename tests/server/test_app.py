@@ -14,9 +14,12 @@ from fastapi.testclient import TestClient
 from stackctl.server.app import create_app
 from stackctl.store import registry
 from stackctl.store.db import open_database
+from tests.cli.test_responses import run_config
+from tests.fakes import FakeOpenAI
 
 ERROR_KEYS = {"message", "type", "param", "code"}
 MISSING = "conv_" + "0" * 48
+MISSING_RESP = "resp_" + "0" * 48
 
 
 @pytest.fixture
@@ -58,6 +61,11 @@ def test_create_and_list_have_the_openai_wire_shape(client: TestClient) -> None:
         ("get", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
         ("delete", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
         ("get", f"/v1/conversations/{MISSING}/items", 404, "conversation_not_found"),
+        ("get", "/v1/responses/nope", 400, "invalid_id"),
+        ("get", f"/v1/responses/{MISSING_RESP}", 404, "response_not_found"),
+        ("delete", f"/v1/responses/{MISSING_RESP}", 404, "response_not_found"),
+        ("get", f"/v1/responses/{MISSING_RESP}/input_items", 404, "response_not_found"),
+        ("get", f"/v1/responses?after={MISSING_RESP}", 404, "response_not_found"),
         ("get", "/v1/nowhere", 404, "route_not_found"),
         ("put", "/v1/health", 405, "method_not_allowed"),
     ],
@@ -180,3 +188,32 @@ def test_unexpected_errors_are_500_without_internals(
     error = _error(client.get(f"/v1/conversations/{MISSING}"), 500)
     assert "secret internals" not in str(error["message"])
     assert error["type"] == "server_error"
+
+
+def test_response_create_errors_before_any_provider_call(client: TestClient) -> None:
+    unknown_model = client.post("/v1/responses", json={"model": "nope", "input": "hi"})
+    assert _error(unknown_model, 404)["code"] == "model_not_found"
+    both = {"model": "nope", "input": "hi", "conversation": MISSING, "previous_response_id": MISSING_RESP}
+    _error(client.post("/v1/responses", json=both), 400)
+    streamed = client.post("/v1/responses", json={"model": "nope", "input": "hi", "stream": True})
+    assert streamed.headers["content-type"].startswith("application/json")
+    _error(streamed, 404)
+    _error(client.post("/v1/responses", json={"input": "no model"}), 422)
+    _error(client.get("/v1/responses?limit=0"), 422)
+    _error(client.get("/v1/responses?order=sideways"), 422)
+
+
+def test_provider_configs_render_from_the_injected_env(
+    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml.write_text(run_config(fake_openai.base_url))
+    registered = cli("--db", db_path, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})  # type: ignore[operator]
+    assert registered.exit_code == 0, registered.stderr
+    with TestClient(create_app(db_path, env={"OPENAI_API_KEY": "sk-injected"})) as test_client:
+        created = test_client.post("/v1/responses", json={"model": "fake-model", "input": "hi"})
+    assert created.status_code == 200, created.text
+    assert created.json()["output_text"] == "echo: hi"
+    sent = {k.lower(): v for k, v in fake_openai.requests[-1].headers.items()}
+    assert sent["authorization"] == "Bearer sk-injected"

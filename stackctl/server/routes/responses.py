@@ -1,12 +1,112 @@
-"""`/v1/responses`: the router the Responses API routes are added to (create, retrieve, delete, input_items,
-streaming), as thin handlers over `stackctl.core.responses`. Mounted by `create_app` already, so adding a
-route here is all it takes; errors raised by the core become OpenAI error objects like everywhere else.
+"""`/v1/responses`: create (plain or streamed), retrieve, delete, list, and input items, as thin handlers
+over `stackctl.core.responses`.
+
+Invariants:
+- Provider configs are rendered from the server process's environment (`app.state.env`), never from the
+  database, exactly as the CLI renders them from its own.
+- Everything the core checks before calling the provider (body, model, conversation, previous response)
+  fails as a plain JSON error with its status, streamed or not; only then does a stream start.
+- Plain handlers are sync functions (FastAPI runs them in its thread pool, each with its own connection);
+  a stream owns a connection of its own for as long as it runs (see `stackctl.server.streaming`).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
 
-from stackctl.server.schemas import ERRORS
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 
-router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=ERRORS)  # type: ignore[arg-type]
+from stackctl.core import conversations as conv
+from stackctl.core import responses as core
+from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
+from stackctl.server.deps import DB, Env
+from stackctl.server.schemas import RESPONSE_ERRORS, InputItemListPage, ResponseListPage
+from stackctl.server.streaming import event_stream
+from stackctl.store.db import connect
+
+router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
+
+Limit = Annotated[int, Query(ge=conv.MIN_LIMIT, le=conv.MAX_LIMIT, description="Page size, 1..100.")]
+Order = Annotated[Literal["asc", "desc"], Query(description="Sort order (default newest first).")]
+
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The response object; with `stream: true`, server-sent events instead "
+        "(`event: <type>` and `data: <json>` per event, ending with `response.completed`, "
+        "`response.incomplete` or `response.failed`).",
+        "content": {
+            "text/event-stream": {
+                "schema": {"type": "string", "description": "OpenAI Responses streaming events"}
+            }
+        },
+    }
+}
+
+
+def _wire(value: Any) -> JSONResponse:
+    return JSONResponse(value.to_wire())
+
+
+@router.post(
+    "",
+    response_model=Response,
+    responses=STREAM_DOC,
+    summary="Create a response (streamed with stream: true)",
+)
+def create_response(request: Request, env: Env, body: ResponseRequest) -> Any:
+    db = connect(request.app.state.db_location)
+    if not body.stream:
+        try:
+            return _wire(core.create_response(db, body, env=env))
+        finally:
+            db.close()
+    try:
+        events = core.stream_response(db, body, env=env)
+    except BaseException:
+        db.close()
+        raise
+    # From here on the stream owns the connection and closes it when it ends.
+    return StreamingResponse(
+        event_stream(events, db),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("", response_model=ResponseListPage, summary="List stored responses, newest first")
+def list_responses(
+    db: DB,
+    limit: Limit = conv.DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(description="A response id: the page starts after it.")] = None,
+    order: Order = "desc",
+    model: Annotated[str | None, Query(description="Only responses of this model.")] = None,
+) -> JSONResponse:
+    return _wire(core.list_responses(db, limit=limit, after=after, order=order, model=model))
+
+
+@router.get("/{response_id}", response_model=Response, summary="Retrieve a stored response")
+def get_response(db: DB, response_id: str) -> JSONResponse:
+    return _wire(core.get_response(db, response_id))
+
+
+@router.delete("/{response_id}", response_model=ResponseDeleted, summary="Delete a stored response")
+def delete_response(db: DB, response_id: str) -> JSONResponse:
+    return _wire(core.delete_response(db, response_id))
+
+
+@router.get(
+    "/{response_id}/input_items",
+    response_model=InputItemListPage,
+    summary="List a stored response's input items",
+)
+def list_input_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
+    db: DB,
+    response_id: str,
+    limit: Limit = conv.DEFAULT_LIMIT,
+    after: Annotated[str | None, Query(description="An item id: the page starts after it.")] = None,
+    before: Annotated[str | None, Query(description="An item id: the page ends before it.")] = None,
+    order: Order = "desc",
+) -> JSONResponse:
+    page = core.list_input_items(db, response_id, limit=limit, after=after, before=before, order=order)
+    return _wire(page)

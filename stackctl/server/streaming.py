@@ -1,0 +1,67 @@
+"""Server-sent events for streamed responses: the core's blocking event generator, sent without blocking.
+
+Invariants:
+- Every event leaves as `event: <type>` and `data: <json>` followed by a blank line, which is what the
+  OpenAI SDK parses; there is no `[DONE]` line (the Responses API ends the stream by closing it).
+- Each step of the core generator runs in the thread pool, one step at a time, so the database connection
+  it holds is never used by two threads at once; the connection belongs to the stream and is closed with it.
+- If the client goes away, the generator is closed where it stopped: a turn not yet committed is never
+  written (the core's rule for a consumer that stops reading).
+- A failure after the first byte cannot change the status any more: the core has already sent
+  `response.failed`, so the stream just ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+
+from stackctl.errors import StackctlError
+from stackctl.store.db import Database
+
+log = logging.getLogger("stackctl.server")
+
+_END = object()
+
+
+def sse(event: dict[str, Any]) -> bytes:
+    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event['type']}\ndata: {data}\n\n".encode()
+
+
+def _step(events: Iterator[dict[str, Any]]) -> object:
+    try:
+        return next(events, _END)
+    except StackctlError as exc:
+        # `response.failed` was the last event sent; the error itself has no other way to the client.
+        log.warning("stream ended with %s: %s", exc.code, exc.message)
+        return _END
+
+
+def _close(events: Iterator[dict[str, Any]], db: Database) -> None:
+    try:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    finally:
+        db.close()
+
+
+async def event_stream(events: Iterator[dict[str, Any]], db: Database) -> AsyncIterator[bytes]:
+    """The bytes of `events` as server-sent events; `db` is closed when the stream ends, however it ends."""
+    try:
+        while True:
+            # Not cancellable mid-step (anyio's default): a disconnect waits for the step, then cancels.
+            event = await run_in_threadpool(_step, events)
+            if event is _END:
+                return
+            assert isinstance(event, dict)
+            yield sse(event)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_close, events, db)
