@@ -38,7 +38,7 @@ from stackctl.core.messages import (
     tool_call_items,
     usage_of,
 )
-from stackctl.core.targets import ModelTarget, resolve_model
+from stackctl.core.targets import ModelTarget, find_model, resolve_model
 from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError
 from stackctl.models.conversations import Item, Message
 from stackctl.models.responses import (
@@ -387,8 +387,19 @@ def list_responses(
         after_seq = store.response_seq(db, after)
         if after_seq is None:
             raise NotFoundError(f"response not found: {after}", code="response_not_found")
+    if model is not None:
+        model = _model_filter(db, model)
     rows = store.list_responses(db, limit=limit + 1, after_seq=after_seq, order=order, model=model)
     return ResponseList(data=rows[:limit], has_more=len(rows) > limit)
+
+
+def _model_filter(db: Database, name: str) -> str:
+    """A model name as `create` reads it (identifier, or a unique provider model id); else the text itself,
+    since responses outlive the registration of their model."""
+    try:
+        return str(find_model(db, name)["identifier"])
+    except (NotFoundError, InvalidInputError):
+        return name
 
 
 def _input_seq(db: Database, response_id: str, item_id: str | None) -> int | None:

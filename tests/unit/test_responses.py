@@ -203,6 +203,8 @@ def test_list_filters_by_model_and_pages(db: Database) -> None:
     assert [r.id for r in rest.data] == [made[0].id] and not rest.has_more
     assert core.list_responses(db, model="other").data == []
     assert len(core.list_responses(db, model="openai/fake-model").data) == 3
+    # The provider model id finds the same responses, as it does for create.
+    assert len(core.list_responses(db, model="fake-model").data) == 3
 
 
 def test_wire_shape(db: Database) -> None:
