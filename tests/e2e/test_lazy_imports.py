@@ -74,3 +74,21 @@ def test_version_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
     assert "pydantic" not in loaded
     assert "yaml" not in loaded
     assert "sqlite3" not in loaded
+
+
+def test_help_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
+    code, loaded, out = modules_loaded(["--help"], tmp_path / "h.db")
+    assert code == 0 and "Commands:" in out
+    assert "pydantic" not in loaded
+    assert "yaml" not in loaded
+
+
+def test_a_command_builds_only_its_own_group(conversation: tuple[Path, str]) -> None:
+    db, conv_id = conversation
+    code, loaded, _ = modules_loaded(["--version"], db)
+    assert code == 0
+    assert sorted(m for m in loaded if m.startswith("stackctl.cli.")) == ["stackctl.cli.main"]
+    code, loaded, _ = modules_loaded(["conv", "items", "list", conv_id, "-o", "json"], db)
+    assert code == 0
+    others = ("registry", "providers", "distro", "adhoc", "serve", "config")
+    assert [m for m in others if f"stackctl.cli.{m}" in loaded] == []
