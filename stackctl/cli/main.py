@@ -17,6 +17,7 @@ import typer
 import typer.core
 
 from stackctl import __version__
+from stackctl.cli import coercion
 from stackctl.core.kinds import KINDS
 from stackctl.errors import (
     EXIT_CODES_HELP,
@@ -135,6 +136,9 @@ def _noop() -> None:
     """Stands in as the callback of the throwaway group a subcommand is built in."""
 
 
+# Plain option values are coerced without building pydantic adapters (see stackctl.cli.coercion).
+coercion.install()
+
 app = typer.Typer(
     name="stackctl",
     help=HELP,
@@ -158,7 +162,8 @@ def root(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database path (default: $STACKCTL_DB, else the user data dir).")
+        str | None,
+        typer.Option("--db", help="Database path (default: $STACKCTL_DB, else the user data dir)."),
     ] = None,
     version: Annotated[
         bool,
@@ -234,7 +239,9 @@ def run(argv: Sequence[str]) -> int:
 
             traceback.print_exc()
         report_error(
-            StackctlError(f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"),
+            StackctlError(
+                f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"
+            ),
             as_json=as_json,
         )
         return EXIT_INTERNAL
