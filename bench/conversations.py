@@ -68,7 +68,7 @@ def measure(big: int, limit: int, path: str | None = None) -> list[Figure]:
 
 
 def run(quick: bool) -> list[Figure]:
-    return measure(big=100_000, limit=20)
+    return measure(big=100_000 if quick else 1_000_000, limit=20)
 
 
 def main() -> None:

@@ -78,7 +78,7 @@ def measure(models: int) -> list[Figure]:
 
 
 def run(quick: bool) -> list[Figure]:
-    return measure(10_000)
+    return measure(10_000 if quick else 50_000)
 
 
 def main() -> None:
