@@ -87,7 +87,8 @@ def test_a_command_builds_only_its_own_group(conversation: tuple[Path, str]) -> 
     db, conv_id = conversation
     code, loaded, _ = modules_loaded(["--version"], db)
     assert code == 0
-    assert sorted(m for m in loaded if m.startswith("stackctl.cli.")) == ["stackctl.cli.coercion", "stackctl.cli.main"]
+    cli_modules = sorted(m for m in loaded if m.startswith("stackctl.cli."))
+    assert cli_modules == ["stackctl.cli.coercion", "stackctl.cli.main"]
     code, loaded, _ = modules_loaded(["conv", "items", "list", conv_id, "-o", "json"], db)
     assert code == 0
     others = ("registry", "providers", "distro", "adhoc", "serve", "config")
