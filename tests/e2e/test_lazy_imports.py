@@ -93,3 +93,12 @@ def test_a_command_builds_only_its_own_group(conversation: tuple[Path, str]) -> 
     assert code == 0
     others = ("registry", "providers", "distro", "adhoc", "serve", "config")
     assert [m for m in others if f"stackctl.cli.{m}" in loaded] == []
+
+
+def test_items_list_reads_wire_json_without_pydantic(conversation: tuple[Path, str]) -> None:
+    db, conv_id = conversation
+    for output in ("json", "table"):
+        code, loaded, out = modules_loaded(["conv", "items", "list", conv_id, "--all", "-o", output], db)
+        assert code == 0 and "hi" in out
+        assert "pydantic" not in loaded
+        assert "yaml" not in loaded
