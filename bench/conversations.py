@@ -8,6 +8,7 @@ times should be about equal: a page is an index range scan on (conversation_id, 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +16,12 @@ from pathlib import Path
 from stackctl.core import conversations as core
 from stackctl.store.db import Database, open_database
 
+if not __package__:  # run as `python bench/conversations.py`: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figure import Figure, format_table
+
+SUITE = "conversations"
 BATCH = 20
 
 
@@ -47,25 +54,30 @@ def page_time(db: Database, conversation_id: str, limit: int, rounds: int = 200)
     return timings
 
 
+def measure(big: int, limit: int, path: str | None = None) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp, open_database(path or str(Path(tmp) / "bench.db")) as db:
+        small = core.create_conversation(db).id
+        large = core.create_conversation(db).id
+        fill(db, small, 100)
+        rate = fill(db, large, big)
+        figures = [Figure(SUITE, f"add items (batches of {BATCH}, {big:,} items)", rate, "items/s")]
+        for size, conv in ((100, small), (big, large)):
+            for label, ms in page_time(db, conv, limit).items():
+                figures.append(Figure(SUITE, f"list a page of {limit}, {label}, at {size:,} items", ms, "ms"))
+    return figures
+
+
+def run(quick: bool) -> list[Figure]:
+    return measure(big=100_000 if quick else 1_000_000, limit=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", type=int, default=100_000, help="items in the big conversation")
     parser.add_argument("--limit", type=int, default=20, help="page size to time")
     parser.add_argument("--db", help="database file (default: a temporary one)")
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or str(Path(tmp) / "bench.db")
-        with open_database(path) as db:
-            small = core.create_conversation(db).id
-            big = core.create_conversation(db).id
-            fill(db, small, 100)
-            rate = fill(db, big, args.big)
-            print(f"add: {rate:,.0f} items/s ({args.big:,} items, batches of {BATCH}, one transaction each)")
-            for name, conv in (("100", small), (f"{args.big:,}", big)):
-                timings = page_time(db, conv, args.limit)
-                shown = ", ".join(f"{label} {ms:.3f} ms" for label, ms in timings.items())
-                print(f"list one page of {args.limit} at {name} items: {shown}")
+    sys.stdout.write(format_table(measure(args.big, args.limit, args.db)))
 
 
 if __name__ == "__main__":

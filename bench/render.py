@@ -7,11 +7,20 @@ and validation. Run by hand: `python bench/render.py [--providers N] [--fields N
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from stackctl.core import envsubst, loader, validation, yamlio
+
+if not __package__:  # run as `python bench/render.py`: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figure import Figure, format_table
+
+SUITE = "render"
 
 _FIELD_FORMS = (
     "${{env.VAR_{n}}}",
@@ -51,37 +60,47 @@ class _Timer:
             self.seconds += time.perf_counter() - start
 
 
+def measure(providers: int, fields: int, repeat: int) -> list[Figure]:
+    text, env = build_config(providers, fields)
+    parse = _Timer(yamlio.load_yaml)
+    check = _Timer(validation.validate_run_config)
+    # The pipeline looks these up by name at call time, so wrapping the module attributes times them in place.
+    originals = loader.load_yaml, validation.validate_run_config
+    loader.load_yaml = parse  # type: ignore[assignment]
+    validation.validate_run_config = check  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        for _ in range(repeat):
+            # Each CLI run starts with empty caches; keep the parse cache from flattering repeated renders.
+            envsubst.parse.cache_clear()
+            rendered = loader.render_config(text, "bench.yaml", env, home="/home/bench")
+        total = time.perf_counter() - start
+    finally:
+        loader.load_yaml, validation.validate_run_config = originals  # type: ignore[assignment]
+
+    count = len(rendered.document["providers"]["inference"])
+    substitution = total - parse.seconds - check.seconds
+    shape = f"{count} providers x {fields} fields, {len(text) // 1024:,} KiB"
+    per_render = [
+        (f"render ({shape}), per render", total),
+        ("  yaml parse", parse.seconds),
+        ("  substitution", substitution),
+        ("  validation", check.seconds),
+    ]
+    return [Figure(SUITE, label, seconds / repeat * 1000, "ms") for label, seconds in per_render]
+
+
+def run(quick: bool) -> list[Figure]:
+    return measure(200, 20, repeat=3 if quick else 5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=200)
     parser.add_argument("--fields", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-
-    text, env = build_config(args.providers, args.fields)
-    parse = _Timer(yamlio.load_yaml)
-    check = _Timer(validation.validate_run_config)
-    # The pipeline looks these up by name at call time, so wrapping the module attributes times them in place.
-    loader.load_yaml = parse  # type: ignore[assignment]
-    validation.validate_run_config = check  # type: ignore[assignment]
-
-    start = time.perf_counter()
-    for _ in range(args.repeat):
-        # Each CLI run starts with empty caches; keep the parse cache from flattering repeated renders.
-        envsubst.parse.cache_clear()
-        rendered = loader.render_config(text, "bench.yaml", env, home="/home/bench")
-    total = time.perf_counter() - start
-
-    count = len(rendered.document["providers"]["inference"])
-    substitution = total - parse.seconds - check.seconds
-    print(f"{args.repeat} renders of {count} providers x {args.fields} fields ({len(text):,} bytes of YAML)")
-    print(f"total        {total:8.3f} s   ({total / args.repeat * 1000:.1f} ms per render)")
-    for name, seconds in (
-        ("yaml parse", parse.seconds),
-        ("substitution", substitution),
-        ("validation", check.seconds),
-    ):
-        print(f"{name:<12} {seconds:8.3f} s   {seconds / total:6.1%}")
+    sys.stdout.write(format_table(measure(args.providers, args.fields, args.repeat)))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ from pathlib import Path
 
 import httpx
 
+if not __package__:  # run as `python bench/serve.py`: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figure import Figure, format_table
+
+SUITE = "serve"
 Call = Callable[[httpx.Client], None]
 
 
@@ -102,12 +108,27 @@ def scenarios(url: str) -> dict[str, Call]:
     }
 
 
-def report(url: str, seconds: float, client_counts: list[int]) -> None:
-    print(f"{'operation':<28}{'clients':>8}{'req/s':>10}{'errors':>8}")
+def report(url: str, seconds: float, client_counts: list[int]) -> list[Figure]:
+    figures = []
     for name, call in scenarios(url).items():
         for clients in client_counts:
             rate, errors = measure(url, call, seconds, clients)
-            print(f"{name:<28}{clients:>8}{rate:>10.0f}{errors:>8}")
+            failed = f", {errors} errors" if errors else ""
+            figures.append(
+                Figure(SUITE, f"{name}, {clients} client{'s' * (clients > 1)}{failed}", rate, "req/s")
+            )
+    return figures
+
+
+def serve_figures(seconds: float, client_counts: list[int], url: str | None = None) -> list[Figure]:
+    if url:
+        return report(url, seconds, client_counts)
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp)) as started:
+        return report(started, seconds, client_counts)
+
+
+def run(quick: bool) -> list[Figure]:
+    return serve_figures(2.0 if quick else 3.0, [1, 8])
 
 
 def main() -> None:
@@ -116,11 +137,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="concurrent clients to try")
     parser.add_argument("--url", help="base URL of a running server (…/v1); default: start one")
     args = parser.parse_args()
-    if args.url:
-        report(args.url, args.seconds, args.clients)
-        return
-    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp)) as url:
-        report(url, args.seconds, args.clients)
+    sys.stdout.write(format_table(serve_figures(args.seconds, args.clients, args.url)))
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def _summary(item: dict[str, Any]) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def emit_items(page: ItemList | InputItemList, output: Format) -> None:
+def emit_items(page: ItemList | InputItemList | dict[str, Any], output: Format) -> None:
     from stackctl.cli.output import emit, to_jsonable
 
     if output is not Format.table:
@@ -176,21 +176,26 @@ def items_list_cmd(
 
     Example: stackctl conv items list conv_0123... --order asc --limit 50 --all -o json
     """
-    from stackctl.core import conversations as core
-    from stackctl.models.conversations import ItemList
+    # The wire JSON as stored, without pydantic: this is the command CI scripts call in loops.
+    from stackctl.core import item_pages
 
     with open_conversations_db(ctx) as db:
-        page = core.list_items(
+        page = item_pages.list_items_wire(
             db, conversation_id, limit=limit, after=after, order=order.value, include=include
         )
         if all_pages:
-            merged = list(page.data)
-            while page.has_more:
-                page = core.list_items(
-                    db, conversation_id, limit=limit, after=merged[-1].id, order=order.value, include=include
+            merged = list(page["data"])
+            while page["has_more"]:
+                page = item_pages.list_items_wire(
+                    db,
+                    conversation_id,
+                    limit=limit,
+                    after=merged[-1]["id"],
+                    order=order.value,
+                    include=include,
                 )
-                merged.extend(page.data)
-            page = ItemList(data=merged, has_more=False)
+                merged.extend(page["data"])
+            page = item_pages.page_wire(merged, has_more=False)
     emit_items(page, output)
 
 

@@ -6,17 +6,19 @@
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
 import sys
-import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
 
 from stackctl import __version__
+from stackctl.cli import coercion
+from stackctl.core.kinds import KINDS
 from stackctl.errors import (
     EXIT_CODES_HELP,
     EXIT_INTERNAL,
@@ -25,6 +27,10 @@ from stackctl.errors import (
     StackctlError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    # typer 0.29 carries its own copy of click; its command classes live here.
+    from typer._click.core import Command
 
 HELP = f"""Command-line toolkit for llama-stack-style stacks.
 
@@ -36,11 +42,103 @@ Example: stackctl config render run.yaml --env OLLAMA_URL=http://127.0.0.1:11434
 {EXIT_CODES_HELP}"""
 
 
-@dataclass
 class AppState:
-    debug: bool = False
-    db: str | None = None
+    """What the root options leave for the subcommands, in `ctx.obj`."""
 
+    def __init__(self, debug: bool = False, db: str | None = None) -> None:
+        self.debug = debug
+        self.db = db
+
+
+# Every top-level command and command group: name -> (module under stackctl.cli, getter of its command
+# function or Typer app), in the order `--help` lists them (typer's: commands, then groups). A module is
+# imported, and its command built, only when the name is looked up (help and completion look up all of
+# them): building the whole tree costs more than importing typer.
+Getter = Callable[[ModuleType], Any]
+
+
+def _resource_app(kind: str) -> Getter:
+    return lambda module: module.resource_app(kind)
+
+
+_SUBCOMMANDS: dict[str, tuple[str, Getter]] = {
+    "adhoc": ("adhoc", lambda m: m.adhoc),
+    "register": ("registry", lambda m: m.register),
+    "serve": ("serve", lambda m: m.serve),
+    "config": ("config", lambda m: m.app),
+    "stack": ("config", lambda m: m.stack_app),
+    "distro": ("distro", lambda m: m.app),
+    "apis": ("providers", lambda m: m.apis_app),
+    "providers": ("providers", lambda m: m.app),
+    "db": ("db", lambda m: m.app),
+    "conv": ("conversations", lambda m: m.app),
+    "responses": ("responses", lambda m: m.app),
+    "stacks": ("registry", lambda m: m.stacks_app),
+    **{kind.cli: ("registry", _resource_app(kind.name)) for kind in KINDS.values()},
+}
+
+
+class LazyCommands(MutableMapping[str, "Command"]):
+    """The root's name -> command mapping: all names known up front, each command built on first access."""
+
+    def __init__(self, built: Mapping[str, Command]) -> None:
+        self._built = dict(built)
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._built:
+            if name not in _SUBCOMMANDS:
+                raise KeyError(name)
+            self._built[name] = _build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from _SUBCOMMANDS
+        yield from (name for name in self._built if name not in _SUBCOMMANDS)
+
+    def __len__(self) -> int:
+        return len(_SUBCOMMANDS) + sum(name not in _SUBCOMMANDS for name in self._built)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _SUBCOMMANDS or name in self._built
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root group; its subcommands are built only when something looks them up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self.commands)
+
+
+def _build(name: str) -> Command:
+    """The click command for one subcommand, built exactly as `add_typer`/`command` on the root would."""
+    module_name, getter = _SUBCOMMANDS[name]
+    target = getter(importlib.import_module(f"stackctl.cli.{module_name}"))
+    holder = typer.Typer(
+        rich_markup_mode=app.rich_markup_mode,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        suggest_commands=app.suggest_commands,
+    )
+    holder.callback()(_noop)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_group(holder).commands[name]
+
+
+def _noop() -> None:
+    """Stands in as the callback of the throwaway group a subcommand is built in."""
+
+
+# Plain option values are coerced without building pydantic adapters (see stackctl.cli.coercion).
+coercion.install()
 
 app = typer.Typer(
     name="stackctl",
@@ -49,6 +147,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
 )
 
@@ -64,7 +163,8 @@ def root(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database path (default: $STACKCTL_DB, else the user data dir).")
+        str | None,
+        typer.Option("--db", help="Database path (default: $STACKCTL_DB, else the user data dir)."),
     ] = None,
     version: Annotated[
         bool,
@@ -72,29 +172,6 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = AppState(debug=debug, db=db)
-
-
-def _register_groups() -> None:
-    from stackctl.cli import adhoc, config, conversations, db, distro, providers, registry, responses, serve
-    from stackctl.core.kinds import KINDS
-
-    app.add_typer(config.app, name="config")
-    app.add_typer(config.stack_app, name="stack")
-    app.add_typer(distro.app, name="distro")
-    app.command("adhoc")(adhoc.adhoc)
-    app.add_typer(providers.apis_app, name="apis")
-    app.add_typer(providers.app, name="providers")
-    app.add_typer(db.app, name="db")
-    app.add_typer(conversations.app, name="conv")
-    app.add_typer(responses.app, name="responses")
-    app.command("register")(registry.register)
-    app.add_typer(registry.stacks_app, name="stacks")
-    for kind in KINDS.values():
-        app.add_typer(registry.resource_app(kind.name), name=kind.cli)
-    app.command("serve")(serve.serve)
-
-
-_register_groups()
 
 
 def _sniff_format(argv: Sequence[str]) -> str:
@@ -112,6 +189,8 @@ def _sniff_format(argv: Sequence[str]) -> str:
 
 def report_error(exc: StackctlError, *, as_json: bool) -> None:
     if as_json:
+        import json
+
         sys.stderr.write(json.dumps(exc.to_dict()) + "\n")
         return
     from stackctl.cli.output import use_color
@@ -138,6 +217,8 @@ def run(argv: Sequence[str]) -> int:
         return result if isinstance(result, int) else 0
     except StackctlError as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         report_error(exc, as_json=as_json)
         return exc.exit_code
@@ -155,9 +236,13 @@ def run(argv: Sequence[str]) -> int:
         return 0
     except Exception as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         report_error(
-            StackctlError(f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"),
+            StackctlError(
+                f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"
+            ),
             as_json=as_json,
         )
         return EXIT_INTERNAL

@@ -11,14 +11,23 @@ Invariants:
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from stackctl.core.ids import is_id, new_id
+from stackctl.core.ids import new_id
+from stackctl.core.item_pages import (
+    DEFAULT_LIMIT,
+    check_conversation_id,
+    check_include,
+    check_item_id,
+    check_limit,
+    check_order,
+)
+from stackctl.core.item_pages import after_seq as _after_seq
+from stackctl.core.item_pages import require_conversation as _require_conversation
 from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.models.conversations import (
     ITEM_TYPES,
@@ -35,6 +44,7 @@ from stackctl.models.conversations import (
     Reasoning,
 )
 from stackctl.store import conversations as store
+from stackctl.store import item_rows
 from stackctl.store.db import Database
 
 Clock = Callable[[], int]
@@ -44,22 +54,6 @@ MAX_ITEMS_PER_CALL = 20
 MAX_METADATA_KEYS = 16
 MAX_METADATA_KEY_LENGTH = 64
 MAX_METADATA_VALUE_LENGTH = 512
-MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
-
-_CLIENT_ITEM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-
-INCLUDABLE = (
-    "code_interpreter_call.outputs",
-    "computer_call_output.output.image_url",
-    "file_search_call.results",
-    "message.input_image.image_url",
-    "message.output_text.logprobs",
-    "reasoning.encrypted_content",
-    "web_search_call.action.sources",
-    "web_search_call.results",
-)
-
-
 _TAGS = frozenset(ITEM_TYPES) | {"input_text", "output_text", "input_image", "input_file", "refusal"}
 
 
@@ -68,24 +62,6 @@ def system_clock() -> int:
 
 
 # --- validation -----------------------------------------------------------------------------------
-
-
-def check_conversation_id(conversation_id: str) -> None:
-    if not is_id(conversation_id, "conv"):
-        raise InvalidInputError(
-            f"malformed conversation id: {conversation_id!r}",
-            hint="conversation ids are 'conv_' followed by 48 lowercase hex characters",
-            code="invalid_id",
-        )
-
-
-def check_item_id(item_id: str) -> None:
-    if not _CLIENT_ITEM_ID.fullmatch(item_id):
-        raise InvalidInputError(
-            f"malformed item id: {item_id!r}",
-            hint="item ids are 1-128 characters from letters, digits and _ . : -",
-            code="invalid_id",
-        )
 
 
 def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
@@ -107,26 +83,6 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     if problems:
         raise InvalidInputError("invalid metadata", details=problems, code="invalid_metadata")
     return dict(metadata)
-
-
-def check_limit(limit: int) -> None:
-    if not MIN_LIMIT <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}, got {limit}")
-
-
-def check_order(order: str) -> None:
-    if order not in ("asc", "desc"):
-        raise InvalidInputError(f"order must be 'asc' or 'desc', got {order!r}")
-
-
-def check_include(include: Iterable[str] | None) -> frozenset[str]:
-    wanted = frozenset(include or ())
-    unknown = sorted(wanted - set(INCLUDABLE))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown include value: {', '.join(unknown)}", hint=f"one of: {', '.join(INCLUDABLE)}"
-        )
-    return wanted
 
 
 def _error_lines(exc: ValidationError, prefix: str) -> list[str]:
@@ -244,7 +200,7 @@ def list_conversations(
     after_seq = None
     if after is not None:
         check_conversation_id(after)
-        after_seq = store.conversation_seq(db, after)
+        after_seq = item_rows.conversation_seq(db, after)
         if after_seq is None:
             raise NotFoundError(f"conversation not found: {after}", code="conversation_not_found")
     rows = store.list_conversations(db, limit=limit + 1, after_seq=after_seq, order=order)
@@ -252,12 +208,6 @@ def list_conversations(
 
 
 # --- items ----------------------------------------------------------------------------------------
-
-
-def _require_conversation(db: Database, conversation_id: str) -> None:
-    check_conversation_id(conversation_id)
-    if store.conversation_seq(db, conversation_id) is None:
-        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
 
 
 def append_items_in_tx(db: Database, conversation_id: str, items: Sequence[Any], now: Clock) -> list[Item]:
@@ -279,16 +229,6 @@ def add_items(
     parse_items(items)  # report invalid items before taking the write lock
     with db.transaction():
         return append_items_in_tx(db, conversation_id, items, now)
-
-
-def _after_seq(db: Database, conversation_id: str, after: str | None) -> int | None:
-    if after is None:
-        return None
-    check_item_id(after)
-    seq = store.item_seq(db, conversation_id, after)
-    if seq is None:
-        raise NotFoundError(f"item not found in {conversation_id}: {after}", code="item_not_found")
-    return seq
 
 
 def list_items(

@@ -15,6 +15,7 @@ from typing import Literal
 
 from stackctl.models.conversations import Conversation, Item, ItemAdapter
 from stackctl.store.db import Database
+from stackctl.store.item_rows import fetch_item_rows
 
 Order = Literal["asc", "desc"]
 
@@ -35,11 +36,6 @@ def fetch_conversation(db: Database, conversation_id: str) -> Conversation | Non
         "SELECT id, created_at, metadata FROM conversations WHERE id = ?", (conversation_id,)
     ).fetchone()
     return None if row is None else _conversation(row)
-
-
-def conversation_seq(db: Database, conversation_id: str) -> int | None:
-    row = db.execute("SELECT seq FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
-    return None if row is None else int(row[0])
 
 
 def update_metadata(db: Database, conversation_id: str, metadata: dict[str, str]) -> bool:
@@ -93,13 +89,6 @@ def existing_item_ids(db: Database, conversation_id: str, item_ids: Sequence[str
     return found
 
 
-def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
-    row = db.execute(
-        "SELECT seq FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
 def fetch_item(db: Database, conversation_id: str, item_id: str) -> Item | None:
     row = db.execute(
         "SELECT data FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
@@ -114,14 +103,8 @@ def fetch_items(
 
     Served by the (conversation_id, seq) index: a page costs the same at 100 items as at 100,000.
     """
-    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
-    cursor_sql, params = ("", []) if after_seq is None else (f"AND seq {op} ?", [after_seq])
-    rows = db.execute(
-        f"SELECT seq, data FROM conversation_items WHERE conversation_id = ? {cursor_sql} "  # noqa: S608
-        f"ORDER BY seq {direction} LIMIT ?",
-        (conversation_id, *params, limit),
-    ).fetchall()
-    return [(int(seq), ItemAdapter.validate_json(data)) for seq, data in rows]
+    rows = fetch_item_rows(db, conversation_id, limit=limit, after_seq=after_seq, order=order)
+    return [(seq, ItemAdapter.validate_json(data)) for seq, data in rows]
 
 
 def delete_item(db: Database, conversation_id: str, item_id: str) -> bool:

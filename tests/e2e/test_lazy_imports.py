@@ -74,3 +74,31 @@ def test_version_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
     assert "pydantic" not in loaded
     assert "yaml" not in loaded
     assert "sqlite3" not in loaded
+
+
+def test_help_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
+    code, loaded, out = modules_loaded(["--help"], tmp_path / "h.db")
+    assert code == 0 and "Commands:" in out
+    assert "pydantic" not in loaded
+    assert "yaml" not in loaded
+
+
+def test_a_command_builds_only_its_own_group(conversation: tuple[Path, str]) -> None:
+    db, conv_id = conversation
+    code, loaded, _ = modules_loaded(["--version"], db)
+    assert code == 0
+    cli_modules = sorted(m for m in loaded if m.startswith("stackctl.cli."))
+    assert cli_modules == ["stackctl.cli.coercion", "stackctl.cli.main"]
+    code, loaded, _ = modules_loaded(["conv", "items", "list", conv_id, "-o", "json"], db)
+    assert code == 0
+    others = ("registry", "providers", "distro", "adhoc", "serve", "config")
+    assert [m for m in others if f"stackctl.cli.{m}" in loaded] == []
+
+
+def test_items_list_reads_wire_json_without_pydantic(conversation: tuple[Path, str]) -> None:
+    db, conv_id = conversation
+    for output in ("json", "table"):
+        code, loaded, out = modules_loaded(["conv", "items", "list", conv_id, "--all", "-o", output], db)
+        assert code == 0 and "hi" in out
+        assert "pydantic" not in loaded
+        assert "yaml" not in loaded

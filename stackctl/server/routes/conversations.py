@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from stackctl.core import conversations as core
+from stackctl.core import item_pages
 from stackctl.models.conversations import Conversation, ConversationDeleted, Item, ItemList
 from stackctl.server.deps import DB
 from stackctl.server.schemas import (
@@ -63,7 +64,7 @@ def create_items(
     db: DB, request: Request, conversation_id: str, body: ItemsCreateRequest, include: IncludeQuery = None
 ) -> JSONResponse:
     # The new items are returned as given, so `include` only has to be valid here.
-    core.check_include(_include(request, include))
+    item_pages.check_include(_include(request, include))
     return _wire(ItemList(data=core.add_items(db, conversation_id, body.items), has_more=False))
 
 
@@ -72,7 +73,7 @@ def list_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
     db: DB,
     request: Request,
     conversation_id: str,
-    limit: Annotated[int, Query(ge=core.MIN_LIMIT, le=core.MAX_LIMIT)] = core.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT)] = item_pages.DEFAULT_LIMIT,
     after: str | None = None,
     order: Literal["asc", "desc"] = "desc",
     include: IncludeQuery = None,

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from stackctl.core import conversations as conv
+from stackctl.core import item_pages
 from stackctl.core import responses as core
 from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
 from stackctl.server.deps import DB, Env
@@ -27,7 +27,7 @@ from stackctl.store.db import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 
-Limit = Annotated[int, Query(ge=conv.MIN_LIMIT, le=conv.MAX_LIMIT, description="Page size, 1..100.")]
+Limit = Annotated[int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT, description="Page size, 1..100.")]
 Order = Annotated[Literal["asc", "desc"], Query(description="Sort order (default newest first).")]
 
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
@@ -77,7 +77,7 @@ def create_response(request: Request, env: Env, body: ResponseRequest) -> Any:
 @router.get("", response_model=ResponseListPage, summary="List stored responses, newest first")
 def list_responses(
     db: DB,
-    limit: Limit = conv.DEFAULT_LIMIT,
+    limit: Limit = item_pages.DEFAULT_LIMIT,
     after: Annotated[str | None, Query(description="A response id: the page starts after it.")] = None,
     order: Order = "desc",
     model: Annotated[str | None, Query(description="Only responses of this model.")] = None,
@@ -103,7 +103,7 @@ def delete_response(db: DB, response_id: str) -> JSONResponse:
 def list_input_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
     db: DB,
     response_id: str,
-    limit: Limit = conv.DEFAULT_LIMIT,
+    limit: Limit = item_pages.DEFAULT_LIMIT,
     after: Annotated[str | None, Query(description="An item id: the page starts after it.")] = None,
     before: Annotated[str | None, Query(description="An item id: the page ends before it.")] = None,
     order: Order = "desc",

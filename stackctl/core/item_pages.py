@@ -1,0 +1,155 @@
+"""Pages of conversation items as wire JSON, without pydantic: the read path `conv items list` prints.
+
+Also the checks every conversation function shares (ids, limit, order, include), kept here so that this
+module needs neither models nor pydantic. A page built here is exactly `list_items(...).to_wire()` of
+`stackctl.core.conversations`: items are stored as their wire JSON, and the include filter drops the same
+fields the models' filter sets to None (which `to_wire` then leaves out).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from stackctl.core.ids import is_id
+from stackctl.errors import InvalidInputError, NotFoundError
+from stackctl.store import item_rows as rows
+from stackctl.store.db import Database
+
+Order = Literal["asc", "desc"]
+
+MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
+
+_CLIENT_ITEM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+INCLUDABLE = (
+    "code_interpreter_call.outputs",
+    "computer_call_output.output.image_url",
+    "file_search_call.results",
+    "message.input_image.image_url",
+    "message.output_text.logprobs",
+    "reasoning.encrypted_content",
+    "web_search_call.action.sources",
+    "web_search_call.results",
+)
+
+
+_CLIENT_ITEM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+# include value -> (item type, field dropped unless included); message logprobs live on output_text parts
+_OPTIONAL_FIELDS = {
+    "reasoning.encrypted_content": ("reasoning", "encrypted_content"),
+    "file_search_call.results": ("file_search_call", "results"),
+    "code_interpreter_call.outputs": ("code_interpreter_call", "outputs"),
+}
+
+
+def check_conversation_id(conversation_id: str) -> None:
+    if not is_id(conversation_id, "conv"):
+        raise InvalidInputError(
+            f"malformed conversation id: {conversation_id!r}",
+            hint="conversation ids are 'conv_' followed by 48 lowercase hex characters",
+            code="invalid_id",
+        )
+
+
+def check_item_id(item_id: str) -> None:
+    if not _CLIENT_ITEM_ID.fullmatch(item_id):
+        raise InvalidInputError(
+            f"malformed item id: {item_id!r}",
+            hint="item ids are 1-128 characters from letters, digits and _ . : -",
+            code="invalid_id",
+        )
+
+
+def check_limit(limit: int) -> None:
+    if not MIN_LIMIT <= limit <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}, got {limit}")
+
+
+def check_order(order: str) -> None:
+    if order not in ("asc", "desc"):
+        raise InvalidInputError(f"order must be 'asc' or 'desc', got {order!r}")
+
+
+def check_include(include: Iterable[str] | None) -> frozenset[str]:
+    wanted = frozenset(include or ())
+    unknown = sorted(wanted - set(INCLUDABLE))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown include value: {', '.join(unknown)}", hint=f"one of: {', '.join(INCLUDABLE)}"
+        )
+    return wanted
+
+
+def require_conversation(db: Database, conversation_id: str) -> None:
+    check_conversation_id(conversation_id)
+    if rows.conversation_seq(db, conversation_id) is None:
+        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+
+
+def after_seq(db: Database, conversation_id: str, after: str | None) -> int | None:
+    if after is None:
+        return None
+    check_item_id(after)
+    seq = rows.item_seq(db, conversation_id, after)
+    if seq is None:
+        raise NotFoundError(f"item not found in {conversation_id}: {after}", code="item_not_found")
+    return seq
+
+
+def page_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """The OpenAI list envelope."""
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": has_more,
+    }
+
+
+def list_items_wire(
+    db: Database,
+    conversation_id: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    after: str | None = None,
+    order: Order = "desc",
+    include: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """`list_items(...).to_wire()`, read straight from the stored wire JSON."""
+    check_limit(limit)
+    check_order(order)
+    wanted = check_include(include)
+    require_conversation(db, conversation_id)
+    cursor = after_seq(db, conversation_id, after)
+    found = rows.fetch_item_rows(db, conversation_id, limit=limit + 1, after_seq=cursor, order=order)
+    page = [filter_wire(json.loads(data), wanted) for _, data in found[:limit]]
+    return page_wire(page, has_more=len(found) > limit)
+
+
+def filter_wire(item: dict[str, Any], wanted: frozenset[str]) -> dict[str, Any]:
+    """Drop the optional fields not asked for with include, as the models' filter does."""
+    kind = item.get("type")
+    if (
+        kind == "message"
+        and "message.output_text.logprobs" not in wanted
+        and isinstance(item.get("content"), list)
+    ):
+        parts = [_without(part, "logprobs") if _is(part, "output_text") else part for part in item["content"]]
+        return {**item, "content": parts}
+    for include, (item_type, field) in _OPTIONAL_FIELDS.items():
+        if kind == item_type and include not in wanted:
+            return _without(item, field)
+    return item
+
+
+def _is(part: Any, kind: str) -> bool:
+    return isinstance(part, dict) and part.get("type") == kind
+
+
+def _without(data: dict[str, Any], field: str) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != field}

@@ -1,0 +1,42 @@
+"""Reads of conversation items as the stored wire JSON, with no models: the cheap half of the item store.
+
+`stackctl.store.conversations` validates these rows into models; read paths that print items unchanged
+(`conv items list`) use the rows as they are and never import pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from stackctl.store.db import Database
+
+Order = Literal["asc", "desc"]
+
+
+def conversation_seq(db: Database, conversation_id: str) -> int | None:
+    row = db.execute("SELECT seq FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
+    row = db.execute(
+        "SELECT seq FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def fetch_item_rows(
+    db: Database, conversation_id: str, *, limit: int, after_seq: int | None, order: Order
+) -> list[tuple[int, str]]:
+    """Up to `limit` (seq, wire JSON) pairs strictly after the cursor in `order`.
+
+    Served by the (conversation_id, seq) index: a page costs the same at 100 items as at 100,000.
+    """
+    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    cursor_sql, params = ("", []) if after_seq is None else (f"AND seq {op} ?", [after_seq])
+    rows = db.execute(
+        f"SELECT seq, data FROM conversation_items WHERE conversation_id = ? {cursor_sql} "  # noqa: S608
+        f"ORDER BY seq {direction} LIMIT ?",
+        (conversation_id, *params, limit),
+    ).fetchall()
+    return [(int(seq), str(data)) for seq, data in rows]

@@ -1,0 +1,63 @@
+"""Plain coercion must give exactly what typer's pydantic adapters give, and defer to them otherwise."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import pytest
+import typer
+from typer._coercion import build_runtime_param, resolve_type_descriptor
+from typer.core import TyperCommand
+from typer.models import OptionInfo
+
+from stackctl.cli.coercion import PlainCoercion
+
+
+class Colour(str, Enum):  # noqa: UP042  (shaped like the CLI's own option enums)
+    red = "red"
+    green = "green"
+
+
+class _Param:
+    multiple = False
+    nargs = 1
+
+
+CASES: list[tuple[Any, dict[str, Any], Any]] = [
+    (str, {}, "text"),
+    (str, {}, ""),
+    (int, {}, "20"),
+    (int, {}, "-3"),
+    (int, {}, "0"),
+    (int, {}, 7),
+    (int, {}, "007"),
+    (int, {}, " 3"),
+    (int, {"min": 0, "max": 10}, "10"),
+    (int, {"min": 0, "max": 10}, "11"),
+    (int, {"min": 0, "max": 10, "clamp": True}, "11"),
+    (Colour, {"case_sensitive": False}, "RED"),
+    (Colour, {}, "green"),
+    (Colour, {}, Colour.red),
+    (Colour, {}, "blue"),
+    (list[str], {}, ("a", "b")),
+    (list[int], {}, ("1", "x")),
+    (bool, {}, None),
+]
+
+
+def _outcome(coercer: Any, value: Any) -> Any:
+    ctx = typer.Context(TyperCommand("probe"))
+    try:
+        return ("ok", coercer.coerce(value, param=_Param(), ctx=ctx))
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize(("annotation", "options", "value"), CASES)
+def test_plain_coercion_matches_typer(annotation: Any, options: dict[str, Any], value: Any) -> None:
+    descriptor = resolve_type_descriptor(annotation, OptionInfo(**options))
+    expected = _outcome(build_runtime_param(descriptor), value)
+    got = _outcome(PlainCoercion(descriptor), value)
+    assert got == expected
+    assert type(got[1]) is type(expected[1])

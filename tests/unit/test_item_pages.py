@@ -1,0 +1,109 @@
+"""The pydantic-free item pages must equal the model path's `list_items(...).to_wire()` exactly."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from stackctl.core import conversations as core
+from stackctl.core import item_pages
+from stackctl.errors import InvalidInputError, NotFoundError
+from stackctl.store.db import open_database
+
+CLOCK = lambda: 1_700_000_000  # noqa: E731
+MISSING = "conv_" + "0" * 48
+
+ITEMS = [
+    {"type": "message", "role": "user", "content": "plain text"},
+    {"type": "message", "role": "assistant", "content": "an answer"},
+    {
+        "type": "message",
+        "role": "assistant",
+        "content": [
+            {
+                "type": "output_text",
+                "text": "x",
+                "logprobs": [{"token": "x", "logprob": -0.1}],
+                "annotations": [],
+            },
+            {"type": "refusal", "refusal": "no"},
+        ],
+    },
+    {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_image", "image_url": "https://example.com/a.png", "detail": "auto"}],
+        "metadata_extra": {"nested": None, "n": 1.5},
+    },
+    {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+    {"type": "function_call_output", "call_id": "c1", "output": "42"},
+    {"type": "file_search_call", "queries": ["q"], "results": [{"file_id": "f1", "score": 0.5}]},
+    {"type": "web_search_call", "action": {"type": "search", "query": "q"}},
+    {"type": "reasoning", "summary": [{"type": "summary_text", "text": "t"}], "encrypted_content": "blob"},
+    {
+        "type": "code_interpreter_call",
+        "container_id": "cntr",
+        "code": "1+1",
+        "outputs": [{"type": "logs", "logs": "2"}],
+    },
+    {
+        "type": "computer_call_output",
+        "call_id": "c2",
+        "output": {"type": "computer_screenshot", "image_url": "u"},
+    },
+    {"type": "mcp_call", "server_label": "s", "name": "t", "arguments": "{}", "output": "done"},
+    {"type": "custom_tool_call", "call_id": "c4", "name": "t", "input": "x"},
+    {"type": "message", "role": "user", "content": "ünïcödé ✓"},
+]
+
+
+@pytest.fixture
+def conversation(tmp_path):
+    with open_database(str(tmp_path / "pages.db")) as db:
+        conv = core.create_conversation(db, items=ITEMS, now=CLOCK)
+        yield db, conv.id
+
+
+INCLUDES = [None, *([v] for v in item_pages.INCLUDABLE), list(item_pages.INCLUDABLE)]
+
+
+@pytest.mark.parametrize(("order", "limit"), list(itertools.product(["asc", "desc"], [1, 5, 20, 100])))
+def test_pages_equal_the_model_path(conversation, order, limit):
+    db, conv_id = conversation
+    for include in INCLUDES:
+        after = None
+        while True:
+            expected = core.list_items(db, conv_id, limit=limit, after=after, order=order, include=include)
+            got = item_pages.list_items_wire(
+                db, conv_id, limit=limit, after=after, order=order, include=include
+            )
+            wire = expected.to_wire()
+            assert json.dumps(got, ensure_ascii=False) == json.dumps(wire, ensure_ascii=False)
+            if not wire["has_more"]:
+                break
+            after = wire["last_id"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"conversation_id": "nope"}, InvalidInputError),
+        ({"conversation_id": MISSING}, NotFoundError),
+        ({"limit": 0}, InvalidInputError),
+        ({"limit": 101}, InvalidInputError),
+        ({"order": "up"}, InvalidInputError),
+        ({"include": ["bogus"]}, InvalidInputError),
+        ({"after": "msg_missing"}, NotFoundError),
+        ({"after": "bad id!"}, InvalidInputError),
+    ],
+)
+def test_errors_equal_the_model_path(conversation, kwargs, error):
+    db, conv_id = conversation
+    args = {"conversation_id": conv_id, **kwargs}
+    with pytest.raises(error) as expected:
+        core.list_items(db, **args)
+    with pytest.raises(error) as got:
+        item_pages.list_items_wire(db, **args)
+    assert got.value.to_dict() == expected.value.to_dict()
