@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from stackctl.core import conversations as conv
+from stackctl.core import item_pages
 from stackctl.core.ids import is_id, new_id
 from stackctl.core.messages import (
     StreamAccumulator,
@@ -51,7 +52,7 @@ from stackctl.models.responses import (
     ResponseRequest,
     ResponseUsage,
 )
-from stackctl.store import conversations as conv_store
+from stackctl.store import item_rows
 from stackctl.store import responses as store
 from stackctl.store.db import Database
 
@@ -118,7 +119,7 @@ def _input_items(raw: str | list[dict[str, Any]]) -> list[Item]:
     items = conv.parse_items(shaped)
     for item in items:
         if item.id is not None:
-            conv.check_item_id(item.id)
+            item_pages.check_item_id(item.id)
     return [
         item
         if item.id is not None
@@ -140,7 +141,7 @@ def _chain(db: Database, response_id: str) -> list[Item]:
             if current == response_id:
                 raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
             break  # an older link was deleted: the chain starts here
-        if previous.conversation is not None and conv_store.conversation_seq(db, previous.conversation.id):
+        if previous.conversation is not None and item_rows.conversation_seq(db, previous.conversation.id):
             # That turn was appended to its conversation, which holds everything up to and including it.
             return list(conv.all_items(db, previous.conversation.id)) + items
         items = store.all_input_items(db, current) + list(previous.output) + items
@@ -373,14 +374,14 @@ def delete_response(db: Database, response_id: str) -> ResponseDeleted:
 def list_responses(
     db: Database,
     *,
-    limit: int = conv.DEFAULT_LIMIT,
+    limit: int = item_pages.DEFAULT_LIMIT,
     after: str | None = None,
     order: conv.Order = "desc",
     model: str | None = None,
 ) -> ResponseList:
     """Stored responses, newest first by default, optionally of one model, paged with `after`."""
-    conv.check_limit(limit)
-    conv.check_order(order)
+    item_pages.check_limit(limit)
+    item_pages.check_order(order)
     after_seq = None
     if after is not None:
         check_response_id(after)
@@ -405,7 +406,7 @@ def _model_filter(db: Database, name: str) -> str:
 def _input_seq(db: Database, response_id: str, item_id: str | None) -> int | None:
     if item_id is None:
         return None
-    conv.check_item_id(item_id)
+    item_pages.check_item_id(item_id)
     seq = store.input_item_seq(db, response_id, item_id)
     if seq is None:
         raise NotFoundError(f"input item not found in {response_id}: {item_id}", code="item_not_found")
@@ -416,14 +417,14 @@ def list_input_items(
     db: Database,
     response_id: str,
     *,
-    limit: int = conv.DEFAULT_LIMIT,
+    limit: int = item_pages.DEFAULT_LIMIT,
     after: str | None = None,
     before: str | None = None,
     order: conv.Order = "desc",
 ) -> InputItemList:
     """One page of a stored response's input items (newest first by default)."""
-    conv.check_limit(limit)
-    conv.check_order(order)
+    item_pages.check_limit(limit)
+    item_pages.check_order(order)
     get_response(db, response_id)
     after_seq = _input_seq(db, response_id, after)
     before_seq = _input_seq(db, response_id, before)

@@ -178,6 +178,14 @@ def test_chain_of_previous_responses(db: Database, fake_openai: FakeOpenAI) -> N
     assert sent[0]["role"] == "system"
 
 
+def test_chain_from_a_conversation_turn_uses_the_whole_conversation(db: Database, fake_openai: FakeOpenAI) -> None:
+    conv_id = conv.create_conversation(db, items=[{"type": "message", "role": "user", "content": "earlier"}]).id
+    first = ask(db, "one", conversation=conv_id)
+    ask(db, "two", previous_response_id=first.id)
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["earlier", "one", "echo: one", "two"]
+
+
 def test_input_items_paging(db: Database) -> None:
     raw = [{"role": "user", "content": f"m{n}"} for n in range(5)]
     response = core.create_response(
