@@ -122,7 +122,9 @@ def dump_tables(db_path: str | Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, in a fixed order: equal dumps mean nothing changed, timestamps included."""
     conn = sqlite3.connect(db_path)
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
         return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}  # noqa: S608
     finally:
         conn.close()

@@ -12,10 +12,17 @@ from stackctl.cli.output import DocOutputOpt, Format, format_data, notice
 
 
 def adhoc(
-    spec: Annotated[list[str], typer.Argument(help="api=provider pairs, separated by ',' or ';' (several arguments allowed).")],
-    name: Annotated[str | None, typer.Option("--name", help="image_name of the stack (default: derived from the spec).")] = None,
+    spec: Annotated[
+        list[str],
+        typer.Argument(help="api=provider pairs, separated by ',' or ';' (several arguments allowed)."),
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help="image_name of the stack (default: derived from the spec).")
+    ] = None,
     output: DocOutputOpt = Format.yaml,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Build a complete run config from api=provider specs, using each provider's sample config.

@@ -24,7 +24,12 @@ def _tree() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
 
     def walk(command: Any, path: str) -> None:
         options = sorted(
-            {opt for param in command.params for opt in (*param.opts, *param.secondary_opts) if opt.startswith("-")}
+            {
+                opt
+                for param in command.params
+                for opt in (*param.opts, *param.secondary_opts)
+                if opt.startswith("-")
+            }
             | {"--help", "-h"}
         )
         subcommands = getattr(command, "commands", {}) or {}
@@ -92,7 +97,7 @@ def zsh_script() -> str:
         "    (( ${#subs} )) && _describe 'command' subs",
         "    compadd -- $opts",
         "}",
-        'compdef _stackctl stackctl',
+        "compdef _stackctl stackctl",
         "",
     ]
     return "\n".join(lines)

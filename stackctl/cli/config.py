@@ -14,12 +14,15 @@ app = typer.Typer(help="Render, inspect and validate run configs.", no_args_is_h
 
 FileArg = Annotated[str | None, typer.Argument(help="Run config file, or - for stdin.", show_default=False)]
 EnvOpt = Annotated[
-    list[str] | None, typer.Option("--env", "-e", help="Set a variable for substitution: KEY=VALUE (repeatable).")
+    list[str] | None,
+    typer.Option("--env", "-e", help="Set a variable for substitution: KEY=VALUE (repeatable)."),
 ]
 EnvFileOpt = Annotated[
     list[str] | None, typer.Option("--env-file", help="Read variables from a dotenv file (repeatable).")
 ]
-DistroOpt = Annotated[str | None, typer.Option("--distro", help="Render a shipped distribution instead of a file.")]
+DistroOpt = Annotated[
+    str | None, typer.Option("--distro", help="Render a shipped distribution instead of a file.")
+]
 
 
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
@@ -51,7 +54,12 @@ def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
 
 
 def render_input(
-    file: str | None, distro: str | None, env: list[str] | None, env_files: list[str] | None, *, validate: bool
+    file: str | None,
+    distro: str | None,
+    env: list[str] | None,
+    env_files: list[str] | None,
+    *,
+    validate: bool,
 ) -> Any:
     from stackctl.core.catalogue_view import catalogue_for
     from stackctl.core.loader import render_config
@@ -71,7 +79,9 @@ def render(
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
     output: DocOutputOpt = Format.yaml,
-    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print secret values in clear.")] = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print secret values in clear.")
+    ] = False,
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Substitute only: no schema checks, no normalization.")
     ] = False,
@@ -108,7 +118,13 @@ def vars_(
     emit(
         {"object": "list", "data": rows},
         output,
-        columns=[("NAME", "name"), ("SYNTAX", "syntax"), ("DEFAULT", "default"), ("SET", "set"), ("PATHS", "paths")],
+        columns=[
+            ("NAME", "name"),
+            ("SYNTAX", "syntax"),
+            ("DEFAULT", "default"),
+            ("SET", "set"),
+            ("PATHS", "paths"),
+        ],
     )
 
 
@@ -159,6 +175,16 @@ def resolve_cmd(
     _, stack = _resolved(file, distro, env, env_file)
     body = stack.to_dict()
     if output is Format.table:
-        emit(body["order"], output, columns=[("#", "position"), ("API", "api"), ("PROVIDER ID", "provider_id"), ("TYPE", "provider_type"), ("DEPENDS ON", "depends_on")])
+        emit(
+            body["order"],
+            output,
+            columns=[
+                ("#", "position"),
+                ("API", "api"),
+                ("PROVIDER ID", "provider_id"),
+                ("TYPE", "provider_type"),
+                ("DEPENDS ON", "depends_on"),
+            ],
+        )
     else:
         emit(body, output)

@@ -10,7 +10,9 @@ from stackctl.cli.output import Format, OutputOpt, emit
 
 app = typer.Typer(help="List, inspect and render the shipped distributions.", no_args_is_help=True)
 
-NameArg = Annotated[str, typer.Argument(help="Distribution name (see 'stackctl distro list').", show_default=False)]
+NameArg = Annotated[
+    str, typer.Argument(help="Distribution name (see 'stackctl distro list').", show_default=False)
+]
 
 
 @app.command("list")
@@ -34,7 +36,10 @@ def _providers(name: str) -> dict[str, list[dict[str, Any]]]:
     document = load_yaml(data, source)
     providers = document.get("providers") if isinstance(document, dict) else None
     return {
-        api: [{"provider_id": e.get("provider_id"), "provider_type": e.get("provider_type")} for e in entries or []]
+        api: [
+            {"provider_id": e.get("provider_id"), "provider_type": e.get("provider_type")}
+            for e in entries or []
+        ]
         for api, entries in (providers or {}).items()
     }
 
@@ -50,7 +55,9 @@ def show(name: NameArg, output: OutputOpt = Format.table) -> None:
     info = template_info(name)
     body = {**info, "providers": _providers(name)}
     if output is Format.table:
-        body["providers"] = {api: [e["provider_type"] for e in entries] for api, entries in body["providers"].items()}
+        body["providers"] = {
+            api: [e["provider_type"] for e in entries] for api, entries in body["providers"].items()
+        }
     emit(body, output)
 
 
@@ -64,8 +71,15 @@ def register(group: typer.Typer) -> None:
         render(distro=name, **options)
 
     # The options are render's own, read from its signature, so the two commands cannot drift apart.
-    options = [p for p in inspect.signature(render, eval_str=True).parameters.values() if p.name not in ("file", "distro")]
-    parameters = [inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=NameArg), *options]
+    options = [
+        p
+        for p in inspect.signature(render, eval_str=True).parameters.values()
+        if p.name not in ("file", "distro")
+    ]
+    parameters = [
+        inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=NameArg),
+        *options,
+    ]
     render_distro.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     render_distro.__annotations__ = {p.name: p.annotation for p in parameters}
     render_distro.__doc__ = (

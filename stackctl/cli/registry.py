@@ -14,19 +14,30 @@ from stackctl.cli.config import EnvFileOpt, EnvOpt, build_env
 from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt, emit, warn
 
-StackOpt = Annotated[str | None, typer.Option("--stack", help="Stack name (default: the only registered stack).")]
+StackOpt = Annotated[
+    str | None, typer.Option("--stack", help="Stack name (default: the only registered stack).")
+]
 
 stacks_app = typer.Typer(help="Registered stacks.", no_args_is_help=True)
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
-RESOURCE_COLUMNS = [("IDENTIFIER", "identifier"), ("PROVIDER", "provider_id"), ("PROVIDER RESOURCE ID", "provider_resource_id"), ("STACK", "stack")]
+RESOURCE_COLUMNS = [
+    ("IDENTIFIER", "identifier"),
+    ("PROVIDER", "provider_id"),
+    ("PROVIDER RESOURCE ID", "provider_resource_id"),
+    ("STACK", "stack"),
+]
 
 
 def register(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Run config file, or - for stdin.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove resources of the stack the file no longer lists.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove resources of the stack the file no longer lists.")
+    ] = False,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
     output: OutputOpt = Format.table,
@@ -52,9 +63,15 @@ def register(
     raw = load_yaml(data, source)
     with open_db(ctx) as db:
         report = apply(
-            db, raw, rendered.document, stack, environ,
+            db,
+            raw,
+            rendered.document,
+            stack,
+            environ,
             source=None if source == "<stdin>" else os.path.abspath(source),
-            now=int(time.time()), dry_run=dry_run, prune=prune,
+            now=int(time.time()),
+            dry_run=dry_run,
+            prune=prune,
         )
     _emit_report(report, output)
 
@@ -86,7 +103,16 @@ def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
             info["providers"] = len(store.providers(db, name))
             info["resources"] = len(store.resources(db, name))
             rows.append(info)
-    emit({"object": "list", "data": rows}, output, columns=[("NAME", "name"), ("PROVIDERS", "providers"), ("RESOURCES", "resources"), ("SOURCE", "source")])
+    emit(
+        {"object": "list", "data": rows},
+        output,
+        columns=[
+            ("NAME", "name"),
+            ("PROVIDERS", "providers"),
+            ("RESOURCES", "resources"),
+            ("SOURCE", "source"),
+        ],
+    )
 
 
 @stacks_app.command("show")
@@ -152,7 +178,9 @@ def resource_app(kind_name: str) -> typer.Typer:
     from stackctl.core.kinds import KINDS
 
     kind = KINDS[kind_name]
-    app = typer.Typer(help=f"Registered {kind.key.replace('_', ' ')} (resource kind '{kind.name}').", no_args_is_help=True)
+    app = typer.Typer(
+        help=f"Registered {kind.key.replace('_', ' ')} (resource kind '{kind.name}').", no_args_is_help=True
+    )
 
     @app.command("list")
     def list_(ctx: typer.Context, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
@@ -167,7 +195,9 @@ def resource_app(kind_name: str) -> typer.Typer:
     list_.__doc__ = f"List registered {kind.key}.\n\nExample: stackctl {kind.cli} list -o json"
 
     @app.command("get")
-    def get(ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.yaml) -> None:
+    def get(
+        ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.yaml
+    ) -> None:
         from stackctl.core.registry import require_stack, resource_view
         from stackctl.errors import NotFoundError
         from stackctl.store import registry as store
@@ -183,13 +213,21 @@ def resource_app(kind_name: str) -> typer.Typer:
     @app.command("register")
     def register_(
         ctx: typer.Context,
-        identifier: Annotated[str | None, typer.Argument(help="The resource id (model_id, shield_id, ...).")] = None,
-        provider_id: Annotated[str | None, typer.Option("--provider-id", help="Provider that serves it.")] = None,
+        identifier: Annotated[
+            str | None, typer.Argument(help="The resource id (model_id, shield_id, ...).")
+        ] = None,
+        provider_id: Annotated[
+            str | None, typer.Option("--provider-id", help="Provider that serves it.")
+        ] = None,
         provider_resource_id: Annotated[
             str | None, typer.Option("--provider-resource-id", help="The provider's own id for it.")
         ] = None,
-        file: Annotated[str | None, typer.Option("--file", "-f", help="A JSON/YAML document (or - / @path).")] = None,
-        sets: Annotated[list[str] | None, typer.Option("--set", help="Extra field KEY=VALUE (JSON values parsed).")] = None,
+        file: Annotated[
+            str | None, typer.Option("--file", "-f", help="A JSON/YAML document (or - / @path).")
+        ] = None,
+        sets: Annotated[
+            list[str] | None, typer.Option("--set", help="Extra field KEY=VALUE (JSON values parsed).")
+        ] = None,
         stack: StackOpt = None,
         output: OutputOpt = Format.table,
     ) -> None:
@@ -204,10 +242,14 @@ def resource_app(kind_name: str) -> typer.Typer:
         if provider_resource_id is not None and kind.provider_id_field:
             spec[kind.provider_id_field] = provider_resource_id
         if kind.id_field not in spec:
-            raise UsageError(f"missing {kind.id_field}", hint=f"stackctl {kind.cli} register ID --provider-id P")
+            raise UsageError(
+                f"missing {kind.id_field}", hint=f"stackctl {kind.cli} register ID --provider-id P"
+            )
         with open_db(ctx) as db:
             change, _ = register_one(db, require_stack(db, stack), kind.name, spec, now=int(time.time()))
-        emit([change.to_dict()] if output is Format.table else change.to_dict(), output, columns=CHANGE_COLUMNS)
+        emit(
+            [change.to_dict()] if output is Format.table else change.to_dict(), output, columns=CHANGE_COLUMNS
+        )
 
     register_.__doc__ = (
         f"Register one {kind.name} into a stack, from flags or a document.\n\n"
@@ -215,7 +257,9 @@ def resource_app(kind_name: str) -> typer.Typer:
     )
 
     @app.command("unregister")
-    def unregister(ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
+    def unregister(
+        ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table
+    ) -> None:
         from stackctl.core.registry import require_stack
         from stackctl.errors import NotFoundError
         from stackctl.store import registry as store
@@ -227,7 +271,9 @@ def resource_app(kind_name: str) -> typer.Typer:
                     raise NotFoundError(f"no {kind.name} '{identifier}' in stack '{name}'")
         emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
 
-    unregister.__doc__ = f"Remove a {kind.name} from the registry.\n\nExample: stackctl {kind.cli} unregister ID"
+    unregister.__doc__ = (
+        f"Remove a {kind.name} from the registry.\n\nExample: stackctl {kind.cli} unregister ID"
+    )
     for add_commands in EXTRA_COMMANDS.get(kind.name, ()):
         add_commands(app)
     return app

@@ -21,7 +21,11 @@ from stackctl.core.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-_STORES = {"metadata_store": "registry.db", "inference_store": "inference_store.db", "conversations_store": "conversations.db"}
+_STORES = {
+    "metadata_store": "registry.db",
+    "inference_store": "inference_store.db",
+    "conversations_store": "conversations.db",
+}
 _RESOURCE_KINDS = ("models", "shields", "vector_dbs", "datasets", "scoring_fns", "benchmarks", "tool_groups")
 
 
@@ -60,7 +64,9 @@ def check_image_name(name: str) -> str:
     return name
 
 
-def _apply_overrides(spec: ProviderSpec, config: dict[str, Any], overrides: Sequence[tuple[str, str]]) -> None:
+def _apply_overrides(
+    spec: ProviderSpec, config: dict[str, Any], overrides: Sequence[tuple[str, str]]
+) -> None:
     from stackctl.core.envsubst import coerce
 
     for key, raw in overrides:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from stackctl.core.secrets import is_secret_name as is_secret  # noqa: F401 - part of this module's API
+from stackctl.core.secrets import is_secret_name as is_secret
 from stackctl.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -34,7 +34,9 @@ class StackCatalogue:
             return None
         return self.catalogue.field_kind(provider_type, path, api=api)
 
-    def validate_config(self, api: str, provider_type: str, config: dict[str, Any]) -> list[tuple[DocPath, str]]:
+    def validate_config(
+        self, api: str, provider_type: str, config: dict[str, Any]
+    ) -> list[tuple[DocPath, str]]:
         return self.catalogue.validate_config(provider_type, config, api=api)
 
     def secret_path_predicate(self, document: Mapping[str, Any]) -> Callable[[DocPath], bool]:

@@ -95,7 +95,9 @@ def _bad_reference(text: str, start: int, name: str, after: int) -> SyntaxProble
             hint=f"use ${{env.{shown}:=}} for an empty default, or ${{env.{shown}}} to require it",
         )
     if rest.startswith(":"):
-        return SyntaxProblem(f"unknown operator in '{raw}'", hint="operators are :=default, :+alt and :?message")
+        return SyntaxProblem(
+            f"unknown operator in '{raw}'", hint="operators are :=default, :+alt and :?message"
+        )
     if not name and (not rest or rest[0] == "}"):
         return SyntaxProblem(f"missing variable name in '{raw}'", hint="write ${env.NAME}")
     if "}" not in rest:
@@ -155,7 +157,7 @@ def _parse_seq(text: str, pos: int, *, top: bool, nesting: int = 0) -> tuple[tup
             buf = []
             ref, pos = _parse_ref(text, match.start(), nesting)
             parts.append(ref)
-        elif token == "{":
+        elif token == "{":  # noqa: S105 - a brace, not a password
             depth += 1
             buf.append(token)
             pos = match.end()
@@ -261,7 +263,7 @@ class Substituter:
         return self._typed(result, path)
 
     def _simple(self, match: re.Match[str], path: DocPath) -> str:
-        """Evaluate a reference whose default or alternative holds no reference (what `_evaluate` would do)."""
+        """Evaluate a reference whose default or alternative holds no reference (as `_evaluate` would)."""
         name, op, body = match.groups()
         value = self.env.get(name) or None
         if op is None or op == "?":

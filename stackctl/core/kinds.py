@@ -25,7 +25,9 @@ KINDS: dict[str, Kind] = {
         Kind("shield", "shields", "shield_id", "provider_shield_id", "safety", "shields"),
         Kind("vector_db", "vector_dbs", "vector_db_id", "provider_vector_db_id", "vector_io", "vector-dbs"),
         Kind("dataset", "datasets", "dataset_id", None, "datasetio", "datasets"),
-        Kind("scoring_fn", "scoring_fns", "scoring_fn_id", "provider_scoring_fn_id", "scoring", "scoring-fns"),
+        Kind(
+            "scoring_fn", "scoring_fns", "scoring_fn_id", "provider_scoring_fn_id", "scoring", "scoring-fns"
+        ),
         Kind("benchmark", "benchmarks", "benchmark_id", "provider_benchmark_id", "eval", "benchmarks"),
         Kind("tool_group", "tool_groups", "toolgroup_id", None, "tool_runtime", "tool-groups"),
     )

@@ -17,7 +17,10 @@ from stackctl.core.secrets import is_secret_name
 from stackctl.core.yamlio import load_yaml, scalar_lines
 from stackctl.errors import ConfigError, UsageError
 
-ENV_HINT = "set it in the environment, pass --env NAME=VALUE or --env-file FILE, or give a default: ${env.NAME:=value}"
+ENV_HINT = (
+    "set it in the environment, pass --env NAME=VALUE or --env-file FILE, "
+    "or give a default: ${env.NAME:=value}"
+)
 
 # New-layout resource kinds and their id fields, besides the canonical ones of RESOURCE_KINDS.
 _ID_FIELDS = {
@@ -39,7 +42,9 @@ class ProviderSchemas(Protocol):
 
     def field_kind(self, api: str, provider_type: str, path: DocPath) -> str | None: ...
 
-    def validate_config(self, api: str, provider_type: str, config: dict[str, Any]) -> list[tuple[DocPath, str]]: ...
+    def validate_config(
+        self, api: str, provider_type: str, config: dict[str, Any]
+    ) -> list[tuple[DocPath, str]]: ...
 
     def known_provider(self, api: str, provider_type: str) -> bool: ...
 
@@ -57,7 +62,9 @@ def parse_env_assignments(items: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"--env expects KEY=VALUE, got {item!r}", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434")
+            raise UsageError(
+                f"--env expects KEY=VALUE, got {item!r}", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434"
+            )
         out[key] = value
     return out
 
@@ -102,28 +109,32 @@ def _kind_function(raw: dict[str, Any], schemas: ProviderSchemas | None) -> Any:
         return schemas.field_kind(api, provider_type, path[4:])
 
     def kind_of(path: DocPath) -> str | None:
-        size = len(path)
         if path and isinstance(path[-1], str) and is_secret_name(path[-1]):
             return "str"  # a key of digits is still a key
         head = path[0] if path else None
-        if size == 1:
-            return "str" if head in _TOP_STR else ("int" if head == "version" else None)
         if head == "providers":
-            if size == 4 and path[3] in ("provider_id", "provider_type", "module"):
+            if len(path) == 4 and path[3] in ("provider_id", "provider_type", "module"):
                 return "str"
-            return provider_kind(path) if size >= 5 and path[3] == "config" else None
-        if head == "server" and size == 2:
-            return "int" if path[1] in ("port", "workers") else "str" if path[1] != "cors" else None
-        resource_path = path[1:] if head == "registered_resources" else path
-        if len(resource_path) == 3 and resource_path[0] in _ID_FIELDS:
-            name = str(resource_path[2])
-            if name.endswith("_id") or name in _STR_RESOURCE_FIELDS:
-                return "str"
-            if name == "embedding_dimension":
-                return "int"
-        return None
+            return provider_kind(path) if len(path) >= 5 and path[3] == "config" else None
+        return _run_config_kind(path)
 
     return kind_of
+
+
+def _run_config_kind(path: DocPath) -> str | None:
+    """The type the run config schema gives a path outside provider configs, where it is a scalar."""
+    head = path[0] if path else None
+    if len(path) == 1:
+        return "str" if head in _TOP_STR else ("int" if head == "version" else None)
+    if head == "server" and len(path) == 2:
+        return "int" if path[1] in ("port", "workers") else "str" if path[1] != "cors" else None
+    resource_path = path[1:] if head == "registered_resources" else path
+    if len(resource_path) == 3 and resource_path[0] in _ID_FIELDS:
+        name = str(resource_path[2])
+        if name.endswith("_id") or name in _STR_RESOURCE_FIELDS:
+            return "str"
+        return "int" if name == "embedding_dimension" else None
+    return None
 
 
 def _drop_null_resources(doc: dict[str, Any]) -> None:
@@ -135,15 +146,17 @@ def _drop_null_resources(doc: dict[str, Any]) -> None:
             items = container.get(kind)
             if isinstance(items, list):
                 container[kind] = [
-                    item for item in items if not (isinstance(item, dict) and id_field in item and item[id_field] is None)
+                    item
+                    for item in items
+                    if not (isinstance(item, dict) and id_field in item and item[id_field] is None)
                 ]
 
 
 def _null_disabled_auth(doc: dict[str, Any]) -> None:
     auth = doc.get("server", {}).get("auth") if isinstance(doc.get("server"), dict) else None
-    if isinstance(auth, dict) and isinstance(auth.get("provider_config"), dict):
-        if "type" in auth["provider_config"] and auth["provider_config"]["type"] is None:
-            auth["provider_config"] = None
+    config = auth.get("provider_config") if isinstance(auth, dict) else None
+    if isinstance(auth, dict) and isinstance(config, dict) and "type" in config and config["type"] is None:
+        auth["provider_config"] = None
 
 
 def _problem_error(problems: Problems, text: str, source: str) -> ConfigError:

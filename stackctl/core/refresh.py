@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from stackctl.core.envsubst import Substituter
-from stackctl.core.registry import Change, Report, model_identifier
-from stackctl.errors import ConfigError, InvalidInputError
+from stackctl.core.kinds import KINDS
+from stackctl.core.registry import Change, Report, resource_record
+from stackctl.core.targets import render_provider_config
+from stackctl.errors import InvalidInputError
 
 
 class ModelLister(Protocol):
@@ -27,31 +28,12 @@ class ModelLister(Protocol):
 ClientFactory = Callable[[str, Mapping[str, Any], str], ModelLister]
 
 
-def render_provider_config(provider: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """A stored provider config with its `${env.*}` references expanded from `env`."""
-    substituter = Substituter(env=env)
-    label = f"{provider['api']}/{provider['provider_id']}"
-    config = substituter.value(provider["config"], ("providers", label, "config"))
-    problems = substituter.problems
-    if problems:
-        lines = [f"{'.'.join(str(p) for p in m.path)}: {m.message or 'environment variable ' + m.name + ' is not set'}" for m in problems.missing]
-        lines += [f"{'.'.join(str(p) for p in path)}: {exc}" for path, exc in problems.syntax]
-        raise ConfigError(f"cannot render the config of provider {label}", details=lines)
-    return dict(config or {})
-
-
 def _reported(provider_id: str, model: Mapping[str, Any]) -> dict[str, Any] | None:
     name = model.get("id")
     if not isinstance(name, str) or not name:
         return None
     spec = {"model_id": name, "provider_id": provider_id, "provider_model_id": name, "model_type": "llm"}
-    return {
-        "kind": "model",
-        "identifier": model_identifier(name, provider_id, name),
-        "provider_id": provider_id,
-        "provider_resource_id": name,
-        "spec": spec,
-    }
+    return resource_record(KINDS["model"], spec, provider_id)
 
 
 def ask_providers(
@@ -64,9 +46,12 @@ def ask_providers(
         if provider["api"] != "inference":
             continue
         if provider["provider_type"].startswith("inline::"):
-            warnings.append(f"provider {provider['provider_id']} ({provider['provider_type']}) is inline; not asked")
+            warnings.append(
+                f"provider {provider['provider_id']} ({provider['provider_type']}) is inline; not asked"
+            )
             continue
-        config = render_provider_config(provider, env)
+        label = f"{provider['api']}/{provider['provider_id']}"
+        config = render_provider_config(provider["config"], env, label)
         try:
             client = client_factory(provider["provider_type"], config, provider["provider_id"])
         except InvalidInputError as exc:

@@ -40,7 +40,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
     def to_wire(self) -> dict[str, Any]:
-        summary = {action: 0 for action in ACTIONS}
+        summary = dict.fromkeys(ACTIONS, 0)
         for change in self.changes:
             summary[change.action] += 1
         return {
@@ -64,13 +64,13 @@ def _would_be_id(raw_id: Any, provider_type: str) -> str:
     if isinstance(raw_id, str) and "${" in raw_id:
         try:
             nodes = parse(raw_id)
-        except Exception:  # noqa: BLE001 - malformed text was reported at render time
+        except Exception:
             nodes = ()
         if len(nodes) == 1 and isinstance(nodes[0], Ref) and nodes[0].op in ("+", "="):
             body = "".join(n for n in nodes[0].body if isinstance(n, str))
             if body and body != "__disabled__":
                 return body
-    return provider_type.split("::")[-1]
+    return provider_type.rsplit("::", maxsplit=1)[-1]
 
 
 def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[list[dict[str, Any]], set[str]]:
@@ -83,20 +83,33 @@ def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[lis
             if not isinstance(entry, dict):
                 continue
             provider_type = str(entry.get("provider_type"))
-            provider_id = substituter.value(entry.get("provider_id"), ("providers", api, index, "provider_id"))
+            provider_id = substituter.value(
+                entry.get("provider_id"), ("providers", api, index, "provider_id")
+            )
             if provider_id is None or provider_id == "__disabled__":
                 disabled.add(_would_be_id(entry.get("provider_id"), provider_type))
                 continue
             config = redact(entry.get("config") or {})
-            enabled.append({"api": api, "provider_id": str(provider_id), "provider_type": provider_type, "config": config})
+            enabled.append(
+                {
+                    "api": api,
+                    "provider_id": str(provider_id),
+                    "provider_type": provider_type,
+                    "config": config,
+                }
+            )
     return enabled, disabled
 
 
-def _record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[str, Any]:
+def resource_record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[str, Any]:
     """The registry record of one resource: identity, provider and its (masked) spec."""
     raw_id = str(item[kind.id_field])
     provider_resource_id = (item.get(kind.provider_id_field) if kind.provider_id_field else None) or raw_id
-    identifier = model_identifier(raw_id, provider_id, item.get("provider_model_id")) if kind.name == "model" else raw_id
+    identifier = (
+        model_identifier(raw_id, provider_id, item.get("provider_model_id"))
+        if kind.name == "model"
+        else raw_id
+    )
     return {
         "kind": kind.name,
         "identifier": identifier,
@@ -117,7 +130,9 @@ def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
     candidates = [p.provider_id for p in stack.providers_of(kind.api)]
     if len(candidates) == 1:
         return candidates[0]
-    detail = f"the stack has {len(candidates)} {kind.api} providers" + (f" ({', '.join(candidates)})" if candidates else "")
+    detail = f"the stack has {len(candidates)} {kind.api} providers" + (
+        f" ({', '.join(candidates)})" if candidates else ""
+    )
     raise ConfigError(f"{path}: provider_id is required: {detail}", hint="add provider_id to the resource")
 
 
@@ -142,11 +157,13 @@ def desired_resources(
             if stack.find(provider_id, [kind.api]) is None:
                 if provider_id in disabled:
                     skipped.append(Change(kind.name, raw_id, "skipped", f"provider '{provider_id}' disabled"))
-                    warnings.append(f"{path}: {kind.name} '{raw_id}' skipped: provider '{provider_id}' is disabled")
+                    warnings.append(
+                        f"{path}: {kind.name} '{raw_id}' skipped: provider '{provider_id}' is disabled"
+                    )
                 else:
                     errors.append(f"{path}.provider_id: the stack has no {kind.api} provider '{provider_id}'")
                 continue
-            record = _record(kind, item, provider_id)
+            record = resource_record(kind, item, provider_id)
             if (kind.name, record["identifier"]) in seen:
                 errors.append(f"{path}: duplicate {kind.name} '{record['identifier']}'")
                 continue
@@ -163,14 +180,18 @@ def require_stack(db: Any, name: str | None) -> str:
 
     if name is not None:
         if store.get_stack(db, name) is None:
-            raise NotFoundError(f"no stack named {name!r}", hint="see 'stackctl stacks list'", code="stack_not_found")
+            raise NotFoundError(
+                f"no stack named {name!r}", hint="see 'stackctl stacks list'", code="stack_not_found"
+            )
         return name
     names = store.stack_names(db)
     if len(names) == 1:
         return names[0]
     if not names:
         raise NotFoundError("no stack is registered", hint="register one: stackctl register run.yaml")
-    raise UsageError(f"{len(names)} stacks are registered; say which with --stack", hint=f"stacks: {', '.join(names)}")
+    raise UsageError(
+        f"{len(names)} stacks are registered; say which with --stack", hint=f"stacks: {', '.join(names)}"
+    )
 
 
 def _diff_providers(db: Any, name: str, providers: list[dict[str, Any]]) -> tuple[list[Change], list[Any]]:
@@ -232,7 +253,8 @@ def _check_orphans(db: Any, name: str, providers: list[dict[str, Any]], wanted: 
     orphans = [
         f"{r['kind']} '{r['identifier']}' uses provider '{r['provider_id']}'"
         for r in store.resources(db, name)
-        if (r["kind"], r["identifier"]) not in listed and (KINDS[r["kind"]].api, r["provider_id"]) not in served
+        if (r["kind"], r["identifier"]) not in listed
+        and (KINDS[r["kind"]].api, r["provider_id"]) not in served
     ]
     if orphans:
         raise ConflictError(
@@ -270,7 +292,11 @@ def register(
         provider_changes, provider_writes = _diff_providers(db, name, providers)
         resource_changes, resource_writes = _diff_resources(db, name, wanted, prune, now)
         writes = provider_writes + resource_writes
-        report.changes.append(Change("stack", name, "unchanged" if exists and not writes else "updated" if exists else "created"))
+        report.changes.append(
+            Change(
+                "stack", name, "unchanged" if exists and not writes else "updated" if exists else "created"
+            )
+        )
         report.changes.extend(provider_changes + resource_changes + skipped)
         if writes or not exists:
             writes.insert(0, lambda: store.upsert_stack(db, name, source, now))
@@ -311,8 +337,11 @@ def register_one(
             )
         provider_id = served[0]
     elif provider_id not in served:
-        raise ConfigError(f"stack '{stack_name}' has no {kind.api} provider '{provider_id}'", hint=f"providers: {', '.join(served) or 'none'}")
-    resource = {**_record(kind, item, provider_id), "stack": stack_name}
+        raise ConfigError(
+            f"stack '{stack_name}' has no {kind.api} provider '{provider_id}'",
+            hint=f"providers: {', '.join(served) or 'none'}",
+        )
+    resource = {**resource_record(kind, item, provider_id), "stack": stack_name}
     with db.transaction():
         old = store.get_resource(db, stack_name, kind.name, resource["identifier"])
         same = old is not None and _same(old, resource)

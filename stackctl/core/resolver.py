@@ -117,7 +117,9 @@ def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
         errors.append(f"{where}: unknown API '{api}'{tail}")
         return False
     if info.kind == "routing_table":
-        errors.append(f"{where}: '{api}' is a routing-table API (it routes {info.routes}); it takes no providers")
+        errors.append(
+            f"{where}: '{api}' is a routing-table API (it routes {info.routes}); it takes no providers"
+        )
         return False
     if info.kind == "builtin":
         errors.append(f"{where}: '{api}' is built into every stack; it takes no providers")
@@ -125,7 +127,9 @@ def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
     return True
 
 
-def _collect(doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str]) -> list[Any]:
+def _collect(
+    doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str]
+) -> list[Any]:
     nodes: list[tuple[str, str, str, dict[str, Any], ProviderInfo]] = []
     seen: dict[tuple[str, str], str] = {}
     checked: dict[str, bool] = {}
@@ -144,11 +148,16 @@ def _collect(doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], wa
         if spec is None:
             suggestion = did_you_mean(provider_type, catalogue.provider_types(api))
             tail = f"; did you mean '{suggestion}'?" if suggestion else ""
-            errors.append(f"{where}.provider_type: unknown provider type '{provider_type}' for API '{api}'{tail}")
+            errors.append(
+                f"{where}.provider_type: unknown provider type '{provider_type}' for API '{api}'{tail}"
+            )
             continue
         first = seen.get((api, provider_id))
         if first is not None:
-            errors.append(f"{where}.provider_id: duplicate provider id '{provider_id}' for API '{api}' (first at {first})")
+            errors.append(
+                f"{where}.provider_id: duplicate provider id '{provider_id}' for API '{api}' "
+                f"(first at {first})"
+            )
             continue
         seen[(api, provider_id)] = where
         nodes.append((api, str(provider_id), provider_type, dict(entry.get("config") or {}), spec))
@@ -226,10 +235,14 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
                 deps.extend(served)
         for optional in spec.optional_api_dependencies:
             deps.extend(_served_by(optional, catalogue, by_api) or [])
-        edges[key] = sorted(set(d for d in deps if d != key))
+        edges[key] = sorted({d for d in deps if d != key})
         built[key] = ResolvedProvider(api, provider_id, provider_type, config, tuple(edges[key]))
     if errors:
-        raise ConfigError(f"{source}: the stack does not resolve ({len(errors)} problem(s))", details=errors, code="unresolved")
+        raise ConfigError(
+            f"{source}: the stack does not resolve ({len(errors)} problem(s))",
+            details=errors,
+            code="unresolved",
+        )
     order, cycle = _order(sorted(built), edges)
     if cycle is not None:
         raise ConfigError(

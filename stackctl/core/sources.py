@@ -21,7 +21,8 @@ def read_source(name: str, stdin: BinaryIO) -> tuple[bytes, str]:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InvalidInputError(
-                f"{name}: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})", code="document_too_large"
+                f"{name}: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})",
+                code="document_too_large",
             )
         return path.read_bytes(), name
     except FileNotFoundError:

@@ -49,7 +49,9 @@ def parse_item(item: str) -> ProviderSpecArg:
     provider, qmark, query = rest.partition("?")
     api, provider = api.strip(), provider.strip()
     if not sep or not api or not provider:
-        raise UsageError(f"malformed spec item {text!r}: expected api=provider", hint=_HINT, code="malformed_spec")
+        raise UsageError(
+            f"malformed spec item {text!r}: expected api=provider", hint=_HINT, code="malformed_spec"
+        )
     return ProviderSpecArg(api, provider, _overrides(query, text) if qmark else ())
 
 

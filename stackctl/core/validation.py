@@ -19,9 +19,16 @@ from stackctl.models.runconfig import (
     ServerConfig,
 )
 
-_STORE_NAMES = {"metadata": "metadata_store", "inference": "inference_store", "conversations": "conversations_store"}
+_STORE_NAMES = {
+    "metadata": "metadata_store",
+    "inference": "inference_store",
+    "conversations": "conversations_store",
+}
 _NEW_RESOURCE_KEYS = {"vector_stores": "vector_dbs"}
-_VECTOR_STORE_FIELDS = {"vector_store_id": "vector_db_id", "provider_vector_store_id": "provider_vector_db_id"}
+_VECTOR_STORE_FIELDS = {
+    "vector_store_id": "vector_db_id",
+    "provider_vector_store_id": "provider_vector_db_id",
+}
 
 
 def _normalize_store(ref: dict[str, Any], backends: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +43,7 @@ def _normalize_store(ref: dict[str, Any], backends: dict[str, Any]) -> dict[str,
 
 
 def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
-    """Map the later llama-stack layout (distro_name, registered_resources, storage) onto the canonical one."""
+    """Map the later llama-stack layout (distro_name, registered_resources, storage) onto the canonical."""
     out = dict(doc)
     if "distro_name" in out:
         distro = out.pop("distro_name")
@@ -48,7 +55,9 @@ def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
             items = declared
             if target == "vector_dbs" and isinstance(declared, list):
                 items = [
-                    {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()} if isinstance(item, dict) else item
+                    {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()}
+                    if isinstance(item, dict)
+                    else item
                     for item in declared
                 ]
             existing = out.get(target) or []
@@ -110,12 +119,16 @@ def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchem
     except ValidationError as exc:
         lines = _schema_lines(exc)
         raise ConfigError(
-            f"{source}: run config is invalid ({len(lines)} problem(s))", details=lines, code="schema_violation"
+            f"{source}: run config is invalid ({len(lines)} problem(s))",
+            details=lines,
+            code="schema_violation",
         ) from None
     lines = _provider_lines(config, schemas) if schemas is not None else []
     if lines:
         raise ConfigError(
-            f"{source}: provider config is invalid ({len(lines)} problem(s))", details=lines, code="schema_violation"
+            f"{source}: provider config is invalid ({len(lines)} problem(s))",
+            details=lines,
+            code="schema_violation",
         )
     rendered = config.model_dump(mode="json", exclude_unset=True)
     rendered = {"version": config.version, **rendered}

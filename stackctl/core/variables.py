@@ -1,4 +1,4 @@
-"""`config vars`: every variable a run config references, with syntax, default, paths and whether it is set."""
+"""`config vars`: every variable a run config references: syntax, default, paths, and whether it is set."""
 
 from __future__ import annotations
 

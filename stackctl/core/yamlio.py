@@ -71,7 +71,7 @@ def _expanded_size(root: Any, source: str) -> None:
         if total > MAX_NODES:
             raise ConfigError(
                 f"{source}: document too large once its aliases are expanded (more than {MAX_NODES:,} nodes)",
-                hint="YAML aliases (*name) that repeat large anchors multiply; write the document out plainly",
+                hint="aliases (*name) that repeat large anchors multiply; write the document out plainly",
                 code="document_too_large",
             )
         sizes[key] = total
@@ -92,10 +92,12 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
                 f"{source}: not UTF-8 text (byte {exc.start})", hint="is this a binary file?"
             ) from None
     if "\x00" in text:
-        raise ConfigError(f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?")
+        raise ConfigError(
+            f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?"
+        )
     _check_depth(text, source)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -132,7 +132,15 @@ class RunConfig(_Strict):
     storage: dict[str, Any] | None = None
 
     @field_validator(
-        "apis", "models", "shields", "vector_dbs", "datasets", "scoring_fns", "benchmarks", "tool_groups", mode="before"
+        "apis",
+        "models",
+        "shields",
+        "vector_dbs",
+        "datasets",
+        "scoring_fns",
+        "benchmarks",
+        "tool_groups",
+        mode="before",
     )
     @classmethod
     def _empty_list(cls, value: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 from stackctl.store.db import Database
 
+
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -20,7 +21,9 @@ def stack_names(db: Database) -> list[str]:
 
 
 def get_stack(db: Database, name: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT name, source, created_at, updated_at FROM stacks WHERE name = ?", (name,)).fetchone()
+    row = db.execute(
+        "SELECT name, source, created_at, updated_at FROM stacks WHERE name = ?", (name,)
+    ).fetchone()
     if row is None:
         return None
     return {"name": row[0], "source": row[1], "created_at": row[2], "updated_at": row[3]}
@@ -44,7 +47,9 @@ def providers(db: Database, stack: str) -> list[dict[str, Any]]:
         "ORDER BY api, provider_id",
         (stack,),
     ).fetchall()
-    return [{"api": r[0], "provider_id": r[1], "provider_type": r[2], "config": json.loads(r[3])} for r in rows]
+    return [
+        {"api": r[0], "provider_id": r[1], "provider_type": r[2], "config": json.loads(r[3])} for r in rows
+    ]
 
 
 def put_provider(db: Database, stack: str, provider: dict[str, Any]) -> None:
@@ -52,13 +57,20 @@ def put_provider(db: Database, stack: str, provider: dict[str, Any]) -> None:
         "INSERT INTO stack_providers (stack, api, provider_id, provider_type, config) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(stack, api, provider_id) DO UPDATE SET provider_type = excluded.provider_type, "
         "config = excluded.config",
-        (stack, provider["api"], provider["provider_id"], provider["provider_type"], canonical(provider["config"])),
+        (
+            stack,
+            provider["api"],
+            provider["provider_id"],
+            provider["provider_type"],
+            canonical(provider["config"]),
+        ),
     )
 
 
 def delete_provider(db: Database, stack: str, api: str, provider_id: str) -> None:
     db.execute(
-        "DELETE FROM stack_providers WHERE stack = ? AND api = ? AND provider_id = ?", (stack, api, provider_id)
+        "DELETE FROM stack_providers WHERE stack = ? AND api = ? AND provider_id = ?",
+        (stack, api, provider_id),
     )
 
 
@@ -104,8 +116,9 @@ def get_resource(db: Database, stack: str, kind: str, identifier: str) -> dict[s
 
 def put_resource(db: Database, resource: dict[str, Any], now: int) -> None:
     db.execute(
-        "INSERT INTO resources (stack, kind, identifier, provider_id, provider_resource_id, spec, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(stack, kind, identifier) DO UPDATE SET "
+        "INSERT INTO resources (stack, kind, identifier, provider_id, provider_resource_id, spec, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(stack, kind, identifier) DO UPDATE SET "
         "provider_id = excluded.provider_id, provider_resource_id = excluded.provider_resource_id, "
         "spec = excluded.spec, updated_at = excluded.updated_at",
         (
@@ -131,8 +144,8 @@ def delete_resource(db: Database, stack: str, kind: str, identifier: str) -> boo
 def find_models(db: Database, name: str) -> list[dict[str, Any]]:
     """Models whose identifier or provider model id is `name`, across stacks."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM resources WHERE kind = 'model' AND (identifier = ? OR provider_resource_id = ?) "  # noqa: S608
-        "ORDER BY stack, identifier",
+        f"SELECT {_COLUMNS} FROM resources "  # noqa: S608 - fixed column list
+        "WHERE kind = 'model' AND (identifier = ? OR provider_resource_id = ?) ORDER BY stack, identifier",
         (name, name),
     ).fetchall()
     return [_resource(r) for r in rows]

@@ -14,7 +14,7 @@ from typer.models import OptionInfo
 from stackctl.cli.coercion import PlainCoercion
 
 
-class Colour(str, Enum):  # noqa: UP042  (shaped like the CLI's own option enums)
+class Colour(str, Enum):
     red = "red"
     green = "green"
 

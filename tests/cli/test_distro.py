@@ -24,7 +24,13 @@ EXPECTED = {
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No variable a template or sample could reference leaks in from the developer's shell."""
     for name in list(os.environ):
-        if re.fullmatch(r"[A-Z0-9_]+", name) and name not in ("HOME", "PATH", "STACKCTL_DB", "STACKCTL_DATA_DIR", "NO_COLOR"):
+        if re.fullmatch(r"[A-Z0-9_]+", name) and name not in (
+            "HOME",
+            "PATH",
+            "STACKCTL_DB",
+            "STACKCTL_DATA_DIR",
+            "NO_COLOR",
+        ):
             monkeypatch.delenv(name)
 
 
@@ -71,9 +77,19 @@ def test_every_sample_config_renders_and_validates(spec, tmp_path: Path) -> None
 
     doc = {
         "image_name": "sample",
-        "providers": {spec.api: [{"provider_id": "p", "provider_type": spec.provider_type, "config": spec.sample_config(tmp_path)}]},
+        "providers": {
+            spec.api: [
+                {
+                    "provider_id": "p",
+                    "provider_type": spec.provider_type,
+                    "config": spec.sample_config(tmp_path),
+                }
+            ]
+        },
     }
-    rendered = render_config(yaml.safe_dump(doc), "sample", _required(spec), home=str(tmp_path), schemas=catalogue_for({}))
+    rendered = render_config(
+        yaml.safe_dump(doc), "sample", _required(spec), home=str(tmp_path), schemas=catalogue_for({})
+    )
     assert rendered.document["providers"][spec.api][0]["provider_type"] == spec.provider_type
 
 
@@ -124,7 +140,9 @@ def test_render_takes_config_render_options(cli) -> None:  # type: ignore[no-unt
     assert result.exit_code == 0, result.stderr
     config = json.loads(result.stdout)["providers"]["inference"][0]["config"]
     assert config["api_key"] == "********"
-    shown = cli("distro", "render", "fireworks", "-e", "FIREWORKS_API_KEY=12345", "-o", "json", "--show-secrets")
+    shown = cli(
+        "distro", "render", "fireworks", "-e", "FIREWORKS_API_KEY=12345", "-o", "json", "--show-secrets"
+    )
     assert json.loads(shown.stdout)["providers"]["inference"][0]["config"]["api_key"] == "12345"
     missing = cli("distro", "render", "fireworks", env={"FIREWORKS_API_KEY": None})
     assert missing.exit_code == 3

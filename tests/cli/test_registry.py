@@ -92,7 +92,10 @@ def test_dry_run_writes_nothing(cli: Any, run_yaml: Path) -> None:
 
 
 def test_unknown_provider_id_exits_3(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
-    write_config(tmp_path, run_yaml.read_text().replace("provider_id: basic\n  description", "provider_id: nope\n  description"))
+    write_config(
+        tmp_path,
+        run_yaml.read_text().replace("provider_id: basic\n  description", "provider_id: nope\n  description"),
+    )
     result = cli("register", str(run_yaml), env=ENV)
     assert result.exit_code == 3
     assert "nope" in result.stderr
@@ -100,7 +103,9 @@ def test_unknown_provider_id_exits_3(cli: Any, tmp_path: Path, run_yaml: Path) -
 
 
 # Fields some kinds require besides their id.
-EXTRA_FIELDS = {"benchmark": ["--set", "dataset_id=simpleqa", "--set", 'scoring_functions=["basic::equality"]']}
+EXTRA_FIELDS = {
+    "benchmark": ["--set", "dataset_id=simpleqa", "--set", 'scoring_functions=["basic::equality"]']
+}
 
 
 @pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
@@ -115,7 +120,18 @@ def test_resource_commands(cli: Any, run_yaml: Path, kind: Any) -> None:
     assert json.loads(got.stdout)["type"] == kind.name
     provider = listed["data"][0]["provider_id"]
     required = EXTRA_FIELDS.get(kind.name, [])
-    added = cli(kind.cli, "register", "extra-one", "--provider-id", provider, "--stack", "full", *required, "-o", "json")
+    added = cli(
+        kind.cli,
+        "register",
+        "extra-one",
+        "--provider-id",
+        provider,
+        "--stack",
+        "full",
+        *required,
+        "-o",
+        "json",
+    )
     assert added.exit_code == 0, added.stderr
     identifier = json.loads(added.stdout)["id"]
     assert json.loads(added.stdout)["action"] == "created"
@@ -128,9 +144,21 @@ def test_resource_commands(cli: Any, run_yaml: Path, kind: Any) -> None:
 
 def test_registered_model_follows_the_identifier_rule(cli: Any, run_yaml: Path) -> None:
     register(cli, run_yaml)
-    same = cli("models", "register", "m1", "--provider-id", "fireworks", "--provider-resource-id", "m1", "-o", "json")
+    same = cli(
+        "models", "register", "m1", "--provider-id", "fireworks", "--provider-resource-id", "m1", "-o", "json"
+    )
     assert json.loads(same.stdout)["id"] == "fireworks/m1"
-    alias = cli("models", "register", "short", "--provider-id", "fireworks", "--provider-resource-id", "long/name", "-o", "json")
+    alias = cli(
+        "models",
+        "register",
+        "short",
+        "--provider-id",
+        "fireworks",
+        "--provider-resource-id",
+        "long/name",
+        "-o",
+        "json",
+    )
     assert json.loads(alias.stdout)["id"] == "short"
     assert cli("models", "register", "x", "--provider-id", "faiss").exit_code == 3
 
@@ -159,11 +187,18 @@ def test_stacks_list_show_delete(cli: Any, run_yaml: Path) -> None:
 
 def test_secrets_never_reach_the_database(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
     secret, literal = "sk-very-secret-123", "literal-secret-456"
-    text = run_yaml.read_text().replace("  description: exact match\n", f"  description: exact match\n  params: {{api_token: {literal}}}\n")
+    text = run_yaml.read_text().replace(
+        "  description: exact match\n", f"  description: exact match\n  params: {{api_token: {literal}}}\n"
+    )
     write_config(tmp_path, text)
     result = cli("register", str(run_yaml), env={"FIREWORKS_API_KEY": secret})
     assert result.exit_code == 0, result.stderr
-    assert cli("models", "refresh", env={"FIREWORKS_API_KEY": secret, "STACKCTL_INFERENCE_MODE": "nope"}).exit_code == 3
+    assert (
+        cli(
+            "models", "refresh", env={"FIREWORKS_API_KEY": secret, "STACKCTL_INFERENCE_MODE": "nope"}
+        ).exit_code
+        == 3
+    )
     for suffix in ("", "-wal", "-shm"):
         path = Path(db_path() + suffix)
         if path.exists():

@@ -27,7 +27,7 @@ def test_eight_concurrent_registrations(tmp_path: Path) -> None:
     procs = [
         subprocess.Popen(
             [STACKCTL, "register", str(c)], env=_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )  # noqa: S603
+        )
         for c in configs
     ]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]  # type: ignore[union-attr]
@@ -45,7 +45,7 @@ def test_killed_registration_leaves_the_database_as_it_was(tmp_path: Path) -> No
     small = write_config(tmp_path, full_config(tmp_path, "big"), "small.yaml")
     assert (
         subprocess.run([STACKCTL, "register", str(small)], env=_env(db), capture_output=True).returncode == 0
-    )  # noqa: S603
+    )
     before = dump_tables(db)
     big = write_config(
         tmp_path, run_config(20_000).replace("image_name: bench", "image_name: big"), "big.yaml"
@@ -56,7 +56,7 @@ def test_killed_registration_leaves_the_database_as_it_was(tmp_path: Path) -> No
         env=_env(db),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # noqa: S603
+    )
     deadline = time.monotonic() + 60
     # Pages spill into the WAL while the transaction is still open; kill once that has begun.
     while not (wal.exists() and wal.stat().st_size > 256 * 1024):

@@ -4,12 +4,12 @@ import hashlib
 import json
 
 import pytest
-from tests.runconfigs import dump_tables
 
 from stackctl.core import conversations as core
 from stackctl.store import registry
 from stackctl.store.db import connect, open_database
 from stackctl.store.migrations import MIGRATIONS, Migration, applied_names, migrate, status
+from tests.runconfigs import dump_tables
 
 # Shipped migrations are never edited: a change to one of these hashes is a bug. New migrations add a line.
 SHIPPED = {
@@ -92,7 +92,9 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
         # the registry tables of later migrations exist and take rows next to the old data
         with db.transaction():
             registry.upsert_stack(db, "s", None, 1)
-            registry.put_resource(db, {"stack": "s", "kind": "model", "identifier": "m", "provider_id": "p", "spec": {}}, 1)
+            registry.put_resource(
+                db, {"stack": "s", "kind": "model", "identifier": "m", "provider_id": "p", "spec": {}}, 1
+            )
         assert [r["identifier"] for r in registry.resources(db, "s")] == ["m"]
         conversation = core.get_conversation(db, conv_id)
         assert conversation.metadata == {"team": "infra"}
@@ -128,7 +130,9 @@ def test_upgrade_to_responses_keeps_registry_and_conversations(tmp_path):
     location = str(tmp_path / "old.db")
     db = connect(location)
     migrate(db, upto="0002_registry")
-    conversation = core.create_conversation(db, {"k": "v"}, [{"type": "message", "role": "user", "content": "hi"}])
+    conversation = core.create_conversation(
+        db, {"k": "v"}, [{"type": "message", "role": "user", "content": "hi"}]
+    )
     with db.transaction():
         registry.upsert_stack(db, "demo", None, 1)
     db.close()

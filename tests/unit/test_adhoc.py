@@ -24,7 +24,9 @@ def test_lookup_order_and_sample_config() -> None:
     assert fireworks["provider_type"] == "remote::fireworks"
     assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY:=}"
     (faiss,) = stack.document["providers"]["vector_io"]
-    assert faiss["config"]["kvstore"]["db_path"].startswith("${env.SQLITE_STORE_DIR:=/data/stackctl/adhoc/adhoc-fireworks-faiss}")
+    assert faiss["config"]["kvstore"]["db_path"].startswith(
+        "${env.SQLITE_STORE_DIR:=/data/stackctl/adhoc/adhoc-fireworks-faiss}"
+    )
     assert stack.document["metadata_store"]["db_path"].endswith("/adhoc/adhoc-fireworks-faiss}/registry.db")
 
 
@@ -40,7 +42,9 @@ def test_several_providers_per_api_get_distinct_ids() -> None:
 
 
 def test_overrides_are_coerced_by_field_type() -> None:
-    stack = build("tool_runtime=brave-search?max_results=7", "inference=vllm?tls_verify=false&url=http://v:8000")
+    stack = build(
+        "tool_runtime=brave-search?max_results=7", "inference=vllm?tls_verify=false&url=http://v:8000"
+    )
     assert stack.document["providers"]["tool_runtime"][0]["config"]["max_results"] == 7
     vllm = stack.document["providers"]["inference"][0]["config"]
     assert vllm["tls_verify"] is False

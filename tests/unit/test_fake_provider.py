@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+
 from tests.fakes import status
 
 

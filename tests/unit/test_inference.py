@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from tests.fakes import cut_stream_after, reply, sleep, status
 
 from stackctl.core.endpoints import endpoint_for
 from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+from tests.fakes import cut_stream_after, reply, sleep, status
 
 KEY = "sk-test-0123456789"
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.fakes import FakeOpenAI, status
 
 from stackctl.core.inference import RetryPolicy, client_for_provider
 from stackctl.core.recording import (
@@ -17,6 +16,7 @@ from stackctl.core.recording import (
     request_key,
 )
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+from tests.fakes import FakeOpenAI, status
 
 KEY = "sk-secret-do-not-record-4242"
 REQUEST = {"model": "fake-model", "messages": [{"role": "user", "content": "remember me"}], "temperature": 0}

@@ -15,7 +15,14 @@ from stackctl.core.refresh import refresh_models
 from stackctl.core.registry import KINDS, Report, model_identifier, register, require_stack
 from stackctl.core.resolver import resolve
 from stackctl.core.yamlio import load_yaml
-from stackctl.errors import ConfigError, ConflictError, NotFoundError, UpstreamError, UsageError
+from stackctl.errors import (
+    ConfigError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UpstreamError,
+    UsageError,
+)
 from stackctl.store import registry as store
 from stackctl.store.db import Database, open_database
 from tests.runconfigs import dump_tables, full_config
@@ -36,7 +43,9 @@ def apply(db: Database, text: str, env: Mapping[str, str] = ENV, **options: Any)
     rendered = render_config(data, "run.yaml", env, home="/home/u", schemas=schemas)
     stack = resolve(rendered.document, schemas, "run.yaml")
     raw = load_yaml(data, "run.yaml")
-    return register(db, raw, rendered.document, stack, env, source="run.yaml", now=options.pop("now", 1000), **options)
+    return register(
+        db, raw, rendered.document, stack, env, source="run.yaml", now=options.pop("now", 1000), **options
+    )
 
 
 def actions(report: Report) -> dict[tuple[str, str], str]:
@@ -130,7 +139,10 @@ def test_dry_run_writes_nothing(db: Database, tmp_path: Path) -> None:
 
 
 def test_unknown_provider_id_is_an_error_and_writes_nothing(db: Database, tmp_path: Path) -> None:
-    text = full_config(tmp_path).replace("- shield_id: llama-guard\n  provider_id: llama-guard", "- shield_id: llama-guard\n  provider_id: nope")
+    text = full_config(tmp_path).replace(
+        "- shield_id: llama-guard\n  provider_id: llama-guard",
+        "- shield_id: llama-guard\n  provider_id: nope",
+    )
     before = dump_tables(db.path)
     with pytest.raises(ConfigError) as info:
         apply(db, text)
@@ -139,7 +151,9 @@ def test_unknown_provider_id_is_an_error_and_writes_nothing(db: Database, tmp_pa
 
 
 def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Path) -> None:
-    text = full_config(tmp_path).replace("provider_id: ${env.OLLAMA_URL:+ollama}", "provider_id: ${env.ENABLE_OLLAMA:=__disabled__}")
+    text = full_config(tmp_path).replace(
+        "provider_id: ${env.OLLAMA_URL:+ollama}", "provider_id: ${env.ENABLE_OLLAMA:=__disabled__}"
+    )
     report = apply(db, text)
     assert actions(report)[("model", "llama3.2:3b")] == "skipped"
     enabled = apply(db, text, env={**ENV, "ENABLE_OLLAMA": "ollama"})
@@ -147,7 +161,10 @@ def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Pa
 
 
 def test_secrets_are_not_stored(db: Database, tmp_path: Path) -> None:
-    text = full_config(tmp_path).replace("  description: exact match\n", "  description: exact match\n  params: {api_token: literal-secret-456}\n")
+    text = full_config(tmp_path).replace(
+        "  description: exact match\n",
+        "  description: exact match\n  params: {api_token: literal-secret-456}\n",
+    )
     apply(db, text, env={"FIREWORKS_API_KEY": "sk-very-secret-123"})
     fireworks = next(p for p in store.providers(db, "full") if p["provider_id"] == "fireworks")
     assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY}"
@@ -187,7 +204,13 @@ def test_refresh_records_reported_models(db: Database, tmp_path: Path) -> None:
         return FakeClient(["accounts/fireworks/models/llama-guard-3-8b", "new-model"])
 
     report = refresh_models(db, "full", {"FIREWORKS_API_KEY": "sk-now"}, factory, now=5)
-    assert seen == [("remote::fireworks", {"api_key": "sk-now", "url": "https://api.fireworks.ai/inference/v1"}, "fireworks")]
+    assert seen == [
+        (
+            "remote::fireworks",
+            {"api_key": "sk-now", "url": "https://api.fireworks.ai/inference/v1"},
+            "fireworks",
+        )
+    ]
     assert actions(report) == {
         ("model", "fireworks/accounts/fireworks/models/llama-guard-3-8b"): "unchanged",
         ("model", "fireworks/new-model"): "created",
@@ -203,8 +226,15 @@ def test_refresh_records_reported_models(db: Database, tmp_path: Path) -> None:
 
 def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) -> None:
     apply(db, full_config(tmp_path))
-    with pytest.raises(ConfigError):
-        refresh_models(db, "full", {}, lambda *a: FakeClient([]), now=5)
+    before = dump_tables(db.path)
+
+    def real_client(provider_type: str, config: Mapping[str, Any], provider_id: str) -> Any:
+        return client_for_provider(provider_type, config, provider_id=provider_id)
+
+    # The key is missing: the client refuses before anything is sent, and nothing is written.
+    with pytest.raises(InvalidInputError, match="has no API key"):
+        refresh_models(db, "full", {}, real_client, now=5)
+    assert dump_tables(db.path) == before
 
 
 OPENAI_STACK = """\
@@ -230,7 +260,10 @@ def test_refresh_against_the_fake_provider(db: Database, fake_openai: Any) -> No
 
     report = refresh_models(db, "local", env, factory, now=5)
     assert {c.id for c in report.changes} == {"fake/fake-model", "fake/fake-model-large"}
-    assert [r["identifier"] for r in store.resources(db, "local", "model")] == ["fake/fake-model", "fake/fake-model-large"]
+    assert [r["identifier"] for r in store.resources(db, "local", "model")] == [
+        "fake/fake-model",
+        "fake/fake-model-large",
+    ]
 
 
 def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None:
@@ -239,7 +272,9 @@ def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None
     before = dump_tables(db.path)
 
     def factory(provider_type: str, config: Any, provider_id: str) -> Any:
-        return client_for_provider(provider_type, config, provider_id=provider_id, retry=RetryPolicy(attempts=1))
+        return client_for_provider(
+            provider_type, config, provider_id=provider_id, retry=RetryPolicy(attempts=1)
+        )
 
     with pytest.raises(UpstreamError):
         refresh_models(db, "local", env, factory, now=5)

@@ -178,8 +178,12 @@ def test_chain_of_previous_responses(db: Database, fake_openai: FakeOpenAI) -> N
     assert sent[0]["role"] == "system"
 
 
-def test_chain_from_a_conversation_turn_uses_the_whole_conversation(db: Database, fake_openai: FakeOpenAI) -> None:
-    conv_id = conv.create_conversation(db, items=[{"type": "message", "role": "user", "content": "earlier"}]).id
+def test_chain_from_a_conversation_turn_uses_the_whole_conversation(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(
+        db, items=[{"type": "message", "role": "user", "content": "earlier"}]
+    ).id
     first = ask(db, "one", conversation=conv_id)
     ask(db, "two", previous_response_id=first.id)
     sent = fake_openai.requests[-1].body["messages"]

@@ -24,7 +24,9 @@ def test_overrides() -> None:
     assert item == ProviderSpecArg("inference", "ollama", (("url", "http://h:1"), ("timeout", "3")))
 
 
-@pytest.mark.parametrize("spec", ["inference", "=ollama", "inference=", "a=b,,c=d", "a=b,", "", "a=b?=x", "a=b?x"])
+@pytest.mark.parametrize(
+    "spec", ["inference", "=ollama", "inference=", "a=b,,c=d", "a=b,", "", "a=b?=x", "a=b?x"]
+)
 def test_malformed_is_usage_error(spec: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_specs([spec])
@@ -41,6 +43,9 @@ _space = st.sampled_from(["", " ", "  ", "\t"])
     pads=st.lists(_space, min_size=24, max_size=24),
 )
 def test_well_formed_pairs_round_trip(pairs: list[tuple[str, str]], seps: list[str], pads: list[str]) -> None:
-    parts = [f"{pads[4 * i]}{api}{pads[4 * i + 1]}={pads[4 * i + 2]}{prov}{pads[4 * i + 3]}" for i, (api, prov) in enumerate(pairs)]
+    parts = [
+        f"{pads[4 * i]}{api}{pads[4 * i + 1]}={pads[4 * i + 2]}{prov}{pads[4 * i + 3]}"
+        for i, (api, prov) in enumerate(pairs)
+    ]
     text = parts[0] + "".join(seps[i] + part for i, part in enumerate(parts[1:]))
     assert [(p.api, p.provider) for p in parse_specs([text])] == pairs

@@ -69,7 +69,7 @@ def create_items(
 
 
 @router.get("/{conversation_id}/items", response_model=ItemListPage, summary="List items, newest first")
-def list_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
+def list_items(
     db: DB,
     request: Request,
     conversation_id: str,

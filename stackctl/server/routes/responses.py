@@ -27,7 +27,9 @@ from stackctl.store.db import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 
-Limit = Annotated[int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT, description="Page size, 1..100.")]
+Limit = Annotated[
+    int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT, description="Page size, 1..100.")
+]
 Order = Annotated[Literal["asc", "desc"], Query(description="Sort order (default newest first).")]
 
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
@@ -100,7 +102,7 @@ def delete_response(db: DB, response_id: str) -> JSONResponse:
     response_model=InputItemListPage,
     summary="List a stored response's input items",
 )
-def list_input_items(  # noqa: PLR0917 - FastAPI reads the query from the signature
+def list_input_items(
     db: DB,
     response_id: str,
     limit: Limit = item_pages.DEFAULT_LIMIT,
