@@ -1,0 +1,58 @@
+"""`stackctl stack resolve` and the resolver behind `config validate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RUN = """\
+image_name: resolve-me
+providers:
+  safety:
+  - provider_id: llama-guard
+    provider_type: inline::llama-guard
+    config: {}
+  inference:
+  - provider_id: vllm
+    provider_type: remote::vllm
+    config:
+      url: ${env.VLLM_URL:=http://127.0.0.1:8000/v1}
+"""
+
+
+def test_resolve_prints_the_order_as_json(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN)
+    result = cli("stack", "resolve", str(path), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["image_name"] == "resolve-me"
+    assert [(p["position"], p["api"], p["provider_id"]) for p in body["order"]] == [
+        (1, "inference", "vllm"),
+        (2, "safety", "llama-guard"),
+    ]
+    assert body["order"][1]["depends_on"] == ["inference:vllm"]
+
+
+def test_resolve_table(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN)
+    result = cli("stack", "resolve", str(path))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["#", "API", "PROVIDER", "ID", "TYPE", "DEPENDS", "ON"]
+    assert lines[2].split() == ["2", "safety", "llama-guard", "inline::llama-guard", "inference:vllm"]
+
+
+def test_validate_fails_on_a_missing_dependency(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN.split("  inference:")[0])
+    result = cli("config", "validate", str(path), "-o", "json")
+    assert result.exit_code == 3
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "unresolved"
+    assert error["details"] == [
+        "providers.safety: provider 'llama-guard' (inline::llama-guard) needs API 'inference', "
+        "which no enabled provider serves"
+    ]
