@@ -47,7 +47,7 @@ def test_resolve_table(cli: Any, tmp_path: Path) -> None:
 
 def test_validate_fails_on_a_missing_dependency(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
-    path.write_text(RUN.split("  inference:")[0])
+    path.write_text(RUN.split("  inference:", maxsplit=1)[0])
     result = cli("config", "validate", str(path), "-o", "json")
     assert result.exit_code == 3
     error = json.loads(result.stderr)["error"]
