@@ -41,7 +41,7 @@ def running_server(workdir: Path) -> Iterator[str]:
     port = _free_port()
     argv = [sys.executable, "-m", "stackctl", "--db", str(workdir / "bench.db"), "serve", "--port", str(port)]
     with (workdir / "serve.log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=log, env=os.environ.copy())  # noqa: S603
+        process = subprocess.Popen(argv, stdout=log, stderr=log, env=os.environ.copy())
     url = f"http://127.0.0.1:{port}/v1"
     try:
         for _ in range(400):

@@ -40,7 +40,7 @@ def medians_ms(commands: list[list[str]], env: dict[str, str], runs: int) -> lis
     for round_ in range(runs + 1):
         for argv, kept in zip(commands, samples, strict=True):
             began = time.perf_counter()
-            subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)  # noqa: S603
+            subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             if round_:
                 kept.append(time.perf_counter() - began)
     return [statistics.median(kept) * 1000 for kept in samples]
@@ -56,7 +56,7 @@ def _conversation(script: str, env: dict[str, str], items: int) -> str:
                 for n in range(BATCH)
             ]
             core.add_items(db, conversation_id, batch)
-    listed = subprocess.run(  # noqa: S603
+    listed = subprocess.run(
         [script, "conv", "items", "list", conversation_id, "-o", "json"],
         env=env,
         capture_output=True,

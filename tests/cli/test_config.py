@@ -189,10 +189,8 @@ def test_validate_ok(cli: Any, run_file: Path) -> None:
     result = cli("config", "validate", str(run_file), "--env", "OPENAI_API_KEY=k", "-o", "json")
     assert result.exit_code == 0, result.stderr
     # The disabled provider is skipped with a warning, on stderr only.
-    assert (
-        result.stderr
-        == "warning: providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped\n"
-    )
+    warning = "providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped"
+    assert result.stderr == f"warning: {warning}\n"
     summary = json.loads(result.stdout)
     assert summary["valid"] is True
     assert summary["providers"] == 1  # the null-id ollama entry does not count

@@ -244,7 +244,7 @@ def test_concurrent_cli_processes(cli):
         "    command = [sys.executable, '-m', 'stackctl', 'conv', 'items', 'create', sys.argv[1], *args]\n"
         "    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script, cid, f"p{p}"], env=env) for p in range(4)]  # noqa: S603
+    procs = [subprocess.Popen([sys.executable, "-c", script, cid, f"p{p}"], env=env) for p in range(4)]
     assert [proc.wait(60) for proc in procs] == [0, 0, 0, 0]
     with open_database(os.environ["STACKCTL_DB"]) as db:
         texts = [item.content[0].text for item in core.all_items(db, cid)]

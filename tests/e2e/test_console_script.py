@@ -34,7 +34,7 @@ def stackctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "STACK"))}
     env["NO_COLOR"] = "1"
     env["STACKCTL_DB"] = str(cwd / "stackctl.db")
-    return subprocess.run(  # noqa: S603 - our own console script
+    return subprocess.run(
         [str(SCRIPT), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60, check=False
     )
 

@@ -59,7 +59,7 @@ def _start(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
         *extra,
     ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env)  # noqa: S603 - our own argv
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env)
     server = Server(f"http://127.0.0.1:{port}/v1", process, log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

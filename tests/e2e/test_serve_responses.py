@@ -26,7 +26,7 @@ openai = pytest.importorskip("openai")
 pytestmark = pytest.mark.e2e
 
 MODEL = "fake-model"
-SECRET = "sk-from-the-server-env"  # noqa: S105 - a test value
+SECRET = "sk-from-the-server-env"
 MISSING_CONV = "conv_" + "ab" * 24
 
 
@@ -46,7 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         run_yaml = tmp / "run.yaml"
         run_yaml.write_text(run_config(fake.base_url))
         env = clean_env(tmp, OPENAI_API_KEY=SECRET)
-        registered = subprocess.run(  # noqa: S603 - our own argv
+        registered = subprocess.run(
             [sys.executable, "-m", "stackctl", "--db", str(db), "register", str(run_yaml)],
             env=env,
             capture_output=True,

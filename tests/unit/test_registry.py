@@ -1,4 +1,4 @@
-"""The registry core against a real SQLite file: register / plan / diff, the model identifier rule, refresh."""
+"""The registry core against a real SQLite file: register, plan and diff, the model identifier rule, refresh."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_second_registration_changes_no_row(db: Database, tmp_path: Path) -> Non
     apply(db, text, now=1000)
     before = dump_tables(db.path)
     again = apply(db, text, now=2000)
-    assert {a for a in actions(again).values()} <= {"unchanged", "skipped"}
+    assert set(actions(again).values()) <= {"unchanged", "skipped"}
     assert again.to_wire()["summary"]["created"] == 0
     assert dump_tables(db.path) == before
 
@@ -114,7 +114,8 @@ def test_dropping_a_provider_that_kept_resources_use_needs_prune(db: Database, t
     text = full_config(tmp_path)
     apply(db, text)
     renamed = text.replace("  - provider_id: llama-guard\n", "  - provider_id: guard2\n").replace(
-        "- shield_id: llama-guard\n  provider_id: llama-guard\n  provider_shield_id: accounts/fireworks/models/llama-guard-3-8b\n",
+        "- shield_id: llama-guard\n  provider_id: llama-guard\n"
+        "  provider_shield_id: accounts/fireworks/models/llama-guard-3-8b\n",
         "",
     )
     assert renamed.count("guard2") == 1 and "shield_id: llama-guard" not in renamed
