@@ -1,4 +1,4 @@
-"""The registry core against a real SQLite file: register, plan and diff, the model identifier rule, refresh."""
+"""The registry core on a real SQLite file: register, plan and diff, the model identifier rule, refresh."""
 
 from __future__ import annotations
 
