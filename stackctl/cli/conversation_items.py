@@ -178,6 +178,7 @@ def items_list_cmd(
     """
     # The wire JSON as stored, without pydantic: this is the command CI scripts call in loops.
     from stackctl.core import item_pages
+    from stackctl.models.lists import list_envelope
 
     with open_conversations_db(ctx) as db:
         page = item_pages.list_items_wire(
@@ -195,7 +196,7 @@ def items_list_cmd(
                     include=include,
                 )
                 merged.extend(page["data"])
-            page = item_pages.page_wire(merged, has_more=False)
+            page = list_envelope(merged, has_more=False)
     emit_items(page, output)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from stackctl.core.ids import is_id
 from stackctl.errors import InvalidInputError, NotFoundError
+from stackctl.models.lists import list_envelope
 from stackctl.store import item_rows as rows
 from stackctl.store.db import Database
 
@@ -100,17 +101,6 @@ def after_seq(db: Database, conversation_id: str, after: str | None) -> int | No
     return seq
 
 
-def page_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    """The OpenAI list envelope."""
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": has_more,
-    }
-
-
 def list_items_wire(
     db: Database,
     conversation_id: str,
@@ -128,7 +118,7 @@ def list_items_wire(
     cursor = after_seq(db, conversation_id, after)
     found = rows.fetch_item_rows(db, conversation_id, limit=limit + 1, after_seq=cursor, order=order)
     page = [filter_wire(json.loads(data), wanted) for _, data in found[:limit]]
-    return page_wire(page, has_more=len(found) > limit)
+    return list_envelope(page, has_more=len(found) > limit)
 
 
 def filter_wire(item: dict[str, Any], wanted: frozenset[str]) -> dict[str, Any]:

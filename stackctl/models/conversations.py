@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from stackctl.models.lists import list_envelope
+
 
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -292,22 +294,12 @@ class ConversationDeleted(WireModel):
     deleted: bool = True
 
 
-def _page_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": has_more,
-    }
-
-
 class ItemList(BaseModel):
     data: list[Item]
     has_more: bool = False
 
     def to_wire(self) -> dict[str, Any]:
-        return _page_wire([item.to_wire() for item in self.data], self.has_more)
+        return list_envelope([item.to_wire() for item in self.data], self.has_more)
 
 
 class ConversationList(BaseModel):
@@ -315,4 +307,4 @@ class ConversationList(BaseModel):
     has_more: bool = False
 
     def to_wire(self) -> dict[str, Any]:
-        return _page_wire([conv.to_wire() for conv in self.data], self.has_more)
+        return list_envelope([conv.to_wire() for conv in self.data], self.has_more)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from stackctl.models.conversations import Item, Message, OutputText, WireModel, _page_wire
+from stackctl.models.conversations import Item, Message, OutputText, WireModel
+from stackctl.models.lists import list_envelope
 
 ResponseStatus = Literal["completed", "failed", "in_progress", "incomplete"]
 
@@ -116,7 +117,7 @@ class InputItemList(BaseModel):
     has_more: bool = False
 
     def to_wire(self) -> dict[str, Any]:
-        return _page_wire([item.to_wire() for item in self.data], self.has_more)
+        return list_envelope([item.to_wire() for item in self.data], self.has_more)
 
 
 class ResponseList(BaseModel):
@@ -124,4 +125,4 @@ class ResponseList(BaseModel):
     has_more: bool = False
 
     def to_wire(self) -> dict[str, Any]:
-        return _page_wire([response.to_wire() for response in self.data], self.has_more)
+        return list_envelope([response.to_wire() for response in self.data], self.has_more)
