@@ -25,23 +25,19 @@ from stackctl.core.item_pages import (
     check_item_id,
     check_limit,
     check_order,
+    filter_wire,
+    list_items_wire,
 )
-from stackctl.core.item_pages import after_seq as _after_seq
 from stackctl.core.item_pages import require_conversation as _require_conversation
 from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.models.conversations import (
     ITEM_TYPES,
-    CodeInterpreterCall,
     Conversation,
     ConversationDeleted,
     ConversationList,
-    FileSearchCall,
     Item,
     ItemAdapter,
     ItemList,
-    Message,
-    OutputText,
-    Reasoning,
 )
 from stackctl.store import conversations as store
 from stackctl.store import item_rows
@@ -241,14 +237,10 @@ def list_items(
     include: Iterable[str] | None = None,
 ) -> ItemList:
     """One page of items, newest first by default; `has_more` says whether another page exists."""
-    check_limit(limit)
-    check_order(order)
-    wanted = check_include(include)
-    _require_conversation(db, conversation_id)
-    after_seq = _after_seq(db, conversation_id, after)
-    rows = store.fetch_items(db, conversation_id, limit=limit + 1, after_seq=after_seq, order=order)
-    page = [_filter(item, wanted) for _, item in rows[:limit]]
-    return ItemList(data=page, has_more=len(rows) > limit)
+    wire = list_items_wire(db, conversation_id, limit=limit, after=after, order=order, include=include)
+    return ItemList(
+        data=[ItemAdapter.validate_python(item) for item in wire["data"]], has_more=wire["has_more"]
+    )
 
 
 def all_items(db: Database, conversation_id: str, page_size: int = 100) -> Iterator[Item]:
@@ -273,7 +265,7 @@ def get_item(
     item = store.fetch_item(db, conversation_id, item_id)
     if item is None:
         raise NotFoundError(f"item not found in {conversation_id}: {item_id}", code="item_not_found")
-    return _filter(item, wanted)
+    return ItemAdapter.validate_python(filter_wire(item.to_wire(), wanted))
 
 
 def delete_item(db: Database, conversation_id: str, item_id: str) -> Conversation:
@@ -285,22 +277,3 @@ def delete_item(db: Database, conversation_id: str, item_id: str) -> Conversatio
         if not store.delete_item(db, conversation_id, item_id):
             raise NotFoundError(f"item not found in {conversation_id}: {item_id}", code="item_not_found")
     return get_conversation(db, conversation_id)
-
-
-# --- include: optional heavy fields are returned only when asked for ---------------------------------
-
-
-def _filter(item: Item, wanted: frozenset[str]) -> Item:
-    if isinstance(item, Message) and "message.output_text.logprobs" not in wanted:
-        parts = [
-            part.model_copy(update={"logprobs": None}) if isinstance(part, OutputText) else part
-            for part in item.content
-        ]
-        return item.model_copy(update={"content": parts})
-    if isinstance(item, Reasoning) and "reasoning.encrypted_content" not in wanted:
-        return item.model_copy(update={"encrypted_content": None})
-    if isinstance(item, FileSearchCall) and "file_search_call.results" not in wanted:
-        return item.model_copy(update={"results": None})
-    if isinstance(item, CodeInterpreterCall) and "code_interpreter_call.outputs" not in wanted:
-        return item.model_copy(update={"outputs": None})
-    return item
