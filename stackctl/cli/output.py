@@ -40,9 +40,12 @@ def use_color(stream: Any) -> bool:
 
 def to_jsonable(data: Any) -> Any:
     """Turn pydantic models (and containers of them) into plain JSON-able data."""
-    dump = getattr(data, "to_wire", None) or getattr(data, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json") if dump.__name__ == "model_dump" else dump()
+    to_wire = getattr(data, "to_wire", None)
+    if callable(to_wire):
+        return to_wire()
+    model_dump = getattr(data, "model_dump", None)
+    if callable(model_dump):
+        return model_dump(mode="json")
     if isinstance(data, Mapping):
         return {str(k): to_jsonable(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
