@@ -93,3 +93,10 @@ class UpstreamError(StackctlError):
     def __init__(self, message: str, *, status: int | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.status = status
+
+
+class InterruptedByUser(StackctlError):
+    """Ctrl-C or a closed terminal."""
+
+    exit_code = EXIT_INTERRUPTED
+    code = "interrupted"

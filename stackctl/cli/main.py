@@ -24,6 +24,7 @@ from stackctl.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    InterruptedByUser,
     StackctlError,
     UsageError,
 )
@@ -228,7 +229,7 @@ def run(argv: Sequence[str]) -> int:
         report_error(usage, as_json=as_json)
         return usage.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        report_error(_interrupted(), as_json=as_json)
+        report_error(InterruptedByUser("interrupted"), as_json=as_json)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`stackctl ... | head`): not an error of ours.
@@ -246,12 +247,6 @@ def run(argv: Sequence[str]) -> int:
             as_json=as_json,
         )
         return EXIT_INTERNAL
-
-
-def _interrupted() -> StackctlError:
-    exc = StackctlError("interrupted", code="interrupted")
-    exc.exit_code = EXIT_INTERRUPTED
-    return exc
 
 
 def _usage_hint(exc: Exception) -> str | None:
