@@ -24,57 +24,46 @@ MAX_DEPTH = 200
 MAX_NODES = 2_000_000
 
 
-def _check_depth(text: str, source: str) -> None:
-    """Refuse flow-style nesting deeper than MAX_DEPTH before the parser recurses into it."""
-    depth = 0
-    deepest = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}" and depth:
-            depth -= 1
-    if deepest > MAX_DEPTH:
-        raise ConfigError(
-            f"{source}: document nested too deeply (more than {MAX_DEPTH} levels of brackets)",
-            code="document_too_deep",
-        )
-
-
-def _expanded_size(root: Any, source: str) -> None:
-    """Count nodes as if every alias were copied; refuse alias bombs without expanding them."""
-    sizes: dict[int, int] = {}
+def _check_shape(root: Any, source: str) -> None:
+    """Measure the document as if every alias were copied, without copying: refuse alias bombs, aliases
+    inside themselves, and nesting deeper than MAX_DEPTH (flow or block style alike)."""
+    measured: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    active: set[int] = set()  # entered and unfinished: the ancestors of what is being visited
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
         key = id(node)
-        if key in sizes and not done:
-            if sizes[key] == -1:  # entered and unfinished: an ancestor, so the alias loops
+        children = [
+            c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list)
+        ]
+        if not done:
+            if key in active:
                 raise ConfigError(
                     f"{source}: a YAML alias refers to a collection that contains it",
                     hint="an anchor (&name) cannot be used (*name) inside itself",
                     code="recursive_alias",
                 )
-            continue
-        children = list(node.values()) if isinstance(node, dict) else node
-        if not done:
-            sizes[key] = -1  # in progress
+            if key in measured:
+                continue
+            active.add(key)
             stack.append((node, True))
-            stack.extend((child, False) for child in children if isinstance(child, dict | list))
+            stack.extend((child, False) for child in children)
             continue
-        total = 1 + len(children)
-        for child in children:
-            if isinstance(child, dict | list):
-                total += max(sizes.get(id(child), 0), 0)
-        if total > MAX_NODES:
+        active.discard(key)
+        size = 1 + len(node) + sum(measured[id(c)][0] for c in children)
+        height = 1 + max((measured[id(c)][1] for c in children), default=0)
+        if size > MAX_NODES:
             raise ConfigError(
                 f"{source}: document too large once its aliases are expanded (more than {MAX_NODES:,} nodes)",
                 hint="aliases (*name) that repeat large anchors multiply; write the document out plainly",
                 code="document_too_large",
             )
-        sizes[key] = total
+        if height > MAX_DEPTH:
+            raise ConfigError(
+                f"{source}: document nested too deeply (more than {MAX_DEPTH} levels)",
+                code="document_too_deep",
+            )
+        measured[key] = (size, height)
 
 
 def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
@@ -95,7 +84,6 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
         raise ConfigError(
             f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?"
         )
-    _check_depth(text, source)
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -104,7 +92,8 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
         raise ConfigError(f"{source}: invalid YAML{where}: {exc.problem}", code="invalid_yaml") from None
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         raise ConfigError(f"{source}: invalid YAML: {exc}", code="invalid_yaml") from None
-    _expanded_size(data, source)
+    if isinstance(data, dict | list):
+        _check_shape(data, source)
     return data
 
 
