@@ -316,8 +316,9 @@ class Substituter:
         return out
 
 
-def references(value: Any, path: DocPath = ()) -> list[tuple[DocPath, Ref]]:
-    """Every well-formed reference in a document (nested defaults included), with its path."""
+def references(value: Any, path: DocPath = (), problems: Problems | None = None) -> list[tuple[DocPath, Ref]]:
+    """Every well-formed reference in a document (nested defaults included), with its path; malformed ones
+    go to `problems` when given."""
     found: list[tuple[DocPath, Ref]] = []
     stack: list[tuple[Any, DocPath]] = [(value, path)]
     while stack:
@@ -329,7 +330,9 @@ def references(value: Any, path: DocPath = ()) -> list[tuple[DocPath, Ref]]:
         elif isinstance(current, str) and "${" in current:
             try:
                 nodes = parse(current)
-            except SyntaxProblem:
+            except SyntaxProblem as exc:
+                if problems is not None:
+                    problems.syntax.append((where, exc))
                 continue
             pending = list(nodes)
             while pending:

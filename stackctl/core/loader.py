@@ -159,7 +159,7 @@ def _null_disabled_auth(doc: dict[str, Any]) -> None:
         auth["provider_config"] = None
 
 
-def _problem_error(problems: Problems, text: str, source: str) -> ConfigError:
+def problem_error(problems: Problems, text: str, source: str) -> ConfigError:
     lines = scalar_lines(text)
 
     def where(path: DocPath) -> str:
@@ -202,7 +202,7 @@ def substitute_config(
     doc = substituter.value(raw, ())
     if substituter.problems:
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        raise _problem_error(substituter.problems, decoded, source)
+        raise problem_error(substituter.problems, decoded, source)
     _drop_null_resources(doc)
     _null_disabled_auth(doc)
     return dict(doc)

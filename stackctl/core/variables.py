@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stackctl.core.docpath import format_path
-from stackctl.core.envsubst import Ref
+from stackctl.core.envsubst import Problems, Ref
 from stackctl.core.yamlio import load_yaml
 
 _SYNTAX = {None: "required", "=": "default", "+": "alternative", "?": "required"}
@@ -20,8 +20,15 @@ def list_variables(text: str | bytes, source: str, env: Mapping[str, str]) -> li
     from stackctl.core.envsubst import references
 
     raw = load_yaml(text, source)
+    malformed = Problems()
+    found = references(raw, problems=malformed)
+    if malformed:
+        from stackctl.core.loader import problem_error
+
+        decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        raise problem_error(malformed, decoded, source)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for path, ref in references(raw):
+    for path, ref in found:
         key = (ref.name, ref.raw)
         row = rows.get(key)
         if row is None:

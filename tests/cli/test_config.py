@@ -182,6 +182,16 @@ def test_vars_json(cli: Any, run_file: Path) -> None:
     assert names == sorted(names)
 
 
+def test_vars_reports_malformed_references(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN.replace("${env.MODEL:=gpt-4o}", "${env.model:-gpt-4o}"))
+    result = cli("config", "vars", str(path))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert f"models[0].model_id ({path}:" in result.stderr
+    assert "${env.model:-gpt-4o}" in result.stderr
+
+
 # --- config validate ------------------------------------------------------------------------------
 
 
