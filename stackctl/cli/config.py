@@ -64,8 +64,8 @@ def render_input(
     from stackctl.core.catalogue_view import catalogue_for
     from stackctl.core.loader import render_config
 
+    environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
     data, source = load_input(file, distro)
-    environ = build_env(env, env_files)
     schemas = catalogue_for(environ)
     return render_config(
         data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
@@ -113,8 +113,9 @@ def vars_(
     """
     from stackctl.core.variables import list_variables
 
+    environ = build_env(env, env_file)
     data, source = load_input(file, distro)
-    rows = list_variables(data, source, build_env(env, env_file))
+    rows = list_variables(data, source, environ)
     emit(
         {"object": "list", "data": rows},
         output,

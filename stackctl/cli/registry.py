@@ -55,8 +55,8 @@ def register(
     from stackctl.core.sources import read_source
     from stackctl.core.yamlio import load_yaml
 
-    data, source = read_source(file, sys.stdin.buffer)
     environ = build_env(env, env_file)
+    data, source = read_source(file, sys.stdin.buffer)
     schemas = catalogue_for(environ)
     rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
     stack = resolve(rendered.document, schemas, source)

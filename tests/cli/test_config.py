@@ -344,3 +344,9 @@ def test_exit_130_interrupted(cli: Any, run_file: Path, monkeypatch: pytest.Monk
         "message": "interrupted",
         "exit_code": 130,
     }
+
+
+def test_a_malformed_flag_is_reported_before_any_file_is_read(cli: Any, tmp_path: Path) -> None:
+    result = cli("config", "render", str(tmp_path / "missing.yaml"), "--env", "NOEQUALS")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --env expects KEY=VALUE")
