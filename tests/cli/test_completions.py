@@ -27,3 +27,16 @@ def test_every_command_group_is_completed() -> None:
     script = GENERATORS["bash"]()
     for name in typer.main.get_command(app).commands:  # type: ignore[attr-defined]
         assert f'"|{name}") cmdpath="{name}"' in script
+
+
+def test_bash_script_completes_nested_groups() -> None:
+    import subprocess
+
+    script = COMPLETIONS / SHELLS["bash"]
+    probe = (
+        f"source {script}; COMP_WORDS=(stackctl conv items ''); COMP_CWORD=3; _stackctl; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert {"create", "list", "get", "delete"} <= set(out)
+    assert "render" not in out
