@@ -74,7 +74,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Getter]] = {
     "db": ("db", lambda m: m.app),
     "conv": ("conversations", lambda m: m.app),
     "responses": ("responses", lambda m: m.app),
-    "stacks": ("registry", lambda m: m.stacks_app),
+    "stacks": ("stacks", lambda m: m.stacks_app),
     **{kind.cli: ("registry", _resource_app(kind.name)) for kind in KINDS.values()},
 }
 
