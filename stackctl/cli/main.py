@@ -165,7 +165,7 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     db: Annotated[
         str | None,
-        typer.Option("--db", metavar="PATH", help="Database path (default: $STACKCTL_DB, else the user data dir)."),
+        typer.Option("--db", metavar="PATH", help="Database (default: $STACKCTL_DB, else the data dir)."),
     ] = None,
     version: Annotated[
         bool,
