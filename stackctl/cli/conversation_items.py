@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
@@ -90,12 +91,6 @@ ITEM_COLUMNS = [
 ROLES = ("user", "assistant", "system", "developer")
 
 
-def open_conversations_db(ctx: typer.Context) -> Any:
-    from stackctl.cli.db import open_db
-
-    return open_db(ctx)
-
-
 def collect_items(items: list[str] | None, items_file: str | None, messages: list[str] | None) -> list[Any]:
     """Items from --item, then --items-file, then --message, in that order."""
     from stackctl.cli.inputs import json_arg, json_documents
@@ -154,7 +149,7 @@ def items_create_cmd(
     raw_items = collect_items(item, items_file, message)
     if not raw_items:
         raise UsageError("give at least one item with --item, --items-file or --message")
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         added = core.add_items(db, conversation_id, raw_items)
     emit_items(ItemList(data=added, has_more=False), output)
 
@@ -180,7 +175,7 @@ def items_list_cmd(
     from stackctl.core import item_pages
     from stackctl.models.lists import list_envelope
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         page = item_pages.list_items_wire(
             db, conversation_id, limit=limit, after=after, order=order.value, include=include
         )
@@ -215,7 +210,7 @@ def items_get_cmd(
     from stackctl.cli.output import emit
     from stackctl.core import conversations as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.get_item(db, conversation_id, item_id, include=include), output)
 
 
@@ -230,5 +225,5 @@ def items_delete_cmd(
     from stackctl.cli.output import emit
     from stackctl.core import conversations as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.delete_item(db, conversation_id, item_id), output)

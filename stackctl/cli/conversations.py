@@ -22,8 +22,8 @@ from stackctl.cli.conversation_items import (
     OrderOpt,
     collect_items,
     items_app,
-    open_conversations_db,
 )
+from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt
 
 app = typer.Typer(
@@ -56,7 +56,7 @@ def create_cmd(
 
     pairs = parse_pairs(metadata or [], "--metadata")
     raw_items = collect_items(item, items_file, message)
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         conversation = core.create_conversation(db, pairs, raw_items)
     emit(conversation, output)
 
@@ -70,7 +70,7 @@ def get_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = For
     from stackctl.cli.output import emit
     from stackctl.core import conversations as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.get_conversation(db, conversation_id), output)
 
 
@@ -96,7 +96,7 @@ def update_cmd(
     if metadata and clear_metadata:
         raise UsageError("--metadata and --clear-metadata exclude each other")
     pairs = parse_pairs(metadata or [], "--metadata")
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.update_conversation(db, conversation_id, pairs), output)
 
 
@@ -109,7 +109,7 @@ def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = 
     from stackctl.cli.output import emit
     from stackctl.core import conversations as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.delete_conversation(db, conversation_id), output)
 
 
@@ -128,6 +128,6 @@ def list_cmd(
     from stackctl.cli.output import emit
     from stackctl.core import conversations as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         page = core.list_conversations(db, limit=limit, after=after, order=order.value)
     emit(page, output, columns=CONV_COLUMNS)

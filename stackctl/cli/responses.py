@@ -135,7 +135,7 @@ def create_cmd(
     """
     import os
 
-    from stackctl.cli.conversation_items import open_conversations_db
+    from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
     from stackctl.core import responses as core
     from stackctl.errors import UsageError
@@ -154,7 +154,7 @@ def create_cmd(
         "stream": stream,
     }
     env = dict(os.environ)
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         if stream:
             _print_stream(core.stream_response(db, request, env=env), output)
             return
@@ -168,11 +168,11 @@ def get_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.
 
     Example: stackctl responses get resp_0123... -o json
     """
-    from stackctl.cli.conversation_items import open_conversations_db
+    from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
     from stackctl.core import responses as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         response = core.get_response(db, response_id)
     emit(response if output is not Format.table else _summary(response), output)
 
@@ -190,11 +190,11 @@ def list_cmd(
 
     Example: stackctl responses list --limit 5 --model openai/gpt-4.1 -o json
     """
-    from stackctl.cli.conversation_items import open_conversations_db
+    from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
     from stackctl.core import responses as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         page = core.list_responses(db, limit=limit, after=after, order=order.value, model=model)
     emit(page, output, columns=RESPONSE_COLUMNS)
 
@@ -205,11 +205,11 @@ def delete_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Form
 
     Example: stackctl responses delete resp_0123... -o json
     """
-    from stackctl.cli.conversation_items import open_conversations_db
+    from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
     from stackctl.core import responses as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         emit(core.delete_response(db, response_id), output)
 
 
@@ -230,10 +230,11 @@ def input_items_cmd(
 
     Example: stackctl responses input-items resp_0123... --order asc -o json
     """
-    from stackctl.cli.conversation_items import emit_items, open_conversations_db
+    from stackctl.cli.conversation_items import emit_items
+    from stackctl.cli.db import open_db
     from stackctl.core import responses as core
 
-    with open_conversations_db(ctx) as db:
+    with open_db(ctx) as db:
         page = core.list_input_items(
             db, response_id, limit=limit, after=after, before=before, order=order.value
         )
