@@ -128,3 +128,18 @@ def dump_tables(db_path: str | Path) -> dict[str, list[tuple[object, ...]]]:
         return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}  # noqa: S608
     finally:
         conn.close()
+
+
+# A stack whose one inference provider is an OpenAI-compatible server at @URL@ (the fake provider in tests).
+OPENAI_STACK = """\
+version: 2
+image_name: local
+apis: [inference]
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config:
+      base_url: @URL@
+      api_key: ${env.FAKE_KEY}
+"""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from stackctl.core.registry import KINDS
-from tests.runconfigs import dump_tables, full_config, write_config
+from tests.runconfigs import OPENAI_STACK, dump_tables, full_config, write_config
 
 ENV = {"FIREWORKS_API_KEY": "sk-test"}
 
@@ -205,20 +205,6 @@ def test_secrets_never_reach_the_database(cli: Any, tmp_path: Path, run_yaml: Pa
             data = path.read_bytes()
             assert secret.encode() not in data
             assert literal.encode() not in data
-
-
-OPENAI_STACK = """\
-version: 2
-image_name: local
-apis: [inference]
-providers:
-  inference:
-  - provider_id: fake
-    provider_type: remote::openai
-    config:
-      base_url: @URL@
-      api_key: ${env.FAKE_KEY}
-"""
 
 
 def test_models_refresh(cli: Any, tmp_path: Path, fake_openai: Any) -> None:

@@ -25,7 +25,7 @@ from stackctl.errors import (
 )
 from stackctl.store import registry as store
 from stackctl.store.db import Database, open_database
-from tests.runconfigs import dump_tables, full_config
+from tests.runconfigs import OPENAI_STACK, dump_tables, full_config
 
 ENV = {"FIREWORKS_API_KEY": "sk-test"}
 
@@ -236,20 +236,6 @@ def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) ->
     with pytest.raises(InvalidInputError, match="has no API key"):
         refresh_models(db, "full", {}, real_client, now=5)
     assert dump_tables(db.path) == before
-
-
-OPENAI_STACK = """\
-version: 2
-image_name: local
-apis: [inference]
-providers:
-  inference:
-  - provider_id: fake
-    provider_type: remote::openai
-    config:
-      base_url: @URL@
-      api_key: ${env.FAKE_KEY}
-"""
 
 
 def test_refresh_against_the_fake_provider(db: Database, fake_openai: Any) -> None:
