@@ -320,9 +320,13 @@ class Catalogue:
         An empty list means the config is valid. Without `api`, a provider type that several APIs have is
         a `ConfigError`.
         """
-        from stackctl.core.catalogue_schema import violations
+        from stackctl.core.exact import config_conforms
 
         spec = self._spec_for(provider_type, api)
+        if config_conforms(spec, config):
+            return []  # certainly valid: no need to build the pydantic model
+        from stackctl.core.catalogue_schema import violations
+
         return violations(spec, self.config_model(spec.provider_type, spec.api), config)
 
     def field_kind(self, provider_type: str, path: Path_, *, api: str | None = None) -> str | None:

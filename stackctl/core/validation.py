@@ -1,23 +1,22 @@
 """Run config validation: layout normalization, the run config schema, and each provider's config schema.
 
-Every violation is collected and reported together, one `path: message` line each.
+Every violation is collected and reported together, one `path: message` line each. A document whose
+values already have their exact types is validated without pydantic (`stackctl.core.exact`); any other
+goes through the pydantic models, which decide and word every error.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
+from stackctl.core import exact
 from stackctl.core.docpath import DocPath, format_path
+from stackctl.core.kinds import KINDS
 from stackctl.core.loader import ProviderSchemas, Rendered, did_you_mean
 from stackctl.errors import ConfigError
-from stackctl.models.runconfig import (
-    TOP_LEVEL_KEYS,
-    Provider,
-    RunConfig,
-    ServerConfig,
-)
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _STORE_NAMES = {
     "metadata": "metadata_store",
@@ -73,6 +72,10 @@ def normalize_layout(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _known_keys(loc: tuple[Any, ...]) -> set[str] | frozenset[str]:
+    from pydantic import BaseModel
+
+    from stackctl.models.runconfig import TOP_LEVEL_KEYS, Provider, ServerConfig
+
     model: type[BaseModel] | None = None
     if len(loc) == 1:
         return TOP_LEVEL_KEYS
@@ -100,20 +103,24 @@ def _schema_lines(exc: ValidationError) -> list[str]:
     return lines
 
 
-def _provider_lines(config: RunConfig, schemas: ProviderSchemas) -> list[str]:
+def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas) -> list[str]:
     lines = []
-    for api, entries in config.providers.items():
+    for api, entries in dumped["providers"].items():
         for index, entry in enumerate(entries):
-            if entry.provider_id is None or not schemas.known_provider(api, entry.provider_type):
+            provider_type = entry["provider_type"]
+            if entry["provider_id"] is None or not schemas.known_provider(api, provider_type):
                 continue  # disabled entries are skipped; unknown types are the resolver's to report
             base: DocPath = ("providers", api, index, "config")
-            for path, message in schemas.validate_config(api, entry.provider_type, entry.config):
+            for path, message in schemas.validate_config(api, provider_type, entry.get("config", {})):
                 lines.append(f"{format_path((*base, *path))}: {message}")
     return lines
 
 
-def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchemas | None) -> Rendered:
-    normalized = normalize_layout(doc)
+def _dump_with_pydantic(normalized: dict[str, Any], source: str) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from stackctl.models.runconfig import RunConfig
+
     try:
         config = RunConfig.model_validate(normalized)
     except ValidationError as exc:
@@ -123,22 +130,27 @@ def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchem
             details=lines,
             code="schema_violation",
         ) from None
-    lines = _provider_lines(config, schemas) if schemas is not None else []
+    return config.model_dump(mode="json", exclude_unset=True)
+
+
+def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchemas | None) -> Rendered:
+    normalized = normalize_layout(doc)
+    dumped = exact.dump_run_config(normalized)
+    if dumped is None:
+        dumped = _dump_with_pydantic(normalized, source)
+    lines = _provider_lines(dumped, schemas) if schemas is not None else []
     if lines:
         raise ConfigError(
             f"{source}: provider config is invalid ({len(lines)} problem(s))",
             details=lines,
             code="schema_violation",
         )
-    rendered = config.model_dump(mode="json", exclude_unset=True)
-    rendered = {"version": config.version, **rendered}
-    return Rendered(rendered)
+    version = dumped.get("version", exact.run_config_default("version"))
+    return Rendered({"version": version, **dumped})
 
 
 def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
     """What `config validate` reports for a valid config and its resolved stack."""
-    from stackctl.models.runconfig import RESOURCE_KINDS
-
     doc = rendered.document
     providers = doc.get("providers", {})
     return {
@@ -147,6 +159,6 @@ def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
         "apis": sorted(providers),
         "providers": len(stack.order),
         "order": [p.key for p in stack.order],
-        "resources": {kind: len(doc.get(kind, [])) for kind in RESOURCE_KINDS if doc.get(kind)},
+        "resources": {k.key: len(doc[k.key]) for k in KINDS.values() if doc.get(k.key)},
         "warnings": [*rendered.warnings, *stack.warnings],
     }

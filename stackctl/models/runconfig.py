@@ -1,5 +1,8 @@
 """The run config schema (llama-stack's v2 layout is canonical).
 
+These models are the schema's single source. `runconfig_table.json` is generated from them (`python -m
+stackctl.models.table`, kept in step by a test) for the pydantic-free validator of `stackctl.core.exact`.
+
 Top level and provider entries forbid unknown keys (typos must not pass silently); resources keep extra
 fields, since run configs in the wild carry provider-specific ones.
 """
@@ -9,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stackctl.models import field_rules
 
 
 class _Strict(BaseModel):
@@ -25,10 +30,7 @@ class Provider(_Strict):
     config: dict[str, Any] = Field(default_factory=dict)
     module: str | None = None
 
-    @field_validator("config", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return {} if value is None else value
+    _config_rule = field_validator("config", mode="before")(field_rules.none_as_empty_dict)
 
 
 class ModelInput(_Open):
@@ -131,7 +133,7 @@ class RunConfig(_Strict):
     telemetry: dict[str, Any] | None = None
     storage: dict[str, Any] | None = None
 
-    @field_validator(
+    _list_rule = field_validator(
         "apis",
         "models",
         "shields",
@@ -141,17 +143,8 @@ class RunConfig(_Strict):
         "benchmarks",
         "tool_groups",
         mode="before",
-    )
-    @classmethod
-    def _empty_list(cls, value: Any) -> Any:
-        # `shields:` with nothing under it is an empty list in hand-written configs, not an error.
-        return [] if value is None else value
-
-    @field_validator("image_name", mode="before")
-    @classmethod
-    def _image_name_is_text(cls, value: Any) -> Any:
-        # `image_name: 2024` or a substituted number must still name the stack.
-        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    )(field_rules.none_as_empty_list)
+    _name_rule = field_validator("image_name", mode="before")(field_rules.number_as_text)
 
 
 # Resource kinds: top-level key -> (id field, model).

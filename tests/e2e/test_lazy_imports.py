@@ -102,3 +102,19 @@ def test_items_list_reads_wire_json_without_pydantic(conversation: tuple[Path, s
         assert code == 0 and "hi" in out
         assert "pydantic" not in loaded
         assert "yaml" not in loaded
+
+
+def test_render_of_a_shipped_distro_validates_without_pydantic(run_file: Path, tmp_path: Path) -> None:
+    for args in (["config", "render", "--distro", "starter"], ["config", "validate", str(run_file)]):
+        code, loaded, out = modules_loaded(args, tmp_path / "r.db")
+        assert code == 0 and out
+        assert "pydantic" not in loaded, args
+
+
+def test_a_value_that_needs_coercion_is_validated_by_pydantic(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("image_name: lazy\nproviders: {}\nserver:\n  port: '8321'\n")
+    code, loaded, out = modules_loaded(["config", "render", str(path), "-o", "json"], tmp_path / "r.db")
+    assert code == 0
+    assert json.loads(out)["server"] == {"port": 8321}
+    assert "pydantic" in loaded
