@@ -68,10 +68,10 @@ def get_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = For
     Example: stackctl conv get conv_0123... -o yaml
     """
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.core import item_pages
 
     with open_db(ctx) as db:
-        emit(core.get_conversation(db, conversation_id), output)
+        emit(item_pages.conversation_wire(db, conversation_id), output)
 
 
 @app.command("update")

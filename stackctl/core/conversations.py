@@ -25,6 +25,7 @@ from stackctl.core.item_pages import (
     check_item_id,
     check_limit,
     check_order,
+    conversation_wire,
     filter_wire,
     list_items_wire,
 )
@@ -161,11 +162,7 @@ def create_conversation(
 
 
 def get_conversation(db: Database, conversation_id: str) -> Conversation:
-    check_conversation_id(conversation_id)
-    conversation = store.fetch_conversation(db, conversation_id)
-    if conversation is None:
-        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
-    return conversation
+    return Conversation.model_validate(conversation_wire(db, conversation_id))
 
 
 def update_conversation(db: Database, conversation_id: str, metadata: Mapping[str, Any]) -> Conversation:

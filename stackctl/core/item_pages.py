@@ -1,4 +1,5 @@
-"""Pages of conversation items as wire JSON, without pydantic: the read path `conv items list` prints.
+"""Conversations and pages of their items as wire JSON, without pydantic: what `conv get` and `conv items
+list` print.
 
 Also the checks every conversation function shares (ids, limit, order, include), kept here so that this
 module needs neither models nor pydantic. A page built here is exactly `list_items(...).to_wire()` of
@@ -89,6 +90,21 @@ def require_conversation(db: Database, conversation_id: str) -> None:
     check_conversation_id(conversation_id)
     if rows.conversation_seq(db, conversation_id) is None:
         raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+
+
+def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
+    """`get_conversation(...).to_wire()`, read straight from the stored row."""
+    check_conversation_id(conversation_id)
+    row = rows.fetch_conversation_row(db, conversation_id)
+    if row is None:
+        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+    conversation_id, created_at, metadata = row
+    return {
+        "id": conversation_id,
+        "object": "conversation",
+        "created_at": created_at,
+        "metadata": json.loads(metadata),
+    }
 
 
 def after_seq(db: Database, conversation_id: str, after: str | None) -> int | None:

@@ -31,13 +31,6 @@ def insert_conversation(db: Database, conversation: Conversation) -> None:
     )
 
 
-def fetch_conversation(db: Database, conversation_id: str) -> Conversation | None:
-    row = db.execute(
-        "SELECT id, created_at, metadata FROM conversations WHERE id = ?", (conversation_id,)
-    ).fetchone()
-    return None if row is None else _conversation(row)
-
-
 def update_metadata(db: Database, conversation_id: str, metadata: dict[str, str]) -> bool:
     cursor = db.execute(
         "UPDATE conversations SET metadata = ? WHERE id = ?",

@@ -1,7 +1,7 @@
-"""Reads of conversation items as the stored wire JSON, with no models: the cheap half of the item store.
+"""Reads of conversations and their items as stored rows, with no models: the cheap half of the store.
 
-`stackctl.store.conversations` validates these rows into models; read paths that print items unchanged
-(`conv items list`) use the rows as they are and never import pydantic.
+`stackctl.store.conversations` validates these rows into models; read paths that print rows unchanged
+(`conv get`, `conv items list`) use them as they are and never import pydantic.
 """
 
 from __future__ import annotations
@@ -11,6 +11,14 @@ from typing import Literal
 from stackctl.store.db import Database
 
 Order = Literal["asc", "desc"]
+
+
+def fetch_conversation_row(db: Database, conversation_id: str) -> tuple[str, int, str] | None:
+    """(id, created_at, metadata JSON) of one conversation."""
+    row = db.execute(
+        "SELECT id, created_at, metadata FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    return None if row is None else (str(row[0]), int(row[1]), str(row[2]))
 
 
 def conversation_seq(db: Database, conversation_id: str) -> int | None:

@@ -104,6 +104,15 @@ def test_items_list_reads_wire_json_without_pydantic(conversation: tuple[Path, s
         assert "yaml" not in loaded
 
 
+def test_conv_get_reads_the_stored_row_without_pydantic(conversation: tuple[Path, str]) -> None:
+    db, conv_id = conversation
+    for output in ("json", "table"):
+        code, loaded, out = modules_loaded(["conv", "get", conv_id, "-o", output], db)
+        assert code == 0 and conv_id in out
+        assert "pydantic" not in loaded
+        assert "yaml" not in loaded
+
+
 def test_render_of_a_shipped_distro_validates_without_pydantic(run_file: Path, tmp_path: Path) -> None:
     for args in (["config", "render", "--distro", "starter"], ["config", "validate", str(run_file)]):
         code, loaded, out = modules_loaded(args, tmp_path / "r.db")

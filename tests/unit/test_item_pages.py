@@ -107,3 +107,22 @@ def test_errors_equal_the_model_path(conversation, kwargs, error):
     with pytest.raises(error) as got:
         item_pages.list_items_wire(db, **args)
     assert got.value.to_dict() == expected.value.to_dict()
+
+
+def test_conversation_wire_is_the_created_models_wire(tmp_path):
+    metadata = {"topic": "démo", "b": "2", "a": "1"}
+    with open_database(str(tmp_path / "conv.db")) as db:
+        created = core.create_conversation(db, metadata, now=CLOCK)
+        got = item_pages.conversation_wire(db, created.id)
+    assert got == created.to_wire()
+    assert list(got) == ["id", "object", "created_at", "metadata"]
+    assert list(got["metadata"]) == ["a", "b", "topic"]  # stored sorted, as every read returns it
+
+
+@pytest.mark.parametrize(
+    ("conversation_id", "error"), [("nope", InvalidInputError), (MISSING, NotFoundError)]
+)
+def test_conversation_wire_errors(conversation, conversation_id, error):
+    db, _ = conversation
+    with pytest.raises(error):
+        item_pages.conversation_wire(db, conversation_id)
