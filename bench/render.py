@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stackctl.core import envsubst, loader, validation, yamlio
+from stackctl.core import envsubst, exact, loader, validation, yamlio
 
 if not __package__:  # run as `python bench/render.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -87,7 +87,25 @@ def measure(providers: int, fields: int, repeat: int) -> list[Figure]:
         ("  substitution", substitution),
         ("  validation", check.seconds),
     ]
-    return [Figure(SUITE, label, seconds / repeat * 1000, "ms") for label, seconds in per_render]
+    figures = [Figure(SUITE, label, seconds / repeat * 1000, "ms") for label, seconds in per_render]
+    return figures + _validation_paths(loader.substitute_config(text, "bench.yaml", env), repeat)
+
+
+def _validation_paths(doc: dict[str, Any], repeat: int) -> list[Figure]:
+    """The same document through each validation path: the pydantic-free one renders take, and pydantic's."""
+    normalized = validation.normalize_layout(doc)
+    validation.dump_with_pydantic(normalized, "bench.yaml")  # build the models outside the timing
+    paths = [
+        ("  validation, pydantic-free path", lambda: exact.dump_run_config(normalized)),
+        ("  validation, pydantic path (models built)", lambda: validation.dump_with_pydantic(normalized, "")),
+    ]
+    figures = []
+    for label, check in paths:
+        start = time.perf_counter()
+        for _ in range(repeat):
+            assert check() is not None
+        figures.append(Figure(SUITE, label, (time.perf_counter() - start) / repeat * 1000, "ms"))
+    return figures
 
 
 def run(quick: bool) -> list[Figure]:

@@ -116,7 +116,7 @@ def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas) -> list[st
     return lines
 
 
-def _dump_with_pydantic(normalized: dict[str, Any], source: str) -> dict[str, Any]:
+def dump_with_pydantic(normalized: dict[str, Any], source: str) -> dict[str, Any]:
     from pydantic import ValidationError
 
     from stackctl.models.runconfig import RunConfig
@@ -137,7 +137,7 @@ def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchem
     normalized = normalize_layout(doc)
     dumped = exact.dump_run_config(normalized)
     if dumped is None:
-        dumped = _dump_with_pydantic(normalized, source)
+        dumped = dump_with_pydantic(normalized, source)
     lines = _provider_lines(dumped, schemas) if schemas is not None else []
     if lines:
         raise ConfigError(
