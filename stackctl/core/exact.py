@@ -43,9 +43,7 @@ def _table() -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """A copy of a JSON-native value, as `mode="json"` dumps an Any field; anything else is unsure."""
     kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return value
-    if kind is int:
+    if kind is str or kind is int or kind is bool or value is None:
         return value
     if kind is float:
         if not math.isfinite(value):

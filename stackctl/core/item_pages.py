@@ -98,9 +98,9 @@ def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
     row = rows.fetch_conversation_row(db, conversation_id)
     if row is None:
         raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
-    conversation_id, created_at, metadata = row
+    found_id, created_at, metadata = row
     return {
-        "id": conversation_id,
+        "id": found_id,
         "object": "conversation",
         "created_at": created_at,
         "metadata": json.loads(metadata),

@@ -117,6 +117,7 @@ def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas) -> list[st
 
 
 def dump_with_pydantic(normalized: dict[str, Any], source: str) -> dict[str, Any]:
+    """The run config's `exclude_unset` JSON dump through the models; ConfigError lists every violation."""
     from pydantic import ValidationError
 
     from stackctl.models.runconfig import RunConfig

@@ -24,6 +24,7 @@ from stackctl.core.catalogue_view import catalogue_for
 from stackctl.core.loader import substitute_config
 from stackctl.core.templates import read_template, template_info, template_names
 from stackctl.core.validation import normalize_layout
+from stackctl.models import table as table_module
 from stackctl.models.runconfig import RunConfig
 from stackctl.models.table import TABLE_PATH, build_table, table_text
 
@@ -102,6 +103,20 @@ def model_documents(name: str, wild: bool) -> st.SearchStrategy[dict[str, Any]]:
 
 def test_table_is_in_step_with_the_models() -> None:
     assert TABLE_PATH.read_text(encoding="utf-8") == table_text(), "run python -m stackctl.models.table"
+    assert table_module.main(["--check"]) == 0
+
+
+def test_table_check_fails_on_a_stale_file_until_it_is_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / "runconfig_table.json"
+    stale.write_text("{}\n")
+    monkeypatch.setattr(table_module, "TABLE_PATH", stale)
+    assert table_module.main(["--check"]) == 1
+    assert "stale" in capsys.readouterr().err
+    assert table_module.main([]) == 0
+    assert table_module.main(["--check"]) == 0
+    assert json.loads(stale.read_text()) == TABLE
 
 
 @PROPERTY
