@@ -272,6 +272,11 @@ def test_env_vars_lists_every_referenced_name_once(catalogue: Catalogue) -> None
         "PGVECTOR_HOST", "PGVECTOR_PORT", "PGVECTOR_DB", "PGVECTOR_USER", "PGVECTOR_PASSWORD",
         "SQLITE_STORE_DIR",
     ]  # fmt: skip
+    # Bedrock's OpenAI-compatible endpoint takes a bearer token, under the name AWS's own tools read.
+    assert catalogue.env_vars("inference", "remote::bedrock") == [
+        "AWS_BEARER_TOKEN_BEDROCK",
+        "AWS_DEFAULT_REGION",
+    ]
 
 
 def test_every_sample_validates_against_its_own_schema(catalogue: Catalogue, tmp_path: Path) -> None:
