@@ -97,7 +97,7 @@ _stackctl() {
         "config") opts="render validate vars --help -h" ;;
         "config render") opts="--distro --env --env-file --help --no-validate --output --show-secrets -e -h -o" ;;
         "config validate") opts="--distro --env --env-file --help --output -e -h -o" ;;
-        "config vars") opts="--distro --env --env-file --help --output -e -h -o" ;;
+        "config vars") opts="--distro --env --env-file --help --output --show-secrets -e -h -o" ;;
         "conv") opts="create delete get items list update --help -h" ;;
         "conv create") opts="--help --item --items-file --message --metadata --output -h -m -o" ;;
         "conv delete") opts="--help --output -h -o" ;;

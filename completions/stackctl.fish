@@ -261,6 +261,7 @@ complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l env
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l env-file
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -l show-secrets
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s e
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'config vars'" -s o

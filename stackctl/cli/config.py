@@ -105,6 +105,9 @@ def vars_(
     distro: DistroOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print the defaults of secret fields in clear.")
+    ] = False,
     output: OutputOpt = Format.table,
 ) -> None:
     """List every ${env.*} variable a run config references: syntax, default, where used, set now?
@@ -115,7 +118,7 @@ def vars_(
 
     environ = build_env(env, env_file)
     data, source = load_input(file, distro)
-    rows = list_variables(data, source, environ)
+    rows = list_variables(data, source, environ, show_secrets=show_secrets)
     emit(
         {"object": "list", "data": rows},
         output,

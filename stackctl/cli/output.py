@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from stackctl.core.jsonable import json_compatible, json_key
+
 
 class Format(str, Enum):
     table = "table"
@@ -47,10 +49,10 @@ def to_jsonable(data: Any) -> Any:
     if callable(model_dump):
         return model_dump(mode="json")
     if isinstance(data, Mapping):
-        return {str(k): to_jsonable(v) for k, v in data.items()}
+        return {json_key(k): to_jsonable(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [to_jsonable(v) for v in data]
-    return data
+    return json_compatible(data)  # dates, binary, sets and .nan from YAML, as JSON can hold them
 
 
 def _cell(value: Any) -> str:

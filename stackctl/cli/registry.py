@@ -70,6 +70,7 @@ def register(
             now=int(time.time()),
             dry_run=dry_run,
             prune=prune,
+            secret_fields=schemas.secret_fields,
         )
     _emit_report(report, output)
 

@@ -39,6 +39,11 @@ class StackCatalogue:
     ) -> list[tuple[DocPath, str]]:
         return self.catalogue.validate_config(provider_type, config, api=api)
 
+    def secret_fields(self, api: str, provider_type: str) -> tuple[str, ...]:
+        """The provider's config fields that hold secrets, schema-marked or by name."""
+        spec = self.get(api, provider_type)
+        return spec.secret_fields if spec is not None else ()
+
     def secret_path_predicate(self, document: Mapping[str, Any]) -> Callable[[DocPath], bool]:
         """Schema-marked secret fields of the providers of a rendered document, as a path test for redact."""
         providers = document.get("providers") or {}

@@ -81,7 +81,9 @@ def parse_env_file(text: str, source: str) -> dict[str, str]:
         key, sep, value = line.partition("=")
         key = key.strip()
         if not sep or not key or not key.replace("_", "").isalnum():
-            raise ConfigError(f"{source}:{number}: expected KEY=VALUE, got {raw.strip()!r}")
+            # The line is not echoed: its value may be a secret.
+            shown = f"a line starting {key[:20]!r}" if sep else "a line with no '='"
+            raise ConfigError(f"{source}:{number}: expected KEY=VALUE, got {shown}")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             quote, value = value[0], value[1:-1]

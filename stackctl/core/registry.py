@@ -8,11 +8,12 @@ fields masked, so no secret reaches the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from stackctl.core.envsubst import Ref, Substituter, parse
+from stackctl.core.jsonable import json_compatible
 from stackctl.core.kinds import KINDS, Kind
 from stackctl.core.resolver import ResolvedStack
 from stackctl.core.secrets import redact
@@ -73,8 +74,21 @@ def _would_be_id(raw_id: Any, provider_type: str) -> str:
     return provider_type.rsplit("::", maxsplit=1)[-1]
 
 
-def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[list[dict[str, Any]], set[str]]:
-    """Enabled providers with unrendered (masked) config, and the ids of the disabled ones."""
+SecretFields = Callable[[str, str], Collection[str]]  # (api, provider_type) -> schema-marked secret fields
+
+
+def _no_marked_fields(api: str, provider_type: str) -> Collection[str]:
+    return ()
+
+
+def _top_level_in(names: set[str]) -> Callable[[tuple[str | int, ...]], bool]:
+    return lambda path: len(path) == 1 and path[0] in names
+
+
+def stack_providers(
+    raw: Mapping[str, Any], env: Mapping[str, str], secret_fields: SecretFields = _no_marked_fields
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Enabled providers with unrendered (masked, JSON-safe) config, and the ids of the disabled ones."""
     enabled: list[dict[str, Any]] = []
     disabled: set[str] = set()
     substituter = Substituter(env=env)
@@ -89,7 +103,8 @@ def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[lis
             if provider_id is None or provider_id == "__disabled__":
                 disabled.add(_would_be_id(entry.get("provider_id"), provider_type))
                 continue
-            config = redact(entry.get("config") or {})
+            marked = set(secret_fields(str(api), provider_type))
+            config = json_compatible(redact(entry.get("config") or {}, _top_level_in(marked)))
             enabled.append(
                 {
                     "api": api,
@@ -276,12 +291,13 @@ def register(
     now: int,
     dry_run: bool = False,
     prune: bool = False,
+    secret_fields: SecretFields = _no_marked_fields,
 ) -> Report:
     """Apply a run config to the registry in one transaction (none at all for a dry run)."""
     from stackctl.store import registry as store
 
     name = stack.image_name
-    providers, disabled = stack_providers(raw, env)
+    providers, disabled = stack_providers(raw, env, secret_fields)
     wanted, skipped, warnings = desired_resources(rendered, stack, disabled)
     report = Report(stack=name, dry_run=dry_run, warnings=[*stack.warnings, *warnings])
 

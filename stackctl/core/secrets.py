@@ -34,7 +34,7 @@ def is_secret_name(field_name: str) -> bool:
 
 
 def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | None = None) -> Any:
-    """A copy of value with every non-null secret field replaced by the mask."""
+    """A copy of value with the literal text of every secret field replaced by the mask (see `mask_value`)."""
 
     def walk(node: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(node, dict):
@@ -44,9 +44,7 @@ def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | N
                 secret = isinstance(key, str) and (
                     is_secret_name(key) or (extra_secret is not None and extra_secret(child))
                 )
-                # An unexpanded reference names a variable; it is no secret and shows where one goes.
-                masked = secret and item is not None and not _is_reference(item)
-                out[key] = MASK if masked else walk(item, child)
+                out[key] = mask_value(item) if secret else walk(item, child)
             return out
         if isinstance(node, list):
             return [walk(item, (*path, i)) for i, item in enumerate(node)]
@@ -55,5 +53,35 @@ def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | N
     return walk(value, ())
 
 
-def _is_reference(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("${env.") and value.endswith("}")
+def mask_value(value: Any) -> Any:
+    """A secret field's value as shown or stored: null stays null, references stay, literal text goes.
+
+    An unexpanded reference names a variable, which is no secret and shows where one goes; but the
+    default or alternative text inside it (`${env.KEY:=sk-...}`) is as literal as a bare value.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or "${" not in value:
+        return MASK
+    from stackctl.core.envsubst import SyntaxProblem, parse
+
+    try:
+        return _masked_text(parse(value))
+    except SyntaxProblem:
+        return MASK
+
+
+def _masked_text(nodes: tuple[Any, ...]) -> str:
+    from stackctl.core.envsubst import Ref
+
+    parts: list[str] = []
+    for node in nodes:
+        if not isinstance(node, Ref):
+            parts.append(MASK if node else "")
+        elif node.op is None:
+            parts.append(f"${{env.{node.name}}}")
+        elif node.op == "?":
+            parts.append(node.raw)  # the message shown when the variable is unset
+        else:
+            parts.append(f"${{env.{node.name}:{node.op}{_masked_text(node.body)}}}")
+    return "".join(parts)

@@ -7,6 +7,7 @@ from typing import Any
 
 from stackctl.core.docpath import format_path
 from stackctl.core.envsubst import Problems, Ref
+from stackctl.core.secrets import is_secret_name, mask_value
 from stackctl.core.yamlio import load_yaml
 
 _SYNTAX = {None: "required", "=": "default", "+": "alternative", "?": "required"}
@@ -16,7 +17,25 @@ def _body_text(ref: Ref) -> str:
     return "".join(part if isinstance(part, str) else part.raw for part in ref.body)
 
 
-def list_variables(text: str | bytes, source: str, env: Mapping[str, str]) -> list[dict[str, Any]]:
+def _in_secret_field(path: tuple[str | int, ...]) -> bool:
+    names = [part for part in path if isinstance(part, str)]
+    return bool(names) and is_secret_name(names[-1])
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a variable used in a secret field: its default or alternative text is literal secret."""
+    return {
+        **row,
+        "syntax": mask_value(row["syntax"]),
+        "default": mask_value(row["default"]) if row["default"] else row["default"],
+        "alternative": mask_value(row["alternative"]) if row["alternative"] else row["alternative"],
+    }
+
+
+def list_variables(
+    text: str | bytes, source: str, env: Mapping[str, str], *, show_secrets: bool = False
+) -> list[dict[str, Any]]:
+    """One row per distinct reference; the literal text of those used in secret fields is masked."""
     from stackctl.core.envsubst import references
 
     raw = load_yaml(text, source)
@@ -28,6 +47,7 @@ def list_variables(text: str | bytes, source: str, env: Mapping[str, str]) -> li
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         raise problem_error(malformed, decoded, source)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
+    secret: set[tuple[str, str]] = set()
     for path, ref in found:
         key = (ref.name, ref.raw)
         row = rows.get(key)
@@ -44,4 +64,7 @@ def list_variables(text: str | bytes, source: str, env: Mapping[str, str]) -> li
         where = format_path(path)
         if where not in row["paths"]:
             row["paths"].append(where)
-    return sorted(rows.values(), key=lambda r: (r["name"], r["syntax"]))
+        if _in_secret_field(path):
+            secret.add(key)
+    shown = [row if show_secrets or key not in secret else _masked(row) for key, row in rows.items()]
+    return sorted(shown, key=lambda r: (r["name"], r["syntax"]))

@@ -182,6 +182,20 @@ def test_vars_json(cli: Any, run_file: Path) -> None:
     assert names == sorted(names)
 
 
+def test_vars_masks_the_defaults_of_secret_fields(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN.replace("${env.OPENAI_API_KEY}", "${env.OPENAI_API_KEY:=sk-live-DEFAULT}"))
+    rows = json.loads(ok(cli("config", "vars", str(path), "-o", "json")).stdout)["data"]
+    key = next(row for row in rows if row["name"] == "OPENAI_API_KEY")
+    assert key["syntax"] == "${env.OPENAI_API_KEY:=********}"
+    assert key["default"] == "********"
+    assert "sk-live-DEFAULT" not in ok(cli("config", "vars", str(path))).stdout
+    shown = json.loads(ok(cli("config", "vars", str(path), "-o", "json", "--show-secrets")).stdout)["data"]
+    assert next(row for row in shown if row["name"] == "OPENAI_API_KEY")["default"] == "sk-live-DEFAULT"
+    url = next(row for row in rows if row["name"] == "OPENAI_BASE_URL")
+    assert url["default"] == "https://api.openai.com/v1"  # not a secret field
+
+
 def test_vars_reports_malformed_references(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(RUN.replace("${env.MODEL:=gpt-4o}", "${env.model:-gpt-4o}"))

@@ -232,3 +232,48 @@ def test_models_refresh_unreachable_provider_exits_6(cli: Any, tmp_path: Path) -
     assert result.exit_code == 6
     assert result.stderr.startswith("error:")
     assert dump_tables(db_path()) == before
+
+
+SECRETS_STACK = """\
+version: 2
+image_name: secrets
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: ${env.MY_OPENAI_KEY:=sk-proj-DEFAULTSECRET}
+  files:
+  - provider_id: s3
+    provider_type: remote::s3
+    config:
+      bucket_name: bucket
+      aws_access_key_id: AKIAREALKEYID12345
+      aws_secret_access_key: ${env.AWS_SECRET}
+"""
+
+
+def test_marked_secrets_and_literal_defaults_never_reach_the_database(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, SECRETS_STACK)
+    assert cli("register", str(path), env={"AWS_SECRET": "x"}).exit_code == 0
+    shown = json.loads(cli("stacks", "show", "secrets", "-o", "json").stdout)
+    configs = {p["provider_id"]: p["config"] for p in shown["providers"]}
+    assert configs["s3"]["aws_access_key_id"] == "********"
+    assert configs["s3"]["aws_secret_access_key"] == "${env.AWS_SECRET}"  # a reference names no secret
+    assert configs["openai"]["api_key"] == "${env.MY_OPENAI_KEY:=********}"
+    for suffix in ("", "-wal", "-shm"):
+        data = Path(db_path() + suffix).read_bytes() if Path(db_path() + suffix).exists() else b""
+        assert b"AKIAREALKEYID12345" not in data
+        assert b"DEFAULTSECRET" not in data
+
+
+def test_provider_config_json_cannot_hold_is_stored_as_json(cli: Any, tmp_path: Path) -> None:
+    text = SECRETS_STACK + "      metadata_store: {type: sqlite, created: 2024-01-01, ratio: .nan}\n"
+    path = write_config(tmp_path, text)
+    result = cli("register", str(path), "-o", "json", env={"AWS_SECRET": "x"})
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(cli("stacks", "show", "secrets", "-o", "json").stdout)
+    s3 = next(p for p in shown["providers"] if p["provider_id"] == "s3")
+    assert s3["config"]["metadata_store"] == {"type": "sqlite", "created": "2024-01-01", "ratio": None}
+    again = json.loads(cli("register", str(path), "-o", "json", env={"AWS_SECRET": "x"}).stdout)
+    assert again["summary"]["unchanged"] == len(again["changes"])

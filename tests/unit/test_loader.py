@@ -266,6 +266,13 @@ def test_env_file_malformed_line_is_an_error_with_its_line(line: str) -> None:
     assert caught.value.message.startswith("prod.env:2: ")
 
 
+def test_env_file_error_does_not_echo_the_line() -> None:
+    for line in ("sk-live-SECRET", "MY-KEY=sk-live-SECRET"):
+        with pytest.raises(ConfigError) as caught:
+            parse_env_file(f"{line}\n", "prod.env")
+        assert "sk-live-SECRET" not in str(caught.value.to_dict())
+
+
 def test_env_assignments() -> None:
     assert parse_env_assignments(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
     with pytest.raises(UsageError):

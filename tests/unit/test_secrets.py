@@ -1,0 +1,44 @@
+"""Redaction keeps the variable a reference names and masks every literal text a secret field holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stackctl.core.secrets import MASK, redact
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("sk-live-123", MASK),
+        (12345, MASK),
+        (None, None),
+        ("${env.KEY}", "${env.KEY}"),
+        ("${env.KEY:=}", "${env.KEY:=}"),
+        ("${env.KEY:=sk-live-123}", f"${{env.KEY:={MASK}}}"),
+        ("${env.ON:+sk-live-123}", f"${{env.ON:+{MASK}}}"),
+        ("${env.A:=${env.B}}", "${env.A:=${env.B}}"),
+        ("${env.A:=${env.B:=sk-live}}", f"${{env.A:=${{env.B:={MASK}}}}}"),
+        ("Bearer ${env.TOKEN}", f"{MASK}${{env.TOKEN}}"),
+        ("${env.KEY:?set KEY to your key}", "${env.KEY:?set KEY to your key}"),
+        ("${env.lower}", MASK),  # malformed: not a reference, so literal
+        ("$${env.KEY}", MASK),  # an escape is literal text
+    ],
+)
+def test_a_secret_field_shows_references_but_no_literal_text(value: Any, shown: Any) -> None:
+    assert redact({"api_key": value}) == {"api_key": shown}
+
+
+def test_fields_that_are_not_secret_are_kept_and_nesting_is_followed() -> None:
+    doc = {"url": "http://x", "nested": [{"password": "hunter2", "max_tokens": 5}]}
+    assert redact(doc) == {"url": "http://x", "nested": [{"password": MASK, "max_tokens": 5}]}
+
+
+def test_schema_marked_fields_are_masked_through_the_predicate() -> None:
+    doc = {"aws_access_key_id": "AKIA123", "region": "us-east-1"}
+    assert redact(doc, lambda path: path == ("aws_access_key_id",)) == {
+        "aws_access_key_id": MASK,
+        "region": "us-east-1",
+    }
