@@ -9,28 +9,33 @@ from typing import Any
 
 MASK = "********"
 SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if marker != "token")
+_TOKEN = re.compile("token")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+# `tokens` is mostly a count (max_tokens); after these words it is a set of credentials (auth_tokens).
+_CREDENTIAL_WORDS = ("auth", "access", "refresh", "bearer", "api", "session")
 
 
 @lru_cache(maxsize=4096)  # called for every substituted field; names repeat
 def is_secret_name(field_name: str) -> bool:
-    """True when a config field's name marks it as holding a secret (api_key, token, password, ...).
+    """True when a config field's name contains a secret marker (api_key, token, password, ...).
 
-    Markers match whole words of the snake_case (or camelCase) name, plurals included, so `api_token`,
-    `aws_secret_access_key`, `apiKey` and `client_secrets` are secret. `tokens` is the exception: it counts
-    (`max_tokens`), so a plain substring test would hide every token limit.
+    The name is compared without case or separators, so `apiKey`, `dbpassword`, `aws_secret_access_key`
+    and `authToken` are secret. A token count or tool is not: `max_tokens`, `tokenizer`, `tokenise`.
     """
-    snake = _CAMEL_BOUNDARY.sub("_", field_name).lower()
-    words = [w for w in re.split(r"[^a-z0-9]+", snake) if w]
-    for marker in SECRET_MARKERS:
-        parts = marker.split("_")
-        for start in range(len(words) - len(parts) + 1):
-            window = words[start : start + len(parts)]
-            last = window[-1]
-            plural_ok = parts[-1] != "token" and last == parts[-1] + "s"
-            if window[:-1] == parts[:-1] and (last == parts[-1] or plural_ok):
-                return True
-    return False
+    flat = _NOT_ALNUM.sub("", field_name.lower())
+    if any(marker in flat for marker in _FLAT_MARKERS):
+        return True
+    return any(_is_credential_token(flat, found.end()) for found in _TOKEN.finditer(flat))
+
+
+def _is_credential_token(flat: str, end: int) -> bool:
+    after = flat[end:]
+    if after.startswith(("iz", "is")):
+        return False  # tokenizer, tokenise
+    if after.startswith("s"):
+        return flat[: end - len("token")].endswith(_CREDENTIAL_WORDS)
+    return True
 
 
 def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | None = None) -> Any:

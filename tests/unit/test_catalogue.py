@@ -372,13 +372,18 @@ def test_field_kind(catalogue: Catalogue) -> None:
 @pytest.mark.parametrize(
     "name",
     ["api_key", "openai_api_key", "api_token", "token", "password", "aws_secret_access_key",
-     "auth_credential", "private_key", "apiKey", "client_secrets", "PGVECTOR_PASSWORD"],
+     "auth_credential", "private_key", "apiKey", "client_secrets", "PGVECTOR_PASSWORD", "dbpassword",
+     "apitoken", "secretkey", "authtoken", "db_password1", "mypassword", "auth_tokens", "privateKey"],
 )  # fmt: skip
 def test_secret_names(name: str) -> None:
     assert is_secret(name)
 
 
-@pytest.mark.parametrize("name", ["url", "max_tokens", "tokenizer", "keystore", "model", "key"])
+@pytest.mark.parametrize(
+    "name",
+    ["url", "max_tokens", "tokenizer", "keystore", "model", "key", "max_new_tokens", "tokens_per_minute",
+     "tokenise", "num_tokens"],
+)  # fmt: skip
 def test_not_secret_names(name: str) -> None:
     assert not is_secret(name)
 
