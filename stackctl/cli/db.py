@@ -14,8 +14,11 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Inspect and migrate the stackctl database.", no_args_is_help=True)
 
 
-def open_db(ctx: typer.Context, *, migrate: bool = True) -> Database:
-    """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema."""
+def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) -> Database:
+    """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema.
+
+    `create=False`: a database that does not exist stays absent (an empty one in memory is used).
+    """
     import os
 
     from stackctl.core.paths import db_location
@@ -23,7 +26,7 @@ def open_db(ctx: typer.Context, *, migrate: bool = True) -> Database:
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
-    return open_database(location) if migrate else connect(location)
+    return open_database(location, create=create) if migrate else connect(location, create=create)
 
 
 @app.command("status")
@@ -35,7 +38,7 @@ def status_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
     from stackctl.cli.output import emit
     from stackctl.store.migrations import status
 
-    with open_db(ctx, migrate=False) as db:
+    with open_db(ctx, migrate=False, create=False) as db:
         report = status(db)
     if output is Format.table:
         rows = [

@@ -59,7 +59,7 @@ def register(
     rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
     stack = resolve(rendered.document, schemas, source)
     raw = load_yaml(data, source)
-    with open_db(ctx) as db:
+    with open_db(ctx, create=not dry_run) as db:
         report = apply(
             db,
             raw,

@@ -107,9 +107,17 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def connect(location: str) -> Database:
-    """Open (creating if needed) the database without touching its schema."""
+def connect(location: str, *, create: bool = True) -> Database:
+    """Open (creating if needed) the database without touching its schema.
+
+    With `create=False` a database that does not exist yet is not created: an empty one in memory stands
+    in for it, so that a dry run or a status report can read "nothing registered" and leave no file behind.
+    """
     path = resolve_path(location)
+    if not create and not path.exists():
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return Database(conn, path)
     try:
         _create_private(path)
         conn = sqlite3.connect(
@@ -117,18 +125,32 @@ def connect(location: str) -> Database:
         )
     except (OSError, sqlite3.Error) as exc:
         raise InvalidInputError(f"cannot open database {path}: {exc}", code="database_unavailable") from exc
+    try:
+        _configure(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if exc.sqlite_errorname not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            raise
+        raise InvalidInputError(
+            f"{path} is not a stackctl database: {exc}",
+            hint="point --db or STACKCTL_DB at a SQLite file, or at a path that does not exist yet",
+            code="database_unavailable",
+        ) from exc
+    return Database(conn, path)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    return Database(conn, path)
 
 
-def open_database(location: str) -> Database:
-    """Open the database and bring its schema up to date."""
+def open_database(location: str, *, create: bool = True) -> Database:
+    """Open the database and bring its schema up to date (see `connect` for `create`)."""
     from stackctl.store.migrations import migrate
 
-    db = connect(location)
+    db = connect(location, create=create)
     try:
         migrate(db)
     except BaseException:

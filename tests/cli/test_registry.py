@@ -91,6 +91,15 @@ def test_dry_run_writes_nothing(cli: Any, run_yaml: Path) -> None:
     assert dump_tables(db_path()) == before
 
 
+def test_dry_run_and_status_create_no_database(cli: Any, run_yaml: Path) -> None:
+    report = register(cli, run_yaml, "--dry-run")
+    assert report["summary"]["created"] > 0
+    status = cli("db", "status", "-o", "json")
+    assert status.exit_code == 0
+    assert json.loads(status.stdout)["schema_version"] is None
+    assert not Path(db_path()).exists()
+
+
 def test_unknown_provider_id_exits_3(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
     write_config(
         tmp_path,

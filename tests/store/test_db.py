@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,22 @@ def test_postgresql_is_not_supported_yet(location):
 
 def test_sqlite_url_is_a_path(tmp_path):
     assert resolve_path(f"sqlite:///{tmp_path}/x.db") == tmp_path / "x.db"
+
+
+@pytest.mark.parametrize("content", [b"hello, this is text\n", bytes(range(256)) * 4])
+def test_a_file_that_is_not_sqlite_is_invalid_input(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInputError) as caught:
+        open_database(str(path))
+    assert caught.value.exit_code == 3
+    assert "not a stackctl database" in caught.value.message
+    assert path.read_bytes() == content
+
+
+def test_without_create_a_missing_database_stays_missing(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "absent.db"
+    with open_database(str(path), create=False) as db:
+        assert db.execute("SELECT count(*) FROM stacks").fetchone() == (0,)
+        assert db.path == path
+    assert not path.parent.exists()
