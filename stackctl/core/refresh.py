@@ -5,6 +5,7 @@ so secrets come from the environment at call time and never from the database. E
 first, outside any transaction; only then are the new models written, in one transaction, so a provider
 that fails leaves the registry as it was. A model already registered under the same identifier is left
 as it is (`unchanged`): a refresh records what providers report, it does not overwrite a declared spec.
+A provider's `allowed_models`, when set, limits what is recorded from it.
 """
 
 from __future__ import annotations
@@ -63,8 +64,24 @@ def ask_providers(
             models = client.list_models()
         finally:
             client.close()
-        found.extend(r for r in (_reported(provider["provider_id"], m) for m in models) if r is not None)
+        allowed = _allowed_models(config)
+        found.extend(
+            record
+            for record in (_reported(provider["provider_id"], m) for m in models)
+            if record is not None and (allowed is None or record["provider_resource_id"] in allowed)
+        )
     return found, warnings
+
+
+def _allowed_models(config: Mapping[str, Any]) -> set[str] | None:
+    """The provider's `allowed_models` (a list, or comma-separated text); None or empty means all."""
+    value = config.get("allowed_models")
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list):
+        return None
+    allowed = {str(item) for item in value if str(item).strip()}
+    return allowed or None
 
 
 def refresh_models(

@@ -232,6 +232,25 @@ def test_models_refresh(cli: Any, tmp_path: Path, fake_openai: Any) -> None:
     assert [m["identifier"] for m in listed] == ["fake/fake-model", "fake/fake-model-large"]
 
 
+@pytest.mark.parametrize(
+    ("allowed", "expected"),
+    [
+        ("[fake-model-large]", ["fake/fake-model-large"]),
+        ("${env.ALLOWED:=fake-model}", ["fake/fake-model"]),
+        ("${env.UNSET_ALLOWED:=}", ["fake/fake-model", "fake/fake-model-large"]),
+    ],
+)
+def test_models_refresh_keeps_to_allowed_models(
+    cli: Any, tmp_path: Path, fake_openai: Any, allowed: str, expected: list[str]
+) -> None:
+    text = OPENAI_STACK.replace("@URL@", fake_openai.base_url) + f"      allowed_models: {allowed}\n"
+    env = {"FAKE_KEY": "fake-key"}
+    assert cli("register", str(write_config(tmp_path, text)), env=env).exit_code == 0
+    assert cli("models", "refresh", env=env).exit_code == 0
+    listed = json.loads(cli("models", "list", "-o", "json").stdout)["data"]
+    assert [m["identifier"] for m in listed] == expected
+
+
 def test_models_refresh_unreachable_provider_exits_6(cli: Any, tmp_path: Path) -> None:
     path = write_config(tmp_path, OPENAI_STACK.replace("@URL@", "http://127.0.0.1:9/v1"))
     env = {"FAKE_KEY": "k"}
