@@ -171,9 +171,13 @@ def desired_resources(
             provider_id = item.get("provider_id") or _default_provider(kind, stack, path)
             if stack.find(provider_id, [kind.api]) is None:
                 if provider_id in disabled:
-                    skipped.append(Change(kind.name, raw_id, "skipped", f"provider '{provider_id}' disabled"))
+                    # Named as it would be registered, so that it matches a row registered before.
+                    would_be = resource_record(kind, item, provider_id)["identifier"]
+                    skipped.append(
+                        Change(kind.name, would_be, "skipped", f"provider '{provider_id}' disabled")
+                    )
                     warnings.append(
-                        f"{path}: {kind.name} '{raw_id}' skipped: provider '{provider_id}' is disabled"
+                        f"{path}: {kind.name} '{would_be}' skipped: provider '{provider_id}' is disabled"
                     )
                 else:
                     errors.append(f"{path}.provider_id: the stack has no {kind.api} provider '{provider_id}'")
@@ -280,6 +284,19 @@ def _check_orphans(db: Any, name: str, providers: list[dict[str, Any]], wanted: 
         )
 
 
+def _merge_skipped(changes: list[Change], skipped: list[Change]) -> list[Change]:
+    """Skipped items after the others; one that --prune removes (its provider is gone) is reported once."""
+    reasons = {(c.kind, c.id): c.reason for c in skipped}
+    merged = [
+        Change(c.kind, c.id, c.action, reasons[(c.kind, c.id)])
+        if c.action == "pruned" and (c.kind, c.id) in reasons
+        else c
+        for c in changes
+    ]
+    pruned = {(c.kind, c.id) for c in changes if c.action == "pruned"}
+    return merged + [c for c in skipped if (c.kind, c.id) not in pruned]
+
+
 def register(
     db: Any,
     raw: Mapping[str, Any],
@@ -313,7 +330,7 @@ def register(
                 "stack", name, "unchanged" if exists and not writes else "updated" if exists else "created"
             )
         )
-        report.changes.extend(provider_changes + resource_changes + skipped)
+        report.changes.extend(provider_changes + _merge_skipped(resource_changes, skipped))
         if writes or not exists:
             writes.insert(0, lambda: store.upsert_stack(db, name, source, now))
         return writes

@@ -56,7 +56,7 @@ def test_table_output_and_disabled_provider_warning(cli: Any, run_yaml: Path) ->
     assert result.exit_code == 0
     assert "llama-70b" in result.stdout
     assert "warning:" not in result.stdout
-    assert "warning: models[2]: model 'llama3.2:3b' skipped" in result.stderr
+    assert "warning: models[2]: model 'ollama/llama3.2:3b' skipped" in result.stderr
     assert "stack full:" in result.stderr
 
 
@@ -67,8 +67,56 @@ def test_changed_field_is_updated(cli: Any, tmp_path: Path, run_yaml: Path) -> N
     assert {(c["id"], c["action"]) for c in report["changes"] if c["kind"] == "model"} == {
         ("llama-70b", "updated"),
         ("fireworks/accounts/fireworks/models/llama-guard-3-8b", "unchanged"),
-        ("llama3.2:3b", "skipped"),
+        ("ollama/llama3.2:3b", "skipped"),
     }
+
+
+TOGGLED = """\
+version: 2
+image_name: toggled
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config: {base_url: "http://127.0.0.1:9/v1"}
+  - provider_id: ${env.OLLAMA_ON:+ollama}
+    provider_type: remote::ollama
+    config: {url: "http://127.0.0.1:11434"}
+models:
+- model_id: llama3.2:3b
+  provider_id: ollama
+"""
+
+
+def test_a_registered_resource_whose_provider_is_disabled_is_reported_once(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, TOGGLED)
+    first = json.loads(cli("register", str(path), "-o", "json", env={"OLLAMA_ON": "1"}).stdout)
+    assert {"kind": "model", "id": "ollama/llama3.2:3b", "action": "created", "reason": None} in first[
+        "changes"
+    ]
+    kept = cli("register", str(path))
+    assert kept.exit_code == 5  # the provider its model uses is gone: only --prune may drop the model
+    assert "ollama/llama3.2:3b" in kept.stderr
+    pruned = json.loads(cli("register", str(path), "--prune", "-o", "json").stdout)
+    model = [c for c in pruned["changes"] if c["kind"] == "model"]
+    assert model == [
+        {
+            "kind": "model",
+            "id": "ollama/llama3.2:3b",
+            "action": "pruned",
+            "reason": "provider 'ollama' disabled",
+        }
+    ]
+    assert pruned["summary"]["skipped"] == 0
+    again = json.loads(cli("register", str(path), "-o", "json").stdout)
+    assert [c for c in again["changes"] if c["kind"] == "model"] == [
+        {
+            "kind": "model",
+            "id": "ollama/llama3.2:3b",
+            "action": "skipped",
+            "reason": "provider 'ollama' disabled",
+        }
+    ]
 
 
 def test_prune_needs_the_flag(cli: Any, tmp_path: Path, run_yaml: Path) -> None:

@@ -72,7 +72,7 @@ def test_every_kind_is_created(db: Database, tmp_path: Path) -> None:
         assert store.resources(db, "full", kind), kind
     assert actions(report)[("model", "llama-70b")] == "created"
     assert actions(report)[("model", "fireworks/accounts/fireworks/models/llama-guard-3-8b")] == "created"
-    assert actions(report)[("model", "llama3.2:3b")] == "skipped"
+    assert actions(report)[("model", "ollama/llama3.2:3b")] == "skipped"
     assert any("llama3.2:3b" in w and "disabled" in w for w in report.warnings)
 
 
@@ -156,7 +156,7 @@ def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Pa
         "provider_id: ${env.OLLAMA_URL:+ollama}", "provider_id: ${env.ENABLE_OLLAMA:=__disabled__}"
     )
     report = apply(db, text)
-    assert actions(report)[("model", "llama3.2:3b")] == "skipped"
+    assert actions(report)[("model", "ollama/llama3.2:3b")] == "skipped"
     enabled = apply(db, text, env={**ENV, "ENABLE_OLLAMA": "ollama"})
     assert actions(enabled)[("model", "ollama/llama3.2:3b")] == "created"
 
