@@ -99,7 +99,10 @@ def _error_lines(exc: ValidationError, prefix: str) -> list[str]:
 
 
 def parse_items(raw: Sequence[Any]) -> list[Item]:
-    """Validate raw items (mappings or item models) against the item union; all problems reported at once."""
+    """Validate raw items (mappings or item models) against the item union; all problems reported at once.
+
+    A mapping with a `role` and no `type` is a message, as in OpenAI's short input form (see `shape_item`).
+    """
     items: list[Item] = []
     problems: list[str] = []
     for index, entry in enumerate(raw):

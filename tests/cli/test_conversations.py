@@ -92,6 +92,21 @@ def test_items_file_accepts_array_and_json_lines_from_stdin(cli, tmp_path):
     assert texts == ["0", "1", "2", "x"]
 
 
+def test_items_without_type_are_messages(cli, tmp_path):
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({"role": "user", "content": "from a file"}))
+    cid = create(cli, "--item", '{"role": "user", "content": "x"}', "--items-file", str(short))["id"]
+    added = ok(
+        cli("conv", "items", "create", cid, "--item", '{"role": "assistant", "content": "y"}', "-o", "json")
+    )
+    assert [(i["type"], i["role"], i["status"]) for i in added["data"]] == [
+        ("message", "assistant", "completed")
+    ]
+    listed = ok(cli("conv", "items", "list", cid, "--order", "asc", "-o", "json"))["data"]
+    assert [i["content"][0]["text"] for i in listed] == ["x", "from a file", "y"]
+    assert all(i["type"] == "message" and i["id"].startswith("msg_") for i in listed)
+
+
 def test_yaml_equals_json_and_table_is_plain(cli):
     import yaml
 

@@ -145,6 +145,18 @@ def test_conversation_lifecycle(client: openai.OpenAI) -> None:
         client.conversations.items.list(conv.id)
 
 
+def test_short_message_form_without_type(client: openai.OpenAI) -> None:
+    conv = client.conversations.create(items=[{"role": "user", "content": "hi"}])
+    added = client.conversations.items.create(conv.id, items=[{"role": "assistant", "content": "hello"}])
+    assert added.data[0].type == "message" and added.data[0].id.startswith("msg_")
+    listed = client.conversations.items.list(conv.id, order="asc").data
+    assert [(i.type, i.role, i.status) for i in listed] == [
+        ("message", "user", "completed"),
+        ("message", "assistant", "completed"),
+    ]
+    assert listed[0].content[0].text == "hi"
+
+
 def test_items_pagination(client: openai.OpenAI) -> None:
     conv = client.conversations.create()
     texts = [f"m{n}" for n in range(45)]

@@ -54,6 +54,25 @@ def test_create_and_list_have_the_openai_wire_shape(client: TestClient) -> None:
     assert page["data"][0]["content"] == [{"type": "input_text", "text": "hi"}]
 
 
+def test_items_without_type_are_messages(client: TestClient) -> None:
+    created = client.post("/v1/conversations", json={"items": [{"role": "user", "content": "hi"}]})
+    assert created.status_code == 200, created.text
+    cid = created.json()["id"]
+    added = client.post(
+        f"/v1/conversations/{cid}/items", json={"items": [{"role": "assistant", "content": "yo"}]}
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["data"][0]["type"] == "message"
+    page = client.get(f"/v1/conversations/{cid}/items", params={"order": "asc"}).json()
+    assert [(i["type"], i["role"], i["status"]) for i in page["data"]] == [
+        ("message", "user", "completed"),
+        ("message", "assistant", "completed"),
+    ]
+    assert all(i["id"].startswith("msg_") for i in page["data"])
+    neither = client.post("/v1/conversations", json={"items": [{"content": "no role"}]})
+    _error(neither, 422)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [
