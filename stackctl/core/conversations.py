@@ -78,7 +78,9 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
         elif len(value) > MAX_METADATA_VALUE_LENGTH:
             problems.append(f"metadata.{key}: value longer than {MAX_METADATA_VALUE_LENGTH} characters")
     if problems:
-        raise InvalidInputError("invalid metadata", details=problems, code="invalid_metadata")
+        raise InvalidInputError(
+            "invalid metadata", details=problems, code="invalid_metadata", param="metadata"
+        )
     return dict(metadata)
 
 
@@ -141,7 +143,11 @@ def _prefix(item: Item) -> str:
 
 def _check_count(raw: Sequence[Any]) -> None:
     if len(raw) > MAX_ITEMS_PER_CALL:
-        raise InvalidInputError(f"{len(raw)} items given, at most {MAX_ITEMS_PER_CALL} per call")
+        raise InvalidInputError(
+            f"{len(raw)} items given, at most {MAX_ITEMS_PER_CALL} per call",
+            code="too_many_items",
+            param="items",
+        )
 
 
 # --- conversations --------------------------------------------------------------------------------

@@ -207,6 +207,24 @@ def test_invalid_bodies(client: openai.OpenAI, server: Server) -> None:
     assert set(too_big.json()["error"]) == {"message", "type", "param", "code"}
 
 
+def test_limit_violations_are_400(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as too_many:
+        client.conversations.create(items=[_message(str(n)) for n in range(21)])
+    assert too_many.value.param == "items" and "at most 20" in too_many.value.message
+    conv = client.conversations.create()
+    with pytest.raises(openai.BadRequestError) as too_many_added:
+        client.conversations.items.create(conv.id, items=[_message(str(n)) for n in range(21)])
+    assert too_many_added.value.param == "items"
+    for limit in (0, 500):
+        with pytest.raises(openai.BadRequestError) as bad_limit:
+            client.conversations.items.list(conv.id, limit=limit)
+        assert bad_limit.value.param == "limit" and bad_limit.value.type == "invalid_request_error"
+    with pytest.raises(openai.BadRequestError) as metadata:
+        client.conversations.create(metadata={f"k{n}": "v" for n in range(17)})
+    assert metadata.value.param == "metadata"
+    assert client.conversations.items.list(conv.id).data == []
+
+
 def test_models_and_openapi(client: openai.OpenAI, server: Server) -> None:
     assert list(client.models.list()) == []
     document = httpx.get(f"{server.base_url.removesuffix('/v1')}/openapi.json").json()
