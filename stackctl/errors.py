@@ -1,8 +1,9 @@
 """The one error tree of stackctl.
 
 Every failure a user can cause is a `StackctlError` subclass carrying an exit code, a stable snake_case
-code, a message, an optional hint and optional details (one line each, usually `path: message`). Core
-modules raise these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes.
+code, a message, an optional hint, optional details (one line each, usually `path: message`) and, for
+request input, the parameter at fault (`param`, which the HTTP server reports). Core modules raise
+these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ class StackctlError(Exception):
         hint: str | None = None,
         details: Iterable[str] = (),
         code: str | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.details = list(details)
+        self.param = param
         if code is not None:
             self.code = code
 

@@ -26,13 +26,19 @@ def parse_pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def read_text(source: str) -> str:
-    """The contents of a file, or of stdin for `-`."""
-    if source == "-":
-        return sys.stdin.read()
+    """The contents of a file, or of stdin for `-`; either must be UTF-8 text."""
+    name = "stdin" if source == "-" else source
     try:
-        return Path(source).expanduser().read_text(encoding="utf-8")
+        text = sys.stdin.read() if source == "-" else Path(source).expanduser().read_text(encoding="utf-8")
+        # stdin may decode with surrogateescape (C locale): bytes that are not UTF-8 only show up here.
+        text.encode("utf-8")
     except OSError as exc:
-        raise InvalidInputError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        raise InvalidInputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    except UnicodeError as exc:
+        raise InvalidInputError(
+            f"cannot read {name}: not UTF-8 text", hint="save it as UTF-8 (JSON and text input must be UTF-8)"
+        ) from exc
+    return text
 
 
 def json_arg(value: str, option: str) -> Any:

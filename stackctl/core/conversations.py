@@ -78,7 +78,9 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
         elif len(value) > MAX_METADATA_VALUE_LENGTH:
             problems.append(f"metadata.{key}: value longer than {MAX_METADATA_VALUE_LENGTH} characters")
     if problems:
-        raise InvalidInputError("invalid metadata", details=problems, code="invalid_metadata")
+        raise InvalidInputError(
+            "invalid metadata", details=problems, code="invalid_metadata", param="metadata"
+        )
     return dict(metadata)
 
 
@@ -99,7 +101,10 @@ def _error_lines(exc: ValidationError, prefix: str) -> list[str]:
 
 
 def parse_items(raw: Sequence[Any]) -> list[Item]:
-    """Validate raw items (mappings or item models) against the item union; all problems reported at once."""
+    """Validate raw items (mappings or item models) against the item union; all problems reported at once.
+
+    A mapping with a `role` and no `type` is a message, as in OpenAI's short input form (see `shape_item`).
+    """
     items: list[Item] = []
     problems: list[str] = []
     for index, entry in enumerate(raw):
@@ -138,7 +143,11 @@ def _prefix(item: Item) -> str:
 
 def _check_count(raw: Sequence[Any]) -> None:
     if len(raw) > MAX_ITEMS_PER_CALL:
-        raise InvalidInputError(f"{len(raw)} items given, at most {MAX_ITEMS_PER_CALL} per call")
+        raise InvalidInputError(
+            f"{len(raw)} items given, at most {MAX_ITEMS_PER_CALL} per call",
+            code="too_many_items",
+            param="items",
+        )
 
 
 # --- conversations --------------------------------------------------------------------------------

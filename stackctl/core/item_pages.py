@@ -68,12 +68,16 @@ def check_item_id(item_id: str) -> None:
 
 def check_limit(limit: int) -> None:
     if not MIN_LIMIT <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}, got {limit}")
+        raise InvalidInputError(
+            f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}, got {limit}",
+            code="invalid_limit",
+            param="limit",
+        )
 
 
 def check_order(order: str) -> None:
     if order not in ("asc", "desc"):
-        raise InvalidInputError(f"order must be 'asc' or 'desc', got {order!r}")
+        raise InvalidInputError(f"order must be 'asc' or 'desc', got {order!r}", param="order")
 
 
 def check_include(include: Iterable[str] | None) -> frozenset[str]:
@@ -81,7 +85,9 @@ def check_include(include: Iterable[str] | None) -> frozenset[str]:
     unknown = sorted(wanted - set(INCLUDABLE))
     if unknown:
         raise InvalidInputError(
-            f"unknown include value: {', '.join(unknown)}", hint=f"one of: {', '.join(INCLUDABLE)}"
+            f"unknown include value: {', '.join(unknown)}",
+            hint=f"one of: {', '.join(INCLUDABLE)}",
+            param="include",
         )
     return wanted
 

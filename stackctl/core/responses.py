@@ -112,11 +112,7 @@ def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseReque
 def _input_items(raw: str | list[dict[str, Any]]) -> list[Item]:
     if isinstance(raw, str):
         raw = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}]
-    shaped = [
-        {"type": "message", **e} if isinstance(e, dict) and "type" not in e and "role" in e else e
-        for e in raw
-    ]
-    items = conv.parse_items(shaped)
+    items = conv.parse_items(raw)  # the short message form without `type` is shaped there
     for item in items:
         if item.id is not None:
             item_pages.check_item_id(item.id)

@@ -5,6 +5,9 @@ Invariants:
   out, as the API does for optional fields).
 - Items are one discriminated union on `type`. Unknown fields are kept (so items produced by newer
   upstream APIs survive a round trip) but every known field is type-checked.
+- A mapping with a `role` and no `type` is a message (OpenAI's short input form, where `type` defaults
+  to "message"). `shape_item` fills it in on every validation of an item, so the CLI, the server's
+  request bodies and responses input all read it the same way.
 - A message's string content is normalised to a one-part list (`input_text`, or `output_text` for the
   assistant), which is how the API stores and returns it.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 from stackctl.models.lists import list_envelope
 
@@ -226,6 +229,13 @@ class CustomToolCallOutput(WireModel):
     output: str | list[dict[str, Any]]
 
 
+def shape_item(data: Any) -> Any:
+    """OpenAI's short message form `{"role": ..., "content": ...}` with its `type` filled in."""
+    if isinstance(data, dict) and "type" not in data and "role" in data:
+        return {"type": "message", **data}
+    return data
+
+
 Item = Annotated[
     Message
     | FunctionCall
@@ -246,6 +256,7 @@ Item = Annotated[
     | CustomToolCall
     | CustomToolCallOutput,
     Field(discriminator="type"),
+    BeforeValidator(shape_item),
 ]
 
 ITEM_TYPES: tuple[str, ...] = (

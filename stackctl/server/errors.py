@@ -4,7 +4,8 @@ Invariants:
 - Every error response body is `{"error": {"message", "type", "param", "code"}}`, whatever raised it:
   a `StackctlError` from the core, a request FastAPI could not validate, an unknown route, a body too large.
 - Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, 6 -> 502, anything else -> 500.
-  A request body that breaks the published schema is 422; a body that is not JSON at all is 400.
+  A request body that breaks the published schema is 422; a body that is not JSON at all is 400. Limits
+  (items per call, metadata size, page size) are the core's to check, so breaking one is 400, as with OpenAI.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def from_stackctl(exc: StackctlError) -> JSONResponse:
     message = exc.message
     if exc.details:
         message += ": " + "; ".join(exc.details)
-    return error_response(status, message, exc.code)
+    return error_response(status, message, exc.code, exc.param)
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -3,6 +3,9 @@
 The conversation and item shapes themselves live in `stackctl.models.conversations`; this module adds the
 request bodies, the list envelopes and the small objects only the server returns. Routes send the core's
 `to_wire()` JSON as is (exactly OpenAI's shape); these models describe it for the OpenAPI document.
+
+Limits (items per call, metadata size) are documented here but checked by the core, so that breaking one
+is a 400 like every other input the core refuses, not a schema violation (422).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ class ConversationCreateRequest(BaseModel):
     )
     items: list[Item] | None = Field(
         default=None,
-        max_length=MAX_ITEMS_PER_CALL,
-        description="Initial items, added in the same transaction.",
+        description=f"Initial items (at most {MAX_ITEMS_PER_CALL}), added in the same transaction.",
+        json_schema_extra={"maxItems": MAX_ITEMS_PER_CALL},
     )
 
 
@@ -32,7 +35,11 @@ class ConversationUpdateRequest(BaseModel):
 
 
 class ItemsCreateRequest(BaseModel):
-    items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS_PER_CALL)
+    items: list[Item] = Field(
+        min_length=1,
+        description=f"At most {MAX_ITEMS_PER_CALL} items, added in one transaction.",
+        json_schema_extra={"maxItems": MAX_ITEMS_PER_CALL},
+    )
 
 
 class ItemListPage(BaseModel):
@@ -93,7 +100,7 @@ class ErrorResponse(BaseModel):
 ERRORS = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
-        (400, "Malformed request: bad JSON, malformed id, or input the core refuses"),
+        (400, "Malformed request: bad JSON, malformed id, a limit exceeded, or input the core refuses"),
         (401, "Missing or wrong bearer token (only when the server has an api key)"),
         (404, "Conversation or item not found"),
         (413, "Request body too large"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
@@ -89,6 +90,21 @@ def test_items_file_accepts_array_and_json_lines_from_stdin(cli, tmp_path):
         for i in ok(cli("conv", "items", "list", cid, "--order", "asc", "-o", "json"))["data"]
     ]
     assert texts == ["0", "1", "2", "x"]
+
+
+def test_items_without_type_are_messages(cli, tmp_path):
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({"role": "user", "content": "from a file"}))
+    cid = create(cli, "--item", '{"role": "user", "content": "x"}', "--items-file", str(short))["id"]
+    added = ok(
+        cli("conv", "items", "create", cid, "--item", '{"role": "assistant", "content": "y"}', "-o", "json")
+    )
+    assert [(i["type"], i["role"], i["status"]) for i in added["data"]] == [
+        ("message", "assistant", "completed")
+    ]
+    listed = ok(cli("conv", "items", "list", cid, "--order", "asc", "-o", "json"))["data"]
+    assert [i["content"][0]["text"] for i in listed] == ["x", "from a file", "y"]
+    assert all(i["type"] == "message" and i["id"].startswith("msg_") for i in listed)
 
 
 def test_yaml_equals_json_and_table_is_plain(cli):
@@ -253,3 +269,38 @@ def test_concurrent_cli_processes(cli):
         assert [t for t in texts if t.startswith(f"p{p}-")] == [
             f"p{p}-{b}-{n}" for b in range(3) for n in range(20)
         ]
+
+
+NOT_UTF8 = b"\xff\xfe[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["conv", "create", "--items-file", "BAD"],
+        ["conv", "create", "--item", "@BAD"],
+        ["conv", "items", "create", "CID", "--items-file", "BAD"],
+    ],
+)
+def test_file_that_is_not_utf8_exits_3_naming_it(cli, tmp_path, args):
+    cid = create(cli)["id"]
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(NOT_UTF8)
+    result = cli(*[{"CID": cid, "BAD": str(bad), "@BAD": f"@{bad}"}.get(a, a) for a in args])
+    assert result.exit_code == 3, result.stderr
+    assert str(bad) in result.stderr and "UTF-8" in result.stderr
+    assert "internal error" not in result.stderr
+    assert ok(cli("conv", "items", "list", cid, "-o", "json"))["data"] == []
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_stdin_that_is_not_utf8_exits_3(cli, monkeypatch, errors):
+    # A real terminal's stdin may decode with surrogateescape (C locale): the bad bytes must not slip through.
+    from stackctl.cli.inputs import read_text
+    from stackctl.errors import InvalidInputError
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(NOT_UTF8), encoding="utf-8", errors=errors))
+    with pytest.raises(InvalidInputError, match="cannot read stdin: not UTF-8 text"):
+        read_text("-")
+    result = cli("conv", "create", "--items-file", "-", input=NOT_UTF8)
+    assert result.exit_code == 3 and "stdin" in result.stderr and "UTF-8" in result.stderr

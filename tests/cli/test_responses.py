@@ -300,3 +300,11 @@ def test_input_and_input_file_exclude_each_other(cli, registered: FakeOpenAI) ->
     assert result.exit_code == 2
     result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--input-file", "-")
     assert result.exit_code == 2
+
+
+def test_input_file_that_is_not_utf8_exits_3_naming_it(cli, tmp_path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe[]")
+    result = cli("responses", "create", "--model", "m", "--input-file", str(bad))
+    assert result.exit_code == 3, result.stderr
+    assert f"cannot read {bad}: not UTF-8 text" in result.stderr

@@ -145,6 +145,18 @@ def test_conversation_lifecycle(client: openai.OpenAI) -> None:
         client.conversations.items.list(conv.id)
 
 
+def test_short_message_form_without_type(client: openai.OpenAI) -> None:
+    conv = client.conversations.create(items=[{"role": "user", "content": "hi"}])
+    added = client.conversations.items.create(conv.id, items=[{"role": "assistant", "content": "hello"}])
+    assert added.data[0].type == "message" and added.data[0].id.startswith("msg_")
+    listed = client.conversations.items.list(conv.id, order="asc").data
+    assert [(i.type, i.role, i.status) for i in listed] == [
+        ("message", "user", "completed"),
+        ("message", "assistant", "completed"),
+    ]
+    assert listed[0].content[0].text == "hi"
+
+
 def test_items_pagination(client: openai.OpenAI) -> None:
     conv = client.conversations.create()
     texts = [f"m{n}" for n in range(45)]
@@ -193,6 +205,24 @@ def test_invalid_bodies(client: openai.OpenAI, server: Server) -> None:
     too_big = httpx.post(f"{server.base_url}/conversations", content=b"x" * (2 * 1024 * 1024))
     assert too_big.status_code == 413
     assert set(too_big.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_limit_violations_are_400(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as too_many:
+        client.conversations.create(items=[_message(str(n)) for n in range(21)])
+    assert too_many.value.param == "items" and "at most 20" in too_many.value.message
+    conv = client.conversations.create()
+    with pytest.raises(openai.BadRequestError) as too_many_added:
+        client.conversations.items.create(conv.id, items=[_message(str(n)) for n in range(21)])
+    assert too_many_added.value.param == "items"
+    for limit in (0, 500):
+        with pytest.raises(openai.BadRequestError) as bad_limit:
+            client.conversations.items.list(conv.id, limit=limit)
+        assert bad_limit.value.param == "limit" and bad_limit.value.type == "invalid_request_error"
+    with pytest.raises(openai.BadRequestError) as metadata:
+        client.conversations.create(metadata={f"k{n}": "v" for n in range(17)})
+    assert metadata.value.param == "metadata"
+    assert client.conversations.items.list(conv.id).data == []
 
 
 def test_models_and_openapi(client: openai.OpenAI, server: Server) -> None:

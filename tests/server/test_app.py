@@ -54,6 +54,25 @@ def test_create_and_list_have_the_openai_wire_shape(client: TestClient) -> None:
     assert page["data"][0]["content"] == [{"type": "input_text", "text": "hi"}]
 
 
+def test_items_without_type_are_messages(client: TestClient) -> None:
+    created = client.post("/v1/conversations", json={"items": [{"role": "user", "content": "hi"}]})
+    assert created.status_code == 200, created.text
+    cid = created.json()["id"]
+    added = client.post(
+        f"/v1/conversations/{cid}/items", json={"items": [{"role": "assistant", "content": "yo"}]}
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["data"][0]["type"] == "message"
+    page = client.get(f"/v1/conversations/{cid}/items", params={"order": "asc"}).json()
+    assert [(i["type"], i["role"], i["status"]) for i in page["data"]] == [
+        ("message", "user", "completed"),
+        ("message", "assistant", "completed"),
+    ]
+    assert all(i["id"].startswith("msg_") for i in page["data"])
+    neither = client.post("/v1/conversations", json={"items": [{"content": "no role"}]})
+    _error(neither, 422)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [
@@ -84,12 +103,39 @@ def test_bad_json_is_400_and_schema_violations_422(client: TestClient) -> None:
     )
     error = _error(wrong_type, 422)
     assert error["param"] == "items[0].message.role" or "items[0]" in str(error["message"])
-    too_many = client.post(
-        "/v1/conversations", json={"items": [{"type": "message", "role": "user", "content": "x"}] * 21}
-    )
-    _error(too_many, 422)
-    bad_limit = client.get(f"/v1/conversations/{MISSING}/items", params={"limit": 0})
-    _error(bad_limit, 422)
+    not_a_number = client.get(f"/v1/conversations/{MISSING}/items", params={"limit": "many"})
+    assert _error(not_a_number, 422)["param"] == "limit"
+
+
+TWENTY_ONE = [{"type": "message", "role": "user", "content": "x"}] * 21
+SEVENTEEN_KEYS = {f"k{n}": "v" for n in range(17)}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "param", "words"),
+    [
+        ("post", "/v1/conversations", {"items": TWENTY_ONE}, "items", "at most 20"),
+        ("post", "/v1/conversations", {"metadata": SEVENTEEN_KEYS}, "metadata", "at most 16"),
+        ("post", "/v1/conversations/CID/items", {"items": TWENTY_ONE}, "items", "at most 20"),
+        ("post", "/v1/conversations/CID", {"metadata": SEVENTEEN_KEYS}, "metadata", "at most 16"),
+        ("get", "/v1/conversations/CID/items?limit=0", None, "limit", "between 1 and 100"),
+        ("get", "/v1/conversations/CID/items?limit=500", None, "limit", "between 1 and 100"),
+        ("get", "/v1/responses?limit=0", None, "limit", "between 1 and 100"),
+        ("get", "/v1/responses?limit=101", None, "limit", "between 1 and 100"),
+        ("get", f"/v1/responses/{MISSING_RESP}/input_items?limit=0", None, "limit", "between 1 and 100"),
+    ],
+)
+def test_limit_violations_are_400_and_write_nothing(
+    client: TestClient, method: str, path: str, body: object, param: str, words: str
+) -> None:
+    # SPEC: limit violations are exit 3, which the server maps to 400 (OpenAI answers 400 too), not 422.
+    conv = client.post("/v1/conversations", json={"metadata": {"keep": "me"}}).json()
+    error = _error(client.request(method, path.replace("CID", conv["id"]), json=body), 400)
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+    assert words in str(error["message"])
+    assert client.get(f"/v1/conversations/{conv['id']}").json() == conv
+    assert client.get(f"/v1/conversations/{conv['id']}/items").json()["data"] == []
 
 
 def test_core_input_errors_are_400(client: TestClient) -> None:
@@ -199,7 +245,7 @@ def test_response_create_errors_before_any_provider_call(client: TestClient) -> 
     assert streamed.headers["content-type"].startswith("application/json")
     _error(streamed, 404)
     _error(client.post("/v1/responses", json={"input": "no model"}), 422)
-    _error(client.get("/v1/responses?limit=0"), 422)
+    _error(client.get("/v1/responses?limit=0"), 400)
     _error(client.get("/v1/responses?order=sideways"), 422)
 
 

@@ -166,7 +166,8 @@ def test_union_dispatches_on_type_and_normalises_string_content():
 @pytest.mark.parametrize(
     "item",
     [
-        {"role": "user", "content": "no type"},
+        {"content": "neither type nor role"},
+        {"role": "user"},
         {"type": "telepathy"},
         {"type": "message", "role": "user"},
         {"type": "message", "role": "user", "content": [{"type": "input_video", "url": "x"}]},
@@ -179,6 +180,23 @@ def test_union_dispatches_on_type_and_normalises_string_content():
 def test_union_rejects_invalid_items(item):
     with pytest.raises(InvalidInputError):
         core.parse_items([item])
+
+
+def test_item_without_type_but_with_role_is_a_message(db):
+    # OpenAI's short form (EasyInputMessageParam): `type` is optional and defaults to "message".
+    conv = core.create_conversation(db, items=[{"role": "user", "content": "hi"}], now=CLOCK)
+    added = core.add_items(db, conv.id, [{"role": "assistant", "content": "hello"}], now=CLOCK)
+    first, second = (item.to_wire() for item in core.all_items(db, conv.id))
+    assert first == {
+        "type": "message",
+        "id": first["id"],
+        "role": "user",
+        "content": [{"type": "input_text", "text": "hi"}],
+        "status": "completed",
+    }
+    assert re.fullmatch(r"msg_[0-9a-f]{48}", first["id"])
+    assert second["type"] == "message" and second["id"] == added[0].id
+    assert second["content"] == [{"type": "output_text", "text": "hello", "annotations": []}]
 
 
 def test_every_item_type_round_trips(db):

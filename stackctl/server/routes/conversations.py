@@ -25,6 +25,14 @@ from stackctl.server.schemas import (
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)  # type: ignore[arg-type]
 
+# The core checks the bounds (a 400, as with OpenAI); the schema only documents them.
+LimitQuery = Annotated[
+    int,
+    Query(
+        description="Page size, 1..100.",
+        json_schema_extra={"minimum": item_pages.MIN_LIMIT, "maximum": item_pages.MAX_LIMIT},
+    ),
+]
 IncludeQuery = Annotated[
     list[str] | None,
     Query(description="Extra fields to return; also accepted as include[] (how the OpenAI SDK sends it)."),
@@ -73,7 +81,7 @@ def list_items(
     db: DB,
     request: Request,
     conversation_id: str,
-    limit: Annotated[int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT)] = item_pages.DEFAULT_LIMIT,
+    limit: LimitQuery = item_pages.DEFAULT_LIMIT,
     after: str | None = None,
     order: Literal["asc", "desc"] = "desc",
     include: IncludeQuery = None,

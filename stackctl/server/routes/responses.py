@@ -27,8 +27,13 @@ from stackctl.store.db import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 
+# The core checks the bounds (a 400, as with OpenAI); the schema only documents them.
 Limit = Annotated[
-    int, Query(ge=item_pages.MIN_LIMIT, le=item_pages.MAX_LIMIT, description="Page size, 1..100.")
+    int,
+    Query(
+        description="Page size, 1..100.",
+        json_schema_extra={"minimum": item_pages.MIN_LIMIT, "maximum": item_pages.MAX_LIMIT},
+    ),
 ]
 Order = Annotated[Literal["asc", "desc"], Query(description="Sort order (default newest first).")]
 
