@@ -20,7 +20,7 @@ from stackctl.core.files import replace_atomically
 from stackctl.core.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 
-_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_NAME = re.compile(r"[A-Za-z0-9._-]+")  # fullmatch: `$` would accept a trailing newline
 _STORES = {
     "metadata_store": "registry.db",
     "inference_store": "inference_store.db",
@@ -55,7 +55,7 @@ def derive_image_name(specs: Iterable[ProviderSpec]) -> str:
 
 def check_image_name(name: str) -> str:
     # The name becomes a directory under the data dir: no separators, no dot-dot.
-    if not _NAME.match(name) or name.startswith("."):
+    if not _NAME.fullmatch(name) or name.startswith("."):
         raise InvalidInputError(
             f"invalid stack name {name!r}",
             hint="names use letters, digits, '.', '_' and '-', and do not start with '.'",

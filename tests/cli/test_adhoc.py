@@ -74,3 +74,10 @@ def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("adhoc", "inference=ollama", "--name", "../up").exit_code == 3
     as_json = cli("adhoc", "inference=nope", "-o", "json")
     assert json.loads(as_json.stderr)["error"]["exit_code"] == 3
+
+
+def test_name_with_trailing_newline_is_rejected(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=ollama", "--name", "x\n")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "invalid stack name" in result.stderr
