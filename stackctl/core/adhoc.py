@@ -16,7 +16,7 @@ from typing import Any
 
 from stackctl.core.catalogue import Catalogue, ProviderSpec, did_you_mean
 from stackctl.core.catalogue_view import StackCatalogue
-from stackctl.core.files import replace_atomically
+from stackctl.core.files import check_target, replace_atomically
 from stackctl.core.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 
@@ -157,8 +157,10 @@ def build_adhoc(
 def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
     """Write `text` to `path` through a temporary file in the same directory and a rename.
 
-    An existing file is a conflict unless `force`; a failed write leaves no partial file behind.
+    A directory or a missing parent directory is invalid input (even with `force`); an existing file is a
+    conflict unless `force`; a failed write leaves no partial file behind.
     """
+    check_target(path)
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="pass --force to overwrite it", code="file_exists")
     replace_atomically(path, text)

@@ -81,3 +81,19 @@ def test_name_with_trailing_newline_is_rejected(cli) -> None:  # type: ignore[no
     assert result.exit_code == 3
     assert result.stdout == ""
     assert "invalid stack name" in result.stderr
+
+
+def test_out_into_a_missing_directory_is_invalid(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=ollama", "--out", str(tmp_path / "nowhere" / "run.yaml"))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "no such directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_onto_a_directory_is_invalid_even_with_force(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for extra in ((), ("--force",)):
+        result = cli("adhoc", "inference=ollama", "--out", str(tmp_path), *extra)
+        assert result.exit_code == 3, result.stderr
+        assert "is a directory" in result.stderr
+        assert list(tmp_path.iterdir()) == []

@@ -107,3 +107,14 @@ def test_write_atomically(tmp_path: Path) -> None:
     write_atomically(target, "a: 3\n", force=True)
     assert target.read_text() == "a: 3\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]
+
+
+def test_write_atomically_needs_an_existing_directory_and_a_file_target(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as missing:
+        write_atomically(tmp_path / "nowhere" / "run.yaml", "a: 1\n")
+    assert missing.value.exit_code == 3
+    for force in (False, True):
+        with pytest.raises(InvalidInputError) as directory:
+            write_atomically(tmp_path, "a: 1\n", force=force)
+        assert directory.value.code == "is_a_directory"
+    assert list(tmp_path.iterdir()) == []
