@@ -21,7 +21,7 @@ def adhoc(
     ] = None,
     output: DocOutputOpt = Format.yaml,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout.")
+        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout ('-' is stdout).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
@@ -39,7 +39,7 @@ def adhoc(
     environ = dict(os.environ)
     stack = build_adhoc(spec, catalogue_for(environ), data_dir(environ), name=name)
     text = format_data(stack.document, Format.yaml if output is Format.table else output)
-    if out is not None:
+    if out is not None and str(out) != "-":
         write_atomically(out, text, force=force)
         notice(f"wrote {out}")
     else:

@@ -97,3 +97,12 @@ def test_out_onto_a_directory_is_invalid_even_with_force(cli, tmp_path: Path) ->
         assert result.exit_code == 3, result.stderr
         assert "is a directory" in result.stderr
         assert list(tmp_path.iterdir()) == []
+
+
+def test_out_dash_means_stdout(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = cli("adhoc", "inference=ollama", "--out", "-")
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["image_name"] == "adhoc-ollama"
+    assert "wrote" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
