@@ -28,7 +28,9 @@ def adhoc(
     """Build a complete run config from api=provider specs, using each provider's sample config.
 
     A provider name is looked up exactly, then as inline::NAME, then remote::NAME. provider?key=value
-    overrides a config field (several joined with '&'). The variables the config needs are listed on stderr.
+    overrides a config field (several joined with '&'); a secret field takes only references, e.g.
+    api_key=${env.MY_KEY}. The config is validated before it is printed; the variables it needs are listed
+    on stderr.
 
     Example: stackctl adhoc inference=ollama,inference=openai safety=llama-guard --out run.yaml
     """

@@ -106,3 +106,28 @@ def test_out_dash_means_stdout(cli, tmp_path: Path, monkeypatch) -> None:  # typ
     assert yaml.safe_load(result.stdout)["image_name"] == "adhoc-ollama"
     assert "wrote" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_overrides_that_would_not_validate_are_exit_3(cli) -> None:  # type: ignore[no-untyped-def]
+    for spec, named in [
+        ("inference=ollama?url=${env.foo}", "url=${env.foo}"),
+        ("inference=ollama?refresh_models=maybe", "refresh_models=maybe"),
+        ("inference=openai?api_key=sk-123${env.X:+}", "api_key"),
+        ("inference=openai?api_key=${env.K:=sk-live-abc}", "api_key"),
+    ]:
+        result = cli("adhoc", spec)
+        assert result.exit_code == 3, spec
+        assert result.stdout == ""
+        assert named in result.stderr
+        assert "sk-123" not in result.stderr.replace(spec, "")
+
+
+def test_output_with_overrides_validates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "run.yaml"
+    spec = "inference=ollama?refresh_models=${env.R:=false}&url=${env.OLLAMA_HOST}"
+    result = cli("adhoc", spec, "inference=openai?api_key=${env.MY_KEY:=}", "--out", str(target))
+    assert result.exit_code == 0, result.stderr
+    validated = cli(
+        "config", "validate", str(target), "--env", "OLLAMA_HOST=http://o:11434", "--env", "R=true"
+    )
+    assert validated.exit_code == 0, validated.stderr
