@@ -21,14 +21,16 @@ def adhoc(
     ] = None,
     output: DocOutputOpt = Format.yaml,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout.")
+        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout ('-' is stdout).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Build a complete run config from api=provider specs, using each provider's sample config.
 
     A provider name is looked up exactly, then as inline::NAME, then remote::NAME. provider?key=value
-    overrides a config field (several joined with '&'). The variables the config needs are listed on stderr.
+    overrides a config field (several joined with '&'); a secret field takes only references, e.g.
+    api_key=${env.MY_KEY}. The config is validated before it is printed; the variables it needs are listed
+    on stderr.
 
     Example: stackctl adhoc inference=ollama,inference=openai safety=llama-guard --out run.yaml
     """
@@ -39,7 +41,7 @@ def adhoc(
     environ = dict(os.environ)
     stack = build_adhoc(spec, catalogue_for(environ), data_dir(environ), name=name)
     text = format_data(stack.document, Format.yaml if output is Format.table else output)
-    if out is not None:
+    if out is not None and str(out) != "-":
         write_atomically(out, text, force=force)
         notice(f"wrote {out}")
     else:

@@ -1,4 +1,8 @@
-"""Files stackctl writes: always whole or not at all."""
+"""Files stackctl writes: always whole or not at all.
+
+A target that cannot be written (a directory, a missing parent directory, no permission) is an
+`InvalidInputError` naming the path, raised before anything is written; no other OSError escapes.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,47 @@ import os
 import tempfile
 from pathlib import Path
 
+from stackctl.errors import InvalidInputError
+
+
+def check_target(path: Path) -> None:
+    """Refuse a target that is a directory, or whose parent is not an existing directory."""
+    if path.is_dir():
+        raise InvalidInputError(
+            f"{path} is a directory",
+            hint=f"give a file name, e.g. {path / 'run.yaml'}",
+            code="is_a_directory",
+        )
+    directory = path.parent
+    if not directory.is_dir():
+        raise InvalidInputError(
+            f"cannot write {path}: no such directory {directory}",
+            hint="create the directory first",
+            code="no_such_directory",
+        )
+
 
 def replace_atomically(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file in the same directory and a rename.
 
     Readers see the old file or the new one, never a partial one; a failed write leaves no temporary file.
     """
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    check_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> InvalidInputError:
+    return InvalidInputError(f"cannot write {path}: {exc.strerror or exc}", code="write_failed")

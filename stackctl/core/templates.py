@@ -12,7 +12,8 @@ from typing import Any
 
 from stackctl.errors import InvalidInputError, NotFoundError
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+# Matched with fullmatch: `re.match` with `$` would accept a trailing newline.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def templates_root() -> Any:
@@ -23,7 +24,7 @@ def templates_root() -> Any:
 
 
 def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name) or name in (".", "..") or name.startswith("."):
+    if not NAME_PATTERN.fullmatch(name) or name in (".", "..") or name.startswith("."):
         raise InvalidInputError(
             f"invalid distribution name {name!r}",
             hint="names use letters, digits, '.', '_' and '-'; see 'stackctl distro list'",

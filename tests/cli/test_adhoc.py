@@ -74,3 +74,60 @@ def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("adhoc", "inference=ollama", "--name", "../up").exit_code == 3
     as_json = cli("adhoc", "inference=nope", "-o", "json")
     assert json.loads(as_json.stderr)["error"]["exit_code"] == 3
+
+
+def test_name_with_trailing_newline_is_rejected(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=ollama", "--name", "x\n")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "invalid stack name" in result.stderr
+
+
+def test_out_into_a_missing_directory_is_invalid(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("adhoc", "inference=ollama", "--out", str(tmp_path / "nowhere" / "run.yaml"))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "no such directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_onto_a_directory_is_invalid_even_with_force(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for extra in ((), ("--force",)):
+        result = cli("adhoc", "inference=ollama", "--out", str(tmp_path), *extra)
+        assert result.exit_code == 3, result.stderr
+        assert "is a directory" in result.stderr
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_out_dash_means_stdout(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = cli("adhoc", "inference=ollama", "--out", "-")
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["image_name"] == "adhoc-ollama"
+    assert "wrote" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overrides_that_would_not_validate_are_exit_3(cli) -> None:  # type: ignore[no-untyped-def]
+    for spec, named in [
+        ("inference=ollama?url=${env.foo}", "url=${env.foo}"),
+        ("inference=ollama?refresh_models=maybe", "refresh_models=maybe"),
+        ("inference=openai?api_key=sk-123${env.X:+}", "api_key"),
+        ("inference=openai?api_key=${env.K:=sk-live-abc}", "api_key"),
+    ]:
+        result = cli("adhoc", spec)
+        assert result.exit_code == 3, spec
+        assert result.stdout == ""
+        assert named in result.stderr
+        assert "sk-123" not in result.stderr.replace(spec, "")
+
+
+def test_output_with_overrides_validates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "run.yaml"
+    spec = "inference=ollama?refresh_models=${env.R:=false}&url=${env.OLLAMA_HOST}"
+    result = cli("adhoc", spec, "inference=openai?api_key=${env.MY_KEY:=}", "--out", str(target))
+    assert result.exit_code == 0, result.stderr
+    validated = cli(
+        "config", "validate", str(target), "--env", "OLLAMA_HOST=http://o:11434", "--env", "R=true"
+    )
+    assert validated.exit_code == 0, validated.stderr

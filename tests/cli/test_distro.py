@@ -112,7 +112,7 @@ def test_show(cli) -> None:  # type: ignore[no-untyped-def]
     assert "remote::fireworks" in cli("distro", "show", "fireworks").stdout
 
 
-@pytest.mark.parametrize("name", ["../../etc", "..", ".hidden", "a/b"])
+@pytest.mark.parametrize("name", ["../../etc", "..", ".hidden", "a/b", "ollama\n"])
 def test_show_rejects_path_names(cli, name: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     opened: list[str] = []
     real = Path.read_bytes

@@ -107,3 +107,66 @@ def test_write_atomically(tmp_path: Path) -> None:
     write_atomically(target, "a: 3\n", force=True)
     assert target.read_text() == "a: 3\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]
+
+
+def test_write_atomically_needs_an_existing_directory_and_a_file_target(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as missing:
+        write_atomically(tmp_path / "nowhere" / "run.yaml", "a: 1\n")
+    assert missing.value.exit_code == 3
+    for force in (False, True):
+        with pytest.raises(InvalidInputError) as directory:
+            write_atomically(tmp_path, "a: 1\n", force=force)
+        assert directory.value.code == "is_a_directory"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_malformed_override_reference_is_refused_with_a_hint() -> None:
+    with pytest.raises(ConfigError) as info:
+        build("inference=ollama?url=${env.foo}")
+    assert info.value.exit_code == 3
+    assert info.value.code == "invalid_reference"
+    assert "url=${env.foo}" in info.value.message
+    assert "${env.FOO}" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "refresh_models=maybe",
+        "refresh_models=${env.R:=maybe}",  # the default is used when R is unset
+        "refresh_models=${env.R:+maybe}",  # the alternative is used when R is set
+        "url=${env.U:=${env.V:=x}}&refresh_models=${env.U:+${env.V:+maybe}}",
+    ],
+)
+def test_override_that_breaks_the_provider_schema_is_refused(override: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        build(f"inference=ollama?{override}")
+    assert info.value.exit_code == 3
+    assert "refresh_models=" in info.value.message
+    assert any(line.startswith("providers.inference[0].config.refresh_models") for line in info.value.details)
+
+
+def test_typed_overrides_that_fit_the_schema_are_kept() -> None:
+    stack = build("inference=ollama?refresh_models=${env.R:=true}", "inference=vllm?max_tokens=${env.MAX}")
+    ollama, vllm = stack.document["providers"]["inference"]
+    assert ollama["config"]["refresh_models"] == "${env.R:=true}"
+    assert vllm["config"]["max_tokens"] == "${env.MAX}"
+    assert "MAX" in stack.required_env
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["sk-123${env.X:+}", "${env.K:=sk-live-abc}", "${env.K:+sk-live-abc}", "$${env.K}", "sk-${env.K}"],
+)
+def test_secret_override_with_literal_text_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        build(f"inference=openai?api_key={value}")
+    assert info.value.exit_code == 3
+    assert info.value.code == "literal_secret"
+    assert "${env." in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("value", ["${env.MY_KEY}", "${env.MY_KEY:=}", "${env.MY_KEY:=${env.OTHER_KEY}}"])
+def test_secret_override_of_references_only_is_kept(value: str) -> None:
+    stack = build(f"inference=openai?api_key={value}")
+    assert stack.document["providers"]["inference"][0]["config"]["api_key"] == value
