@@ -149,6 +149,24 @@ def test_no_validate_prints_exactly_the_substituted_document(cli: Any, tmp_path:
     assert cli("config", "render", str(path)).exit_code == 3
 
 
+def test_resources_with_a_null_provider_are_rendered_in_full(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mr.yaml"
+    path.write_text(
+        "image_name: mr\nproviders: {}\n"
+        "shields: [{shield_id: '${env.SAFETY_MODEL:+llama-guard}',\n"
+        "  provider_id: '${env.SAFETY_MODEL:+llama-guard}'}]\n"
+        "models: [{model_id: '${env.INFERENCE_MODEL:=llama3.2:3b}', provider_id: '${env.MODEL_PROVIDER:=}',\n"
+        "  metadata: {api_token: '${env.TOK:=tok-SECRET}'}}]\n"
+    )
+    result = ok(cli("config", "render", str(path), "-o", "json"))
+    assert "${env." not in result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["shields"] == []
+    assert doc["models"] == [
+        {"model_id": "llama3.2:3b", "provider_id": None, "metadata": {"api_token": MASK}}
+    ]
+
+
 # --- config vars ----------------------------------------------------------------------------------
 
 

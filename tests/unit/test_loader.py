@@ -134,6 +134,35 @@ def test_numeric_resource_id_stays_a_string() -> None:
     assert render(text, {"MID": "7"})["models"][0]["model_id"] == "7"
 
 
+NULL_PROVIDER_RESOURCES = """\
+image_name: t
+providers: {}
+shields:
+- shield_id: ${env.SAFETY_MODEL:+llama-guard}
+  provider_id: ${env.SAFETY_MODEL:+llama-guard}
+models:
+- model_id: ${env.INFERENCE_MODEL:=llama3.2:3b}
+  provider_id: ${env.MODEL_PROVIDER:=}
+  metadata: {api_token: '${env.TOK:=tok-SECRET}'}
+"""
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_resource_with_null_provider_id_is_fully_substituted(validate: bool) -> None:
+    # The null-provider_id rule (kept unexpanded) is for provider entries; resources are rendered in full.
+    doc = render(NULL_PROVIDER_RESOURCES, validate=validate)
+    assert doc["models"] == [
+        {"model_id": "llama3.2:3b", "provider_id": None, "metadata": {"api_token": "tok-SECRET"}}
+    ]
+    assert doc["shields"] == []  # its id resolves to null too: dropped
+
+
+def test_resource_with_null_provider_id_reports_its_missing_variables() -> None:
+    text = NULL_PROVIDER_RESOURCES.replace("${env.TOK:=tok-SECRET}", "${env.TOK}")
+    error = render_error(text)
+    assert any(d.startswith("models[0].metadata.api_token") and "TOK" in d for d in error.details)
+
+
 def test_auth_provider_config_with_null_type_becomes_null() -> None:
     text = """\
 image_name: t
