@@ -1,19 +1,20 @@
 """The resolver core, the only one: a rendered run config plus the catalogue become a resolved stack.
 
-Checks, all collected before failing: API names are known; routing-table and built-in APIs take no
-providers; provider types exist for their API; provider ids are unique within an API; every api dependency
-is served. Disabled (null id) providers are skipped with a warning. Dependency cycles are reported as a path.
-The instantiation order is deterministic: dependencies first, ties broken by API then provider id.
+Checks, all collected before failing: API names (in `apis` and as keys of `providers`) are known;
+routing-table and built-in APIs take no providers; provider types exist for their API; provider ids are
+unique within an API; every api dependency is served. Disabled (null id) providers are skipped with a
+warning. Dependency cycles are reported as a path. The instantiation order is deterministic: dependencies
+first, ties broken by API then provider id.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from stackctl.core.docpath import format_path
+from stackctl.core.docpath import DocPath, format_path
 from stackctl.core.loader import did_you_mean
 from stackctl.errors import ConfigError
 
@@ -108,13 +109,30 @@ def _entries(doc: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
     ]
 
 
+def unknown_api_names(doc: Mapping[str, Any], known: Collection[str]) -> list[str]:
+    """Unknown API names listed in `apis` or used as keys of `providers`, one `path: message` line each,
+    with a did-you-mean where a known name is close. The only such check: render validation uses it too."""
+    apis = doc.get("apis")
+    providers = doc.get("providers")
+    named: list[tuple[DocPath, Any]] = [
+        *((("apis", index), name) for index, name in enumerate(apis if isinstance(apis, list) else [])),
+        *((("providers", str(api)), api) for api in (providers if isinstance(providers, dict) else {})),
+    ]
+    lines: list[str] = []
+    for path, name in named:
+        if name in known:
+            continue
+        suggestion = did_you_mean(str(name), list(known))
+        tail = f"; did you mean '{suggestion}'?" if suggestion else ""
+        lines.append(f"{format_path(path)}: unknown API '{name}'{tail}")
+    return lines
+
+
 def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
+    """Whether an API takes providers; unknown APIs were already reported by `unknown_api_names`."""
     info = catalogue.apis.get(api)
     where = format_path(("providers", api))
     if info is None:
-        suggestion = did_you_mean(api, list(catalogue.apis))
-        tail = f"; did you mean '{suggestion}'?" if suggestion else ""
-        errors.append(f"{where}: unknown API '{api}'{tail}")
         return False
     if info.kind == "routing_table":
         errors.append(
@@ -213,7 +231,7 @@ def _order(keys: list[str], edges: Mapping[str, Sequence[str]]) -> tuple[list[st
 
 def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config>") -> ResolvedStack:
     """Resolve a rendered run config. Raises ConfigError listing every problem."""
-    errors: list[str] = []
+    errors = unknown_api_names(doc, catalogue.apis)
     warnings: list[str] = []
     nodes = _collect(doc, catalogue, errors, warnings)
     by_api: dict[str, list[str]] = {}

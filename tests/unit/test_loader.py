@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from stackctl.core import sources, yamlio
+from stackctl.core.catalogue import load_catalogue
+from stackctl.core.catalogue_view import StackCatalogue
 from stackctl.core.loader import parse_env_assignments, parse_env_file, render_config, substitute_config
 from stackctl.core.sources import read_source
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
@@ -400,6 +402,18 @@ def test_unknown_top_level_key_suggests_the_right_one() -> None:
     assert error.code == "schema_violation"
     assert "provders: unknown key 'provders'; did you mean 'providers'?" in error.details
     assert "providers: required key is missing" in error.details
+
+
+def test_unknown_api_names_are_schema_violations_with_the_catalogue() -> None:
+    text = "image_name: t\napis: [inferenc]\nproviders:\n  safty: []\n  inference: []\n"
+    with pytest.raises(ConfigError) as caught:
+        render_config(text, "run.yaml", {}, schemas=StackCatalogue(load_catalogue()))
+    assert caught.value.code == "schema_violation"
+    assert caught.value.details == [
+        "apis[0]: unknown API 'inferenc'; did you mean 'inference'?",
+        "providers.safty: unknown API 'safty'; did you mean 'safety'?",
+    ]
+    assert render(text)["apis"] == ["inferenc"]  # without a catalogue, API names are not known
 
 
 def test_schema_violations_are_listed_with_paths() -> None:

@@ -48,6 +48,25 @@ def test_unknown_api_has_a_did_you_mean() -> None:
     assert lines == ["providers.inferenc: unknown API 'inferenc'; did you mean 'inference'?"]
 
 
+def test_unknown_api_in_apis_is_an_error() -> None:
+    doc = {**stack({}), "apis": ["inferenc", "models", "inspect"]}
+    assert problems(doc) == ["apis[0]: unknown API 'inferenc'; did you mean 'inference'?"]
+
+
+def test_unknown_api_without_providers_is_still_an_error() -> None:
+    assert problems(stack({"inferenc": [], "zzz": []})) == [
+        "providers.inferenc: unknown API 'inferenc'; did you mean 'inference'?",
+        "providers.zzz: unknown API 'zzz'",
+    ]
+
+
+def test_unknown_api_names_are_collected_with_other_problems() -> None:
+    doc = {**stack({"safety": [entry("g", "inline::llama-guard")]}), "apis": ["safety", "evall"]}
+    lines = problems(doc)
+    assert lines[0] == "apis[1]: unknown API 'evall'; did you mean 'eval'?"
+    assert any("needs API 'inference'" in line for line in lines[1:])
+
+
 def test_routing_table_and_builtin_apis_take_no_providers() -> None:
     lines = problems(stack({"models": [entry("x", "remote::vllm")], "inspect": [entry("y", "z")]}))
     assert (
