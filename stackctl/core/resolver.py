@@ -3,8 +3,9 @@
 Checks, all collected before failing: API names (in `apis` and as keys of `providers`) are known;
 routing-table and built-in APIs take no providers; provider types exist for their API; provider ids are
 unique within an API; every api dependency is served. Disabled (null id) providers are skipped with a
-warning. Dependency cycles are reported as a path. The instantiation order is deterministic: dependencies
-first, ties broken by API then provider id.
+warning. A dependency on a provider's own API adds no edge (see `_dependencies`), so cycles run through
+other APIs; they are reported as a path. The instantiation order is deterministic: dependencies first, ties
+broken by API then provider id.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class ResolvedStack:
         }
 
 
+# One enabled provider while resolving: api, provider_id, provider_type, config, catalogue spec.
+_Node = tuple[str, str, str, dict[str, Any], ProviderInfo]
+
+
 def _entries(doc: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
     providers = doc.get("providers") or {}
     return [
@@ -147,8 +152,8 @@ def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
 
 def _collect(
     doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str]
-) -> list[Any]:
-    nodes: list[tuple[str, str, str, dict[str, Any], ProviderInfo]] = []
+) -> list[_Node]:
+    nodes: list[_Node] = []
     seen: dict[tuple[str, str], str] = {}
     checked: dict[str, bool] = {}
     for api, index, entry in _entries(doc):
@@ -191,6 +196,34 @@ def _served_by(api: str, catalogue: Catalogue, by_api: Mapping[str, list[str]]) 
         api = info.routes
     keys = by_api.get(api)
     return keys if keys else None
+
+
+def _dependencies(
+    node: _Node,
+    catalogue: Catalogue,
+    by_api: Mapping[str, list[str]],
+    errors: list[str],
+) -> list[str]:
+    """The node keys a provider waits for; a required API that nothing serves goes to `errors`.
+
+    A dependency on the provider's own API (directly or through the routing table over it) adds no edge: the
+    provider is part of what serves that API. So providers of one API never wait for one another, however
+    many there are, as in llama-stack, whose dependency graph links APIs and never an API to itself."""
+    api, provider_id, provider_type, _, spec = node
+    own = set(by_api.get(api, ()))
+    deps: list[str] = []
+    for needed in spec.api_dependencies:
+        served = _served_by(needed, catalogue, by_api)
+        if served is None:
+            errors.append(
+                f"providers.{api}: provider '{provider_id}' ({provider_type}) needs API '{needed}', "
+                "which no enabled provider serves"
+            )
+        else:
+            deps.extend(served)
+    for optional in spec.optional_api_dependencies:
+        deps.extend(_served_by(optional, catalogue, by_api) or [])
+    return sorted({d for d in deps if d not in own})
 
 
 def _find_cycle(edges: Mapping[str, Sequence[str]], remaining: set[str]) -> list[str]:
@@ -239,21 +272,10 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
         by_api.setdefault(api, []).append(f"{api}:{provider_id}")
     edges: dict[str, list[str]] = {}
     built: dict[str, ResolvedProvider] = {}
-    for api, provider_id, provider_type, config, spec in nodes:
+    for node in nodes:
+        api, provider_id, provider_type, config, _ = node
         key = f"{api}:{provider_id}"
-        deps: list[str] = []
-        for needed in spec.api_dependencies:
-            served = _served_by(needed, catalogue, by_api)
-            if served is None:
-                errors.append(
-                    f"providers.{api}: provider '{provider_id}' ({provider_type}) needs API '{needed}', "
-                    "which no enabled provider serves"
-                )
-            else:
-                deps.extend(served)
-        for optional in spec.optional_api_dependencies:
-            deps.extend(_served_by(optional, catalogue, by_api) or [])
-        edges[key] = sorted({d for d in deps if d != key})
+        edges[key] = _dependencies(node, catalogue, by_api, errors)
         built[key] = ResolvedProvider(api, provider_id, provider_type, config, tuple(edges[key]))
     if errors:
         raise ConfigError(
@@ -265,7 +287,7 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
     if cycle is not None:
         raise ConfigError(
             f"{source}: provider dependency cycle: {' -> '.join(cycle)}",
-            hint="a provider cannot depend, directly or through others, on its own API",
+            hint="an API cannot depend, through the providers of other APIs, on itself",
             code="dependency_cycle",
         )
     image_name = str(doc.get("image_name") or doc.get("distro_name") or "")

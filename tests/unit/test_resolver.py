@@ -165,6 +165,26 @@ def test_a_three_provider_cycle_is_reported_as_a_path(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("needs", ["inference", "models"])  # its own API, or the routing table over it
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_a_dependency_on_its_own_api_adds_no_edge(tmp_path: Path, needs: str, count: int) -> None:
+    # As in llama-stack, where dependencies link APIs: an API never waits for itself, so providers of one
+    # API never depend on each other, however many there are.
+    _user_provider(tmp_path, "inference", "selfish", needs)
+    catalogue = StackCatalogue(load_catalogue(tmp_path))
+    ids = [f"p{n}" for n in range(count)]
+    doc = stack(
+        {
+            "inference": [entry(i, "remote::selfish") for i in reversed(ids)],
+            "safety": [entry("llama-guard", "inline::llama-guard")],
+        }
+    )
+    resolved = resolve(doc, catalogue)
+    assert [p.key for p in resolved.order] == [*(f"inference:{i}" for i in ids), "safety:llama-guard"]
+    assert all(p.depends_on == () for p in resolved.providers_of("inference"))
+    assert resolved.order[-1].depends_on == tuple(f"inference:{i}" for i in ids)
+
+
 def test_order_is_deterministic_whatever_the_file_order() -> None:
     providers = {
         "safety": [entry("llama-guard", "inline::llama-guard")],
