@@ -295,15 +295,17 @@ class Substituter:
         return value
 
     def sequence(self, items: list[Any], path: DocPath) -> list[Any]:
-        """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded; those
-        whose provider_id resolves to null stay, with the rest of the mapping unexpanded."""
+        """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded. In a
+        provider list (`providers.API`) those whose provider_id resolves to null stay, with the rest of the
+        mapping unexpanded; anywhere else (resources) they are expanded in full."""
         out: list[Any] = []
+        keep_unexpanded = is_provider_list(path)
         for index, item in enumerate(items):
             if isinstance(item, dict) and "provider_id" in item:
                 provider_id = self.value(item["provider_id"], (*path, index, "provider_id"))
                 if provider_id == "__disabled__":
                     continue
-                if provider_id is None:
+                if provider_id is None and keep_unexpanded:
                     out.append({**item, "provider_id": None})
                     continue
                 expanded = {
@@ -314,6 +316,11 @@ class Substituter:
             else:
                 out.append(self.value(item, (*path, index)))
         return out
+
+
+def is_provider_list(path: DocPath) -> bool:
+    """Whether a path is a run config's list of provider entries for one API (`providers.inference`)."""
+    return len(path) == 2 and path[0] == "providers"
 
 
 def references(value: Any, path: DocPath = (), problems: Problems | None = None) -> list[tuple[DocPath, Ref]]:

@@ -40,6 +40,9 @@ _TOP_STR = {"image_name", "distro_name", "container_image", "external_providers_
 class ProviderSchemas(Protocol):
     """What the pipeline needs from the provider catalogue."""
 
+    @property
+    def apis(self) -> Mapping[str, Any]: ...  # the known API names
+
     def field_kind(self, api: str, provider_type: str, path: DocPath) -> str | None: ...
 
     def validate_config(

@@ -1,19 +1,21 @@
 """The resolver core, the only one: a rendered run config plus the catalogue become a resolved stack.
 
-Checks, all collected before failing: API names are known; routing-table and built-in APIs take no
-providers; provider types exist for their API; provider ids are unique within an API; every api dependency
-is served. Disabled (null id) providers are skipped with a warning. Dependency cycles are reported as a path.
-The instantiation order is deterministic: dependencies first, ties broken by API then provider id.
+Checks, all collected before failing: API names (in `apis` and as keys of `providers`) are known;
+routing-table and built-in APIs take no providers; provider types exist for their API; provider ids are
+unique within an API; every api dependency is served. Disabled (null id) providers are skipped with a
+warning. A dependency on a provider's own API adds no edge (see `_dependencies`), so cycles run through
+other APIs; they are reported as a path. The instantiation order is deterministic: dependencies first, ties
+broken by API then provider id.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from stackctl.core.docpath import format_path
+from stackctl.core.docpath import DocPath, format_path
 from stackctl.core.loader import did_you_mean
 from stackctl.errors import ConfigError
 
@@ -98,6 +100,10 @@ class ResolvedStack:
         }
 
 
+# One enabled provider while resolving: api, provider_id, provider_type, config, catalogue spec.
+_Node = tuple[str, str, str, dict[str, Any], ProviderInfo]
+
+
 def _entries(doc: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
     providers = doc.get("providers") or {}
     return [
@@ -108,13 +114,30 @@ def _entries(doc: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
     ]
 
 
+def unknown_api_names(doc: Mapping[str, Any], known: Collection[str]) -> list[str]:
+    """Unknown API names listed in `apis` or used as keys of `providers`, one `path: message` line each,
+    with a did-you-mean where a known name is close. The only such check: render validation uses it too."""
+    apis = doc.get("apis")
+    providers = doc.get("providers")
+    named: list[tuple[DocPath, Any]] = [
+        *((("apis", index), name) for index, name in enumerate(apis if isinstance(apis, list) else [])),
+        *((("providers", str(api)), api) for api in (providers if isinstance(providers, dict) else {})),
+    ]
+    lines: list[str] = []
+    for path, name in named:
+        if name in known:
+            continue
+        suggestion = did_you_mean(str(name), list(known))
+        tail = f"; did you mean '{suggestion}'?" if suggestion else ""
+        lines.append(f"{format_path(path)}: unknown API '{name}'{tail}")
+    return lines
+
+
 def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
+    """Whether an API takes providers; unknown APIs were already reported by `unknown_api_names`."""
     info = catalogue.apis.get(api)
     where = format_path(("providers", api))
     if info is None:
-        suggestion = did_you_mean(api, list(catalogue.apis))
-        tail = f"; did you mean '{suggestion}'?" if suggestion else ""
-        errors.append(f"{where}: unknown API '{api}'{tail}")
         return False
     if info.kind == "routing_table":
         errors.append(
@@ -129,8 +152,8 @@ def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
 
 def _collect(
     doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str]
-) -> list[Any]:
-    nodes: list[tuple[str, str, str, dict[str, Any], ProviderInfo]] = []
+) -> list[_Node]:
+    nodes: list[_Node] = []
     seen: dict[tuple[str, str], str] = {}
     checked: dict[str, bool] = {}
     for api, index, entry in _entries(doc):
@@ -175,6 +198,34 @@ def _served_by(api: str, catalogue: Catalogue, by_api: Mapping[str, list[str]]) 
     return keys if keys else None
 
 
+def _dependencies(
+    node: _Node,
+    catalogue: Catalogue,
+    by_api: Mapping[str, list[str]],
+    errors: list[str],
+) -> list[str]:
+    """The node keys a provider waits for; a required API that nothing serves goes to `errors`.
+
+    A dependency on the provider's own API (directly or through the routing table over it) adds no edge: the
+    provider is part of what serves that API. So providers of one API never wait for one another, however
+    many there are, as in llama-stack, whose dependency graph links APIs and never an API to itself."""
+    api, provider_id, provider_type, _, spec = node
+    own = set(by_api.get(api, ()))
+    deps: list[str] = []
+    for needed in spec.api_dependencies:
+        served = _served_by(needed, catalogue, by_api)
+        if served is None:
+            errors.append(
+                f"providers.{api}: provider '{provider_id}' ({provider_type}) needs API '{needed}', "
+                "which no enabled provider serves"
+            )
+        else:
+            deps.extend(served)
+    for optional in spec.optional_api_dependencies:
+        deps.extend(_served_by(optional, catalogue, by_api) or [])
+    return sorted({d for d in deps if d not in own})
+
+
 def _find_cycle(edges: Mapping[str, Sequence[str]], remaining: set[str]) -> list[str]:
     """A cycle among the nodes left over by the topological sort, as a closed path."""
     start = min(remaining)
@@ -213,7 +264,7 @@ def _order(keys: list[str], edges: Mapping[str, Sequence[str]]) -> tuple[list[st
 
 def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config>") -> ResolvedStack:
     """Resolve a rendered run config. Raises ConfigError listing every problem."""
-    errors: list[str] = []
+    errors = unknown_api_names(doc, catalogue.apis)
     warnings: list[str] = []
     nodes = _collect(doc, catalogue, errors, warnings)
     by_api: dict[str, list[str]] = {}
@@ -221,21 +272,10 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
         by_api.setdefault(api, []).append(f"{api}:{provider_id}")
     edges: dict[str, list[str]] = {}
     built: dict[str, ResolvedProvider] = {}
-    for api, provider_id, provider_type, config, spec in nodes:
+    for node in nodes:
+        api, provider_id, provider_type, config, _ = node
         key = f"{api}:{provider_id}"
-        deps: list[str] = []
-        for needed in spec.api_dependencies:
-            served = _served_by(needed, catalogue, by_api)
-            if served is None:
-                errors.append(
-                    f"providers.{api}: provider '{provider_id}' ({provider_type}) needs API '{needed}', "
-                    "which no enabled provider serves"
-                )
-            else:
-                deps.extend(served)
-        for optional in spec.optional_api_dependencies:
-            deps.extend(_served_by(optional, catalogue, by_api) or [])
-        edges[key] = sorted({d for d in deps if d != key})
+        edges[key] = _dependencies(node, catalogue, by_api, errors)
         built[key] = ResolvedProvider(api, provider_id, provider_type, config, tuple(edges[key]))
     if errors:
         raise ConfigError(
@@ -247,7 +287,7 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
     if cycle is not None:
         raise ConfigError(
             f"{source}: provider dependency cycle: {' -> '.join(cycle)}",
-            hint="a provider cannot depend, directly or through others, on its own API",
+            hint="an API cannot depend, through the providers of other APIs, on itself",
             code="dependency_cycle",
         )
     image_name = str(doc.get("image_name") or doc.get("distro_name") or "")

@@ -116,6 +116,19 @@ def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas) -> list[st
     return lines
 
 
+def _check_providers(dumped: dict[str, Any], source: str, schemas: ProviderSchemas) -> None:
+    """API names (the resolver's own check) and each provider's config; ConfigError lists every problem."""
+    from stackctl.core.resolver import unknown_api_names
+
+    unknown = unknown_api_names(dumped, schemas.apis)
+    lines = [*unknown, *_provider_lines(dumped, schemas)]
+    if lines:
+        what = "run config" if unknown else "provider config"
+        raise ConfigError(
+            f"{source}: {what} is invalid ({len(lines)} problem(s))", details=lines, code="schema_violation"
+        )
+
+
 def dump_with_pydantic(normalized: dict[str, Any], source: str) -> dict[str, Any]:
     """The run config's `exclude_unset` JSON dump through the models; ConfigError lists every violation."""
     from pydantic import ValidationError
@@ -139,13 +152,8 @@ def validate_run_config(doc: dict[str, Any], source: str, schemas: ProviderSchem
     dumped = exact.dump_run_config(normalized)
     if dumped is None:
         dumped = dump_with_pydantic(normalized, source)
-    lines = _provider_lines(dumped, schemas) if schemas is not None else []
-    if lines:
-        raise ConfigError(
-            f"{source}: provider config is invalid ({len(lines)} problem(s))",
-            details=lines,
-            code="schema_violation",
-        )
+    if schemas is not None:
+        _check_providers(dumped, source, schemas)
     version = dumped.get("version", exact.run_config_default("version"))
     return Rendered({"version": version, **dumped})
 

@@ -149,6 +149,24 @@ def test_no_validate_prints_exactly_the_substituted_document(cli: Any, tmp_path:
     assert cli("config", "render", str(path)).exit_code == 3
 
 
+def test_resources_with_a_null_provider_are_rendered_in_full(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mr.yaml"
+    path.write_text(
+        "image_name: mr\nproviders: {}\n"
+        "shields: [{shield_id: '${env.SAFETY_MODEL:+llama-guard}',\n"
+        "  provider_id: '${env.SAFETY_MODEL:+llama-guard}'}]\n"
+        "models: [{model_id: '${env.INFERENCE_MODEL:=llama3.2:3b}', provider_id: '${env.MODEL_PROVIDER:=}',\n"
+        "  metadata: {api_token: '${env.TOK:=tok-SECRET}'}}]\n"
+    )
+    result = ok(cli("config", "render", str(path), "-o", "json"))
+    assert "${env." not in result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["shields"] == []
+    assert doc["models"] == [
+        {"model_id": "llama3.2:3b", "provider_id": None, "metadata": {"api_token": MASK}}
+    ]
+
+
 # --- config vars ----------------------------------------------------------------------------------
 
 
@@ -232,6 +250,36 @@ def test_validate_invalid_lists_problems(cli: Any, tmp_path: Path) -> None:
 
 
 # --- errors and exit codes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "image_name: t\napis: [inferenc, models]\nproviders: {}\n",
+            "apis[0]: unknown API 'inferenc'; did you mean 'inference'?",
+        ),
+        (
+            "image_name: t\nproviders:\n  inferenc: [{provider_id: x, provider_type: remote::nope}]\n",
+            "providers.inferenc: unknown API 'inferenc'; did you mean 'inference'?",
+        ),
+    ],
+    ids=["apis", "providers"],
+)
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_unknown_api_names_exit_3(cli: Any, tmp_path: Path, text: str, line: str, command: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    result = cli("config", command, str(path))
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert line in result.stderr
+
+
+def test_no_validate_does_not_check_api_names(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("image_name: t\napis: [inferenc]\nproviders: {}\n")
+    assert "inferenc" in ok(cli("config", "render", str(path), "--no-validate")).stdout
 
 
 def test_missing_variables_error_text(cli: Any, run_file: Path) -> None:

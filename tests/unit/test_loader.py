@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from stackctl.core import sources, yamlio
+from stackctl.core.catalogue import load_catalogue
+from stackctl.core.catalogue_view import StackCatalogue
 from stackctl.core.loader import parse_env_assignments, parse_env_file, render_config, substitute_config
 from stackctl.core.sources import read_source
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
@@ -132,6 +134,35 @@ def test_resource_ids_and_the_seven_kinds_match_the_schema() -> None:
 def test_numeric_resource_id_stays_a_string() -> None:
     text = yamlio.dump_yaml(_resource_doc("models", "model_id", "${env.MID}"))
     assert render(text, {"MID": "7"})["models"][0]["model_id"] == "7"
+
+
+NULL_PROVIDER_RESOURCES = """\
+image_name: t
+providers: {}
+shields:
+- shield_id: ${env.SAFETY_MODEL:+llama-guard}
+  provider_id: ${env.SAFETY_MODEL:+llama-guard}
+models:
+- model_id: ${env.INFERENCE_MODEL:=llama3.2:3b}
+  provider_id: ${env.MODEL_PROVIDER:=}
+  metadata: {api_token: '${env.TOK:=tok-SECRET}'}
+"""
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_resource_with_null_provider_id_is_fully_substituted(validate: bool) -> None:
+    # The null-provider_id rule (kept unexpanded) is for provider entries; resources are rendered in full.
+    doc = render(NULL_PROVIDER_RESOURCES, validate=validate)
+    assert doc["models"] == [
+        {"model_id": "llama3.2:3b", "provider_id": None, "metadata": {"api_token": "tok-SECRET"}}
+    ]
+    assert doc["shields"] == []  # its id resolves to null too: dropped
+
+
+def test_resource_with_null_provider_id_reports_its_missing_variables() -> None:
+    text = NULL_PROVIDER_RESOURCES.replace("${env.TOK:=tok-SECRET}", "${env.TOK}")
+    error = render_error(text)
+    assert any(d.startswith("models[0].metadata.api_token") and "TOK" in d for d in error.details)
 
 
 def test_auth_provider_config_with_null_type_becomes_null() -> None:
@@ -378,6 +409,18 @@ def test_unknown_top_level_key_suggests_the_right_one() -> None:
     assert error.code == "schema_violation"
     assert "provders: unknown key 'provders'; did you mean 'providers'?" in error.details
     assert "providers: required key is missing" in error.details
+
+
+def test_unknown_api_names_are_schema_violations_with_the_catalogue() -> None:
+    text = "image_name: t\napis: [inferenc]\nproviders:\n  safty: []\n  inference: []\n"
+    with pytest.raises(ConfigError) as caught:
+        render_config(text, "run.yaml", {}, schemas=StackCatalogue(load_catalogue()))
+    assert caught.value.code == "schema_violation"
+    assert caught.value.details == [
+        "apis[0]: unknown API 'inferenc'; did you mean 'inference'?",
+        "providers.safty: unknown API 'safty'; did you mean 'safety'?",
+    ]
+    assert render(text)["apis"] == ["inferenc"]  # without a catalogue, API names are not known
 
 
 def test_schema_violations_are_listed_with_paths() -> None:

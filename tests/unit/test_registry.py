@@ -161,6 +161,24 @@ def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Pa
     assert actions(enabled)[("model", "ollama/llama3.2:3b")] == "created"
 
 
+def test_resource_with_null_provider_is_skipped_under_its_rendered_id(db: Database, tmp_path: Path) -> None:
+    text = full_config(tmp_path).replace(
+        "shields:\n",
+        "- model_id: ${env.INFERENCE_MODEL:=llama3.2:1b}\n  provider_id: ${env.MODEL_PROVIDER:=}\n"
+        "shields:\n- shield_id: ${env.SAFETY_MODEL:+guard-2}\n"
+        "  provider_id: ${env.SAFETY_MODEL:+llama-guard}\n",
+        1,
+    )
+    report = apply(db, text)
+    assert actions(report)[("model", "llama3.2:1b")] == "skipped"
+    assert any("'llama3.2:1b' skipped" in w for w in report.warnings)
+    assert not any("${env." in c.id for c in report.changes)
+    assert not any("guard-2" in c.id for c in report.changes)  # null id: dropped, not skipped
+    enabled = apply(db, text, env={**ENV, "MODEL_PROVIDER": "fireworks", "SAFETY_MODEL": "on"})
+    assert actions(enabled)[("model", "fireworks/llama3.2:1b")] == "created"
+    assert actions(enabled)[("shield", "guard-2")] == "created"
+
+
 def test_secrets_are_not_stored(db: Database, tmp_path: Path) -> None:
     text = full_config(tmp_path).replace(
         "  description: exact match\n",

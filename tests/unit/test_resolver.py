@@ -48,6 +48,25 @@ def test_unknown_api_has_a_did_you_mean() -> None:
     assert lines == ["providers.inferenc: unknown API 'inferenc'; did you mean 'inference'?"]
 
 
+def test_unknown_api_in_apis_is_an_error() -> None:
+    doc = {**stack({}), "apis": ["inferenc", "models", "inspect"]}
+    assert problems(doc) == ["apis[0]: unknown API 'inferenc'; did you mean 'inference'?"]
+
+
+def test_unknown_api_without_providers_is_still_an_error() -> None:
+    assert problems(stack({"inferenc": [], "zzz": []})) == [
+        "providers.inferenc: unknown API 'inferenc'; did you mean 'inference'?",
+        "providers.zzz: unknown API 'zzz'",
+    ]
+
+
+def test_unknown_api_names_are_collected_with_other_problems() -> None:
+    doc = {**stack({"safety": [entry("g", "inline::llama-guard")]}), "apis": ["safety", "evall"]}
+    lines = problems(doc)
+    assert lines[0] == "apis[1]: unknown API 'evall'; did you mean 'eval'?"
+    assert any("needs API 'inference'" in line for line in lines[1:])
+
+
 def test_routing_table_and_builtin_apis_take_no_providers() -> None:
     lines = problems(stack({"models": [entry("x", "remote::vllm")], "inspect": [entry("y", "z")]}))
     assert (
@@ -144,6 +163,26 @@ def test_a_three_provider_cycle_is_reported_as_a_path(tmp_path: Path) -> None:
     assert info.value.message == (
         "run.yaml: provider dependency cycle: agents:c -> inference:a -> safety:b -> agents:c"
     )
+
+
+@pytest.mark.parametrize("needs", ["inference", "models"])  # its own API, or the routing table over it
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_a_dependency_on_its_own_api_adds_no_edge(tmp_path: Path, needs: str, count: int) -> None:
+    # As in llama-stack, where dependencies link APIs: an API never waits for itself, so providers of one
+    # API never depend on each other, however many there are.
+    _user_provider(tmp_path, "inference", "selfish", needs)
+    catalogue = StackCatalogue(load_catalogue(tmp_path))
+    ids = [f"p{n}" for n in range(count)]
+    doc = stack(
+        {
+            "inference": [entry(i, "remote::selfish") for i in reversed(ids)],
+            "safety": [entry("llama-guard", "inline::llama-guard")],
+        }
+    )
+    resolved = resolve(doc, catalogue)
+    assert [p.key for p in resolved.order] == [*(f"inference:{i}" for i in ids), "safety:llama-guard"]
+    assert all(p.depends_on == () for p in resolved.providers_of("inference"))
+    assert resolved.order[-1].depends_on == tuple(f"inference:{i}" for i in ids)
 
 
 def test_order_is_deterministic_whatever_the_file_order() -> None:
