@@ -231,22 +231,32 @@ def run(argv: Sequence[str]) -> int:
     except (typer.Abort, KeyboardInterrupt):
         report_error(InterruptedByUser("interrupted"), as_json=as_json)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except Exception as exc:
+        if not _reader_gone(exc):
+            return _internal_error(exc, debug=debug, as_json=as_json)
         # The reader went away (`stackctl ... | head`): not an error of ours.
         _silence_stdout()
         return 0
-    except Exception as exc:
-        if debug:
-            import traceback
 
-            traceback.print_exc()
-        report_error(
-            StackctlError(
-                f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"
-            ),
-            as_json=as_json,
-        )
-        return EXIT_INTERNAL
+
+def _reader_gone(exc: Exception) -> bool:
+    from stackctl.cli.output import ReaderGone
+
+    return isinstance(exc, ReaderGone | BrokenPipeError)
+
+
+def _internal_error(exc: Exception, *, debug: bool, as_json: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    report_error(
+        StackctlError(
+            f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"
+        ),
+        as_json=as_json,
+    )
+    return EXIT_INTERNAL
 
 
 def _usage_hint(exc: Exception) -> str | None:

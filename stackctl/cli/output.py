@@ -109,14 +109,28 @@ def format_data(
     return format_table(rows, columns, color=color)
 
 
+class ReaderGone(Exception):
+    """Standard output's reader went away (`stackctl ... | head`): not an error, the command just ends.
+
+    Raised instead of BrokenPipeError because typer turns that one into exit 1 before the boundary sees it.
+    """
+
+
+def write_out(text: str) -> None:
+    """Write to standard output now; the only way commands print their results."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        raise ReaderGone from exc
+
+
 def emit(data: Any, fmt: Format, *, columns: Sequence[Column] | None = None) -> None:
-    sys.stdout.write(format_data(data, fmt, columns=columns, color=use_color(sys.stdout)))
-    sys.stdout.flush()
+    write_out(format_data(data, fmt, columns=columns, color=use_color(sys.stdout)))
 
 
 def emit_text(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
-    sys.stdout.flush()
+    write_out(text if text.endswith("\n") or not text else text + "\n")
 
 
 def notice(message: str) -> None:

@@ -74,21 +74,36 @@ def _summary(response: Response) -> dict[str, Any]:
 
 
 def _print_stream(events: Iterator[dict[str, Any]], output: Format) -> None:
+    """Print each event as it comes. A reader that goes away (`| head`) does not cancel the turn: the rest
+    of the stream is read unprinted, so the response is stored (and the conversation appended) as without
+    the pipe, and only then does the closed pipe end the command."""
+    from stackctl.cli.output import ReaderGone
+
+    try:
+        for event in events:
+            _print_event(event, output)
+    except ReaderGone:
+        for _ in events:
+            pass
+        raise
+
+
+def _print_event(event: dict[str, Any], output: Format) -> None:
     import json
 
-    for event in events:
-        if output is Format.json:
-            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-        elif output is Format.yaml:
-            from stackctl.core.yamlio import dump_yaml
+    from stackctl.cli.output import write_out
 
-            sys.stdout.write("---\n" + dump_yaml(event))
-        elif event["type"] == "response.output_text.delta":
-            sys.stdout.write(event["delta"])
-        elif event["type"] in ("response.completed", "response.incomplete"):
-            sys.stdout.write("\n")
-            sys.stderr.write(f"{event['response']['id']} {event['response']['status']}\n")
-        sys.stdout.flush()
+    if output is Format.json:
+        write_out(json.dumps(event, ensure_ascii=False) + "\n")
+    elif output is Format.yaml:
+        from stackctl.core.yamlio import dump_yaml
+
+        write_out("---\n" + dump_yaml(event))
+    elif event["type"] == "response.output_text.delta":
+        write_out(event["delta"])
+    elif event["type"] in ("response.completed", "response.incomplete"):
+        write_out("\n")
+        sys.stderr.write(f"{event['response']['id']} {event['response']['status']}\n")
 
 
 @app.command("create")

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+
+import pytest
 
 from stackctl import __version__
 
@@ -31,3 +36,18 @@ def test_unknown_flag_is_usage_error_json(cli):
     body = json.loads(result.stderr)
     assert body["error"]["exit_code"] == 2
     assert body["error"]["code"] == "usage_error"
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly_with_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.cli.main import run
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `stackctl ... | head` after head has exited: every write is EPIPE
+    closed = os.fdopen(write_end, "w")
+    monkeypatch.setattr(sys, "stdout", closed)
+    try:
+        assert run(["providers", "list", "-o", "json"]) == 0
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):
+            closed.close()

@@ -308,3 +308,26 @@ def test_input_file_that_is_not_utf8_exits_3_naming_it(cli, tmp_path) -> None:
     result = cli("responses", "create", "--model", "m", "--input-file", str(bad))
     assert result.exit_code == 3, result.stderr
     assert f"cannot read {bad}: not UTF-8 text" in result.stderr
+
+
+def test_stream_into_a_pipe_closed_early_still_stores_the_turn(cli, registered: FakeOpenAI) -> None:
+    import os
+    import subprocess
+    import sys
+
+    conv_id = new_conversation(cli)
+    words = " ".join(f"w{n}" for n in range(3000))
+    script = Path(sys.executable).parent / "stackctl"
+    args = ["responses", "create", "--model", "fake-model", "--input", words, "--conversation", conv_id]
+    with subprocess.Popen(  # the real console script, writing into a real pipe that its reader closes
+        [str(script), *args, "--stream", "-o", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    ) as proc:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["type"] == "response.created"
+        proc.stdout.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    assert [i["role"] for i in conv_items(cli, conv_id)] == ["user", "assistant"]
+    assert len(json.loads(cli("responses", "list", "-o", "json").stdout)["data"]) == 1
