@@ -87,15 +87,19 @@ def parse_env_file(text: str, source: str) -> dict[str, str]:
             # The line is not echoed: its value may be a secret.
             shown = f"a line starting {key[:20]!r}" if sep else "a line with no '='"
             raise ConfigError(f"{source}:{number}: expected KEY=VALUE, got {shown}")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            quote, value = value[0], value[1:-1]
-            if quote == '"':
-                value = value.replace("\\n", "\n").replace('\\"', '"')
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        out[key] = value
+        out[key] = _env_file_value(value.strip())
     return out
+
+
+def _env_file_value(value: str) -> str:
+    """A dotenv value: quoted (a `# comment` may follow the closing quote) or bare (` #` starts a comment)."""
+    quote = value[:1]
+    if quote in ("'", '"'):
+        end = len(value) - 1 if len(value) >= 2 and value[-1] == quote else value.find(quote + " #", 1)
+        if end > 0:
+            inner = value[1:end]
+            return inner.replace("\\n", "\n").replace('\\"', '"') if quote == '"' else inner
+    return value.split(" #", 1)[0].rstrip() if " #" in value else value
 
 
 def _kind_function(raw: dict[str, Any], schemas: ProviderSchemas | None) -> Any:

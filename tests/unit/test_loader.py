@@ -273,6 +273,8 @@ DOUBLE="two words # not a comment"
 SINGLE='it''s raw \\n'
 ESCAPES="line1\\nline2 \\"quoted\\""
 TRAILING=value # a comment
+QUOTED_COMMENT="quoted value" # a comment
+SINGLE_COMMENT='raw' # a comment
 EMPTY=
 URL=http://host:8080/path?a=b
 """
@@ -284,6 +286,8 @@ URL=http://host:8080/path?a=b
         "SINGLE": "it''s raw \\n",
         "ESCAPES": 'line1\nline2 "quoted"',
         "TRAILING": "value",
+        "QUOTED_COMMENT": "quoted value",
+        "SINGLE_COMMENT": "raw",
         "EMPTY": "",
         "URL": "http://host:8080/path?a=b",
     }
