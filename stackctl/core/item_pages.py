@@ -3,8 +3,9 @@ list` print.
 
 Also the checks every conversation function shares (ids, limit, order, include), kept here so that this
 module needs neither models nor pydantic. A page built here is exactly `list_items(...).to_wire()` of
-`stackctl.core.conversations`: items are stored as their wire JSON, and the include filter drops the same
-fields the models' filter sets to None (which `to_wire` then leaves out).
+`stackctl.core.conversations`: items are stored as their wire JSON, and the one include filter
+(`filter_wire`) serves both paths, leaving out every optional field the caller did not include, as the
+OpenAI API does.
 """
 
 from __future__ import annotations
@@ -26,26 +27,19 @@ MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
 
 _CLIENT_ITEM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
-INCLUDABLE = (
-    "code_interpreter_call.outputs",
-    "computer_call_output.output.image_url",
-    "file_search_call.results",
-    "message.input_image.image_url",
-    "message.output_text.logprobs",
-    "reasoning.encrypted_content",
-    "web_search_call.action.sources",
-    "web_search_call.results",
-)
 
-
-_CLIENT_ITEM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-
-# include value -> (item type, field dropped unless included); message logprobs live on output_text parts
-_OPTIONAL_FIELDS = {
-    "reasoning.encrypted_content": ("reasoning", "encrypted_content"),
-    "file_search_call.results": ("file_search_call", "results"),
-    "code_interpreter_call.outputs": ("code_interpreter_call", "outputs"),
+# include value -> (item type, content part type or None, path of the field dropped unless included)
+_OPTIONAL_FIELDS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "code_interpreter_call.outputs": ("code_interpreter_call", None, ("outputs",)),
+    "computer_call_output.output.image_url": ("computer_call_output", None, ("output", "image_url")),
+    "file_search_call.results": ("file_search_call", None, ("results",)),
+    "message.input_image.image_url": ("message", "input_image", ("image_url",)),
+    "message.output_text.logprobs": ("message", "output_text", ("logprobs",)),
+    "reasoning.encrypted_content": ("reasoning", None, ("encrypted_content",)),
+    "web_search_call.action.sources": ("web_search_call", None, ("action", "sources")),
+    "web_search_call.results": ("web_search_call", None, ("results",)),
 }
+INCLUDABLE = tuple(sorted(_OPTIONAL_FIELDS))
 
 
 def check_conversation_id(conversation_id: str) -> None:
@@ -144,18 +138,15 @@ def list_items_wire(
 
 
 def filter_wire(item: dict[str, Any], wanted: frozenset[str]) -> dict[str, Any]:
-    """Drop the optional fields not asked for with include, as the models' filter does."""
-    kind = item.get("type")
-    if (
-        kind == "message"
-        and "message.output_text.logprobs" not in wanted
-        and isinstance(item.get("content"), list)
-    ):
-        parts = [_without(part, "logprobs") if _is(part, "output_text") else part for part in item["content"]]
-        return {**item, "content": parts}
-    for include, (item_type, field) in _OPTIONAL_FIELDS.items():
-        if kind == item_type and include not in wanted:
-            return _without(item, field)
+    """Drop every optional field not asked for with include, as the OpenAI API leaves them out."""
+    for include, (item_type, part_type, path) in _OPTIONAL_FIELDS.items():
+        if item.get("type") != item_type or include in wanted:
+            continue
+        if part_type is None:
+            item = _without_path(item, path)
+        elif isinstance(item.get("content"), list):
+            parts = [_without_path(p, path) if _is(p, part_type) else p for p in item["content"]]
+            item = {**item, "content": parts}
     return item
 
 
@@ -163,5 +154,9 @@ def _is(part: Any, kind: str) -> bool:
     return isinstance(part, dict) and part.get("type") == kind
 
 
-def _without(data: dict[str, Any], field: str) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key != field}
+def _without_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    head, rest = path[0], path[1:]
+    if not rest:
+        return {key: value for key, value in data.items() if key != head}
+    child = data.get(head)
+    return {**data, head: _without_path(child, rest)} if isinstance(child, dict) else data

@@ -126,3 +126,42 @@ def test_conversation_wire_errors(conversation, conversation_id, error):
     db, _ = conversation
     with pytest.raises(error):
         item_pages.conversation_wire(db, conversation_id)
+
+
+INCLUDE_ONLY = [
+    (
+        {"type": "web_search_call", "action": {"type": "search", "query": "q", "sources": [{"url": "u"}]}},
+        "web_search_call.action.sources",
+        lambda item: item["action"].get("sources"),
+    ),
+    (
+        {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_image", "image_url": "https://x/a.png"}],
+        },
+        "message.input_image.image_url",
+        lambda item: item["content"][0].get("image_url"),
+    ),
+    (
+        {
+            "type": "computer_call_output",
+            "call_id": "c9",
+            "output": {"type": "computer_screenshot", "image_url": "data:image/png;base64,AA=="},
+        },
+        "computer_call_output.output.image_url",
+        lambda item: item["output"].get("image_url"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "include", "field"), INCLUDE_ONLY)
+def test_fields_behind_include_are_returned_only_when_asked(tmp_path, raw, include, field):
+    with open_database(str(tmp_path / "inc.db")) as db:
+        conv = core.create_conversation(db, items=[raw], now=CLOCK)
+        plain = item_pages.list_items_wire(db, conv.id)["data"][0]
+        asked = item_pages.list_items_wire(db, conv.id, include=[include])["data"][0]
+        one = core.get_item(db, conv.id, plain["id"]).to_wire()
+        one_asked = core.get_item(db, conv.id, plain["id"], include=[include]).to_wire()
+    assert field(plain) is None and field(one) is None
+    assert field(asked) is not None and field(asked) == field(one_asked)
