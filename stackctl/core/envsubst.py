@@ -294,6 +294,9 @@ class Substituter:
             return self.sequence(value, path)
         return value
 
+    def _problem_count(self) -> int:
+        return len(self.problems.missing) + len(self.problems.syntax)
+
     def sequence(self, items: list[Any], path: DocPath) -> list[Any]:
         """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded. In a
         provider list (`providers.API`) those whose provider_id resolves to null stay, with the rest of the
@@ -302,10 +305,13 @@ class Substituter:
         keep_unexpanded = is_provider_list(path)
         for index, item in enumerate(items):
             if isinstance(item, dict) and "provider_id" in item:
+                known = self._problem_count()
                 provider_id = self.value(item["provider_id"], (*path, index, "provider_id"))
                 if provider_id == "__disabled__":
                     continue
-                if provider_id is None and keep_unexpanded:
+                # An id that failed to resolve does not disable the entry: expand the rest too, so that one
+                # run reports every problem.
+                if provider_id is None and keep_unexpanded and self._problem_count() == known:
                     out.append({**item, "provider_id": None})
                     continue
                 expanded = {

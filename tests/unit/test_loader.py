@@ -595,3 +595,15 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert caught.value.exit_code == 4
     with pytest.raises(InvalidInputError, match="directory"):
         read_source(str(tmp_path), io.BytesIO())
+
+
+def test_a_provider_id_that_fails_to_resolve_does_not_hide_the_rest() -> None:
+    text = (
+        "image_name: t\nproviders:\n  inference:\n  - provider_id: ${env.PID}\n"
+        "    provider_type: remote::ollama\n    config:\n      url: ${env.OLLAMA_URL}\n"
+    )
+    error = render_error(text)
+    assert [line.split(" (")[0] for line in error.details] == [
+        "providers.inference[0].provider_id",
+        "providers.inference[0].config.url",
+    ]
