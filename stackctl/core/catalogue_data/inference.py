@@ -163,7 +163,10 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             field("api_key", "str", "Bedrock API key (bearer token).", secret=True),
             field("region_name", "str", "AWS region of the Bedrock endpoint.", default="us-east-2"),
         ),
-        {"api_key": "${env.AWS_BEARER_TOKEN_BEDROCK:=}", "region_name": "${env.AWS_DEFAULT_REGION:=us-east-2}"},
+        {
+            "api_key": "${env.AWS_BEARER_TOKEN_BEDROCK:=}",
+            "region_name": "${env.AWS_DEFAULT_REGION:=us-east-2}",
+        },
     ),
     _remote(
         "remote::nvidia",
