@@ -240,17 +240,29 @@ def list_items(
     )
 
 
-def all_items(db: Database, conversation_id: str, page_size: int = 100) -> Iterator[Item]:
-    """Every item of a conversation, oldest first, read page by page and unfiltered."""
+def all_items(
+    db: Database, conversation_id: str, page_size: int = 100, *, until_seq: int | None = None
+) -> Iterator[Item]:
+    """Every item of a conversation (up to and including `until_seq`), oldest first, read page by page."""
     _require_conversation(db, conversation_id)
     after_seq: int | None = None
     while True:
         rows = store.fetch_items(db, conversation_id, limit=page_size, after_seq=after_seq, order="asc")
-        for _, item in rows:
+        for seq, item in rows:
+            if until_seq is not None and seq > until_seq:
+                return
             yield item
         if len(rows) < page_size:
             return
         after_seq = rows[-1][0]
+
+
+def items_through(db: Database, conversation_id: str, item_ids: Sequence[str]) -> list[Item]:
+    """The conversation's items up to and including the last of `item_ids` in it (a past turn's context).
+
+    Empty if none of them is still in the conversation."""
+    last = item_rows.last_item_seq(db, conversation_id, item_ids)
+    return [] if last is None else list(all_items(db, conversation_id, until_seq=last))
 
 
 def get_item(

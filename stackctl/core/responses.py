@@ -10,7 +10,8 @@ Invariants:
   unknown), the conversation or previous response (exit 4). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
-  stored responses (each one's input and output), oldest first.
+  stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
+  its conversation up to and including that turn, never the turns after it.
 - After success, in ONE transaction: the input items and all output items are appended to the conversation
   (with the ids the response shows) and, unless `store` is false, the response and its input items are
   stored. On any failure nothing is written. A stream commits before it sends `response.completed`; a stream
@@ -141,12 +142,22 @@ def _chain(db: Database, response_id: str) -> list[Item]:
             if current == response_id:
                 raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
             break  # an older link was deleted: the chain starts here
-        if previous.conversation is not None and item_rows.conversation_seq(db, previous.conversation.id):
-            # That turn was appended to its conversation, which holds everything up to and including it.
-            return list(conv.all_items(db, previous.conversation.id)) + items
-        items = store.all_input_items(db, current) + list(previous.output) + items
+        turn = [*store.all_input_items(db, current), *previous.output]
+        history = _conversation_through(db, previous, turn)
+        if history:
+            return history + items
+        items = turn + items
         current = previous.previous_response_id
     return items
+
+
+def _conversation_through(db: Database, response: Response, turn: list[Item]) -> list[Item]:
+    """A conversation turn's context: its conversation up to and including the turn, not later turns.
+
+    Empty when the response had no conversation, or the conversation or the turn's items are gone."""
+    if response.conversation is None or not item_rows.conversation_seq(db, response.conversation.id):
+        return []
+    return conv.items_through(db, response.conversation.id, [str(i.id) for i in turn if i.id])
 
 
 def _plan(

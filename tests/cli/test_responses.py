@@ -113,6 +113,15 @@ def test_previous_response_chains_context(cli, registered: FakeOpenAI) -> None:
     assert [m["content"] for m in chat_posts(registered)[-1]["messages"]] == ["one", "echo: one", "two"]
 
 
+def test_previous_response_from_a_conversation_leaves_out_later_turns(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    first = create(cli, "--input", "first", "--conversation", conv_id)
+    create(cli, "--input", "second", "--conversation", conv_id)
+    create(cli, "--input", "branch", "--previous-response-id", first["id"])
+    sent = chat_posts(registered)[-1]["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
+
+
 def test_conversation_and_previous_exclude_each_other(cli, registered: FakeOpenAI) -> None:
     conv_id = new_conversation(cli)
     result = cli(

@@ -190,6 +190,28 @@ def test_chain_from_a_conversation_turn_uses_the_whole_conversation(
     assert [m["content"] for m in sent] == ["earlier", "one", "echo: one", "two"]
 
 
+def test_chain_from_a_conversation_turn_stops_at_that_turn(db: Database, fake_openai: FakeOpenAI) -> None:
+    conv_id = conv.create_conversation(db).id
+    first = ask(db, "first", conversation=conv_id)
+    ask(db, "second", conversation=conv_id)
+    ask(db, "branch", previous_response_id=first.id)
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
+
+
+def test_chain_from_a_turn_whose_items_left_the_conversation_uses_the_stored_turn(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    first = ask(db, "first", conversation=conv_id)
+    ask(db, "second", conversation=conv_id)
+    for item in list(conv.all_items(db, conv_id))[:2]:
+        conv.delete_item(db, conv_id, str(item.id))
+    ask(db, "branch", previous_response_id=first.id)
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
+
+
 def test_input_items_paging(db: Database) -> None:
     raw = [{"role": "user", "content": f"m{n}"} for n in range(5)]
     response = core.create_response(
