@@ -6,8 +6,8 @@ the HTTP server can inject their own inference client.
 
 Invariants:
 - Everything that can be checked without the provider is checked first: the request's shape,
-  `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous, exit 4
-  unknown), the conversation or previous response (exit 4). Only then is the provider called.
+  `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
+  exit 4 unknown), the conversation or previous response (exit 4). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
   stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
@@ -168,15 +168,23 @@ def _plan(
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
     input_items = _input_items(req.input)
     target = resolve_model(db, req.model, env)
-    context: list[Item] = []
-    if req.conversation:
-        conv.get_conversation(db, req.conversation)
-        context = list(conv.all_items(db, req.conversation))
-    elif req.previous_response_id:
-        context = _chain(db, req.previous_response_id)
-    messages = items_to_messages([*context, *input_items])
+    messages = items_to_messages([*_context(db, req), *input_items])
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
+    return _Plan(req, target, new_id("resp"), now(), input_items, _chat_body(req, target, messages))
+
+
+def _context(db: Database, req: ResponseRequest) -> list[Item]:
+    """The items before the new input."""
+    if req.conversation:
+        conv.get_conversation(db, req.conversation)
+        return list(conv.all_items(db, req.conversation))
+    if req.previous_response_id:
+        return _chain(db, req.previous_response_id)
+    return []
+
+
+def _chat_body(req: ResponseRequest, target: ModelTarget, messages: list[dict[str, Any]]) -> dict[str, Any]:
     chat: dict[str, Any] = {"model": target.provider_model_id, "messages": messages}
     if req.temperature is not None:
         chat["temperature"] = req.temperature
@@ -191,7 +199,7 @@ def _plan(
             chat["tool_choice"] = chat_tool_choice(req.tool_choice)
         if req.parallel_tool_calls is not None:
             chat["parallel_tool_calls"] = req.parallel_tool_calls
-    return _Plan(req, target, new_id("resp"), now(), input_items, chat)
+    return chat
 
 
 def _response(

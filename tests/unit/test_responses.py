@@ -65,7 +65,7 @@ def db(tmp_path: Path, fake_openai: FakeOpenAI) -> Database:
     return database
 
 
-def ask(db: Database, text: str, **extra: object) -> Response:
+def ask(db: Database, text: str | list[dict[str, object]], **extra: object) -> Response:
     request = {"model": "fake-model", "input": text, **extra}
     return core.create_response(db, request, env=ENV, now=lambda: 42, client_factory=fast_factory)
 
