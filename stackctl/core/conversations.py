@@ -113,19 +113,23 @@ def parse_items(raw: Sequence[Any]) -> list[Item]:
     return items
 
 
-def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
-    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
-    items = parse_items(raw)
-    chosen = [item.id for item in items if item.id is not None]
-    for item_id in chosen:
+def check_new_item_ids(db: Database, conversation_id: str | None, item_ids: Sequence[str]) -> None:
+    """Item ids about to be added must be well formed, distinct, and new to the conversation (if any)."""
+    for item_id in item_ids:
         check_item_id(item_id)
-    duplicates = sorted({i for i in chosen if chosen.count(i) > 1})
+    duplicates = sorted({i for i in item_ids if item_ids.count(i) > 1})
     if not duplicates and conversation_id is not None:
-        duplicates = sorted(store.existing_item_ids(db, conversation_id, chosen))
+        duplicates = sorted(store.existing_item_ids(db, conversation_id, item_ids))
     if duplicates:
         raise InvalidInputError(
             f"item id already used in this conversation: {', '.join(duplicates)}", code="duplicate_item_id"
         )
+
+
+def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
+    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
+    items = parse_items(raw)
+    check_new_item_ids(db, conversation_id, [item.id for item in items if item.id is not None])
     return [
         item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))})
         for item in items

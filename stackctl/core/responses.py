@@ -7,7 +7,8 @@ the HTTP server can inject their own inference client.
 Invariants:
 - Everything that can be checked without the provider is checked first: the request's shape,
   `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
-  exit 4 unknown), the conversation or previous response (exit 4). Only then is the provider called.
+  exit 4 unknown), the conversation or previous response (exit 4), input item ids new to the conversation
+  (exit 3). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
   stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
@@ -168,16 +169,18 @@ def _plan(
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
     input_items = _input_items(req.input)
     target = resolve_model(db, req.model, env)
-    messages = items_to_messages([*_context(db, req), *input_items])
+    messages = items_to_messages([*_context(db, req, input_items), *input_items])
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
     return _Plan(req, target, new_id("resp"), now(), input_items, _chat_body(req, target, messages))
 
 
-def _context(db: Database, req: ResponseRequest) -> list[Item]:
-    """The items before the new input."""
+def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> list[Item]:
+    """The items before the new input; with a conversation, also checks the input's ids are new to it."""
     if req.conversation:
         conv.get_conversation(db, req.conversation)
+        # The ids the turn will be appended with: a clash found now costs no provider call.
+        conv.check_new_item_ids(db, req.conversation, [str(item.id) for item in input_items])
         return list(conv.all_items(db, req.conversation))
     if req.previous_response_id:
         return _chain(db, req.previous_response_id)

@@ -309,3 +309,21 @@ def test_input_and_input_file_exclude_each_other(cli, registered: FakeOpenAI) ->
     assert result.exit_code == 2
     result = cli("responses", "create", "--model", "fake-model", "--input", "x", "--input-file", "-")
     assert result.exit_code == 2
+
+
+def test_an_item_id_already_in_the_conversation_is_exit_3_before_any_call(
+    cli, registered: FakeOpenAI, tmp_path: Path
+) -> None:
+    conv_id = new_conversation(cli)
+    first = create(cli, "--input", "first", "--conversation", conv_id)
+    taken = first["output"][0]["id"]
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps([{"type": "message", "id": taken, "role": "user", "content": "again"}]))
+    before = len(chat_posts(registered))
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input-file", str(items), "--conversation", conv_id
+    )
+    assert result.exit_code == 3
+    assert "already used" in result.stderr and taken in result.stderr
+    assert len(chat_posts(registered)) == before
+    assert len(conv_items(cli, conv_id)) == 2

@@ -161,6 +161,30 @@ def test_checks_happen_before_any_provider_call(db: Database, fake_openai: FakeO
     assert fake_openai.requests == []
 
 
+def _user(text: str, item_id: str | None = None) -> dict[str, object]:
+    item: dict[str, object] = {"type": "message", "role": "user", "content": text}
+    return item if item_id is None else {**item, "id": item_id}
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [_user("again", "mine")],  # already in the conversation
+        [_user("a", "twice"), _user("b", "twice")],  # twice in the same input
+    ],
+)
+def test_duplicate_item_ids_fail_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, items: list[dict[str, object]]
+) -> None:
+    conv_id = conv.create_conversation(db, items=[_user("earlier", "mine")]).id
+    with pytest.raises(InvalidInputError) as caught:
+        ask(db, items, conversation=conv_id)
+    assert caught.value.code == "duplicate_item_id" and caught.value.exit_code == 3
+    assert fake_openai.requests == []
+    assert [i.id for i in conv.all_items(db, conv_id)] == ["mine"]
+    assert core.list_responses(db).data == []
+
+
 def test_missing_secret_is_reported_only_when_going_to_the_network(
     db: Database, fake_openai: FakeOpenAI
 ) -> None:
