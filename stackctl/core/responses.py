@@ -5,8 +5,8 @@ call time, and record/replay is configured from it), a clock, and optionally a c
 the HTTP server can inject their own inference client.
 
 Invariants:
-- Everything that can be checked without the provider is checked first: the request's shape,
-  `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
+- Everything that can be checked without the provider is checked first: the request's shape and metadata
+  limits, `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
   exit 4 unknown), the conversation or previous response (exit 4), input item ids new to the conversation
   (exit 3). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
@@ -167,6 +167,7 @@ def _plan(
     req = parse_request(request)
     if req.conversation and req.previous_response_id:
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
+    conv.validate_metadata(req.metadata)
     input_items = _input_items(req.input)
     target = resolve_model(db, req.model, env)
     messages = items_to_messages([*_context(db, req, input_items), *input_items])

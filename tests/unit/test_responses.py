@@ -185,6 +185,39 @@ def test_duplicate_item_ids_fail_before_the_provider_call(
     assert core.list_responses(db).data == []
 
 
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {f"k{n}": "v" for n in range(17)},
+        {"k": "v" * 513},
+        {"k" * 65: "v"},
+    ],
+)
+def test_response_metadata_limits_are_checked_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, metadata: dict[str, str]
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    with pytest.raises(InvalidInputError) as caught:
+        ask(db, "hi", conversation=conv_id, metadata=metadata)
+    assert caught.value.code == "invalid_metadata" and caught.value.exit_code == 3
+    with pytest.raises(InvalidInputError):
+        core.stream_response(
+            db,
+            {"model": "fake-model", "input": "hi", "metadata": metadata},
+            env=ENV,
+            client_factory=fast_factory,
+        )
+    assert fake_openai.requests == []
+    assert list(conv.all_items(db, conv_id)) == []
+    assert core.list_responses(db).data == []
+
+
+def test_metadata_within_the_limits_is_kept(db: Database) -> None:
+    metadata = {f"k{n}": "v" * 512 for n in range(15)} | {"k" * 64: "v"}
+    response = ask(db, "hi", metadata=metadata)
+    assert core.get_response(db, response.id).metadata == metadata
+
+
 def test_missing_secret_is_reported_only_when_going_to_the_network(
     db: Database, fake_openai: FakeOpenAI
 ) -> None:
