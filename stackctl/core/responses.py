@@ -8,7 +8,7 @@ Invariants:
 - Everything that can be checked without the provider is checked first: the request's shape and metadata
   limits, `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
   exit 4 unknown), the conversation or previous response (exit 4), input item ids new to the conversation
-  (exit 3). Only then is the provider called.
+  (exit 3), and that there is at least one message to send (exit 3). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
   stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
@@ -173,6 +173,12 @@ def _plan(
     messages = items_to_messages([*_context(db, req, input_items), *input_items])
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
+    if not messages:
+        raise InvalidInputError(
+            "nothing to send: the input (with any history) gives the model no message",
+            hint="give --input TEXT, or input items that include a message",
+            code="empty_input",
+        )
     return _Plan(req, target, new_id("resp"), now(), input_items, _chat_body(req, target, messages))
 
 

@@ -327,3 +327,11 @@ def test_an_item_id_already_in_the_conversation_is_exit_3_before_any_call(
     assert "already used" in result.stderr and taken in result.stderr
     assert len(chat_posts(registered)) == before
     assert len(conv_items(cli, conv_id)) == 2
+
+
+def test_empty_input_is_exit_3_before_any_call(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model", "--input-file", "-", input="[]")
+    assert result.exit_code == 3
+    assert "error: nothing to send" in result.stderr
+    assert chat_posts(registered) == []
+    assert json.loads(cli("responses", "list", "-o", "json").stdout)["data"] == []

@@ -218,6 +218,34 @@ def test_metadata_within_the_limits_is_kept(db: Database) -> None:
     assert core.get_response(db, response.id).metadata == metadata
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [],
+        [{"type": "reasoning", "summary": []}],  # an item with no chat message
+    ],
+)
+def test_input_with_no_messages_fails_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, raw: list[dict[str, object]]
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    with pytest.raises(InvalidInputError, match="nothing to send") as caught:
+        ask(db, raw, conversation=conv_id)
+    assert caught.value.code == "empty_input" and caught.value.exit_code == 3
+    assert fake_openai.requests == []
+    assert list(conv.all_items(db, conv_id)) == []
+
+
+def test_empty_input_is_fine_when_history_or_instructions_give_messages(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(db, items=[_user("earlier")]).id
+    ask(db, [], conversation=conv_id)
+    assert [m["content"] for m in fake_openai.requests[-1].body["messages"]] == ["earlier"]
+    ask(db, [], instructions="Say hi.")
+    assert fake_openai.requests[-1].body["messages"] == [{"role": "system", "content": "Say hi."}]
+
+
 def test_missing_secret_is_reported_only_when_going_to_the_network(
     db: Database, fake_openai: FakeOpenAI
 ) -> None:
