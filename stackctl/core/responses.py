@@ -216,7 +216,7 @@ def _response(
     plan: _Plan,
     status: str,
     output: list[Item],
-    usage: Mapping[str, int] | None = None,
+    usage: ResponseUsage | None = None,
     *,
     error: StackctlError | None = None,
     finish_reason: str | None = None,
@@ -229,7 +229,7 @@ def _response(
         status=status,  # type: ignore[arg-type]
         model=plan.target.identifier,
         output=output,
-        usage=ResponseUsage(**usage) if usage else None,
+        usage=usage,
         previous_response_id=req.previous_response_id,
         conversation=ConversationRef(id=req.conversation) if req.conversation else None,
         instructions=req.instructions,

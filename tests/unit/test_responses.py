@@ -17,7 +17,7 @@ from stackctl.models.conversations import ItemAdapter
 from stackctl.models.responses import Response
 from stackctl.store import registry
 from stackctl.store.db import Database, open_database
-from tests.fakes import FakeOpenAI, cut_stream_after, status
+from tests.fakes import FakeOpenAI, cut_stream_after, status, token_details
 
 ENV = {"OPENAI_API_KEY": "sk-unit"}
 
@@ -333,7 +333,8 @@ def test_wire_shape(db: Database) -> None:
     message = wire["output"][0]
     assert message["id"].startswith("msg_") and message["role"] == "assistant"
     assert message["content"] == [{"type": "output_text", "text": "echo: shape", "annotations": []}]
-    assert set(wire["usage"]) == {"input_tokens", "output_tokens", "total_tokens"}
+    assert wire["usage"]["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
+    assert wire["usage"]["output_tokens_details"] == {"reasoning_tokens": 0}
     for key in ("previous_response_id", "conversation", "instructions", "error"):
         assert wire[key] is None
     assert wire["temperature"] == 0.5 and wire["max_output_tokens"] == 20 and wire["store"] is True
@@ -388,3 +389,69 @@ def test_tool_calls_in_a_completion_become_function_call_items() -> None:
     output, finish = completion_output(completion)
     assert finish == "tool_calls"
     assert [(i.type, i.call_id) for i in output] == [("function_call", "c9")]  # type: ignore[union-attr]
+
+
+def test_usage_of_maps_chat_token_details() -> None:
+    from stackctl.core.messages import usage_of
+
+    raw = {
+        "prompt_tokens": 10,
+        "completion_tokens": 7,
+        "total_tokens": 17,
+        "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 5, "accepted_prediction_tokens": None},
+    }
+    usage = usage_of(raw)
+    assert usage is not None
+    assert usage.to_wire() == {
+        "input_tokens": 10,
+        "input_tokens_details": {"cached_tokens": 4, "cache_write_tokens": 0},
+        "output_tokens": 7,
+        "output_tokens_details": {"reasoning_tokens": 5},
+        "total_tokens": 17,
+    }
+    bare = usage_of({"prompt_tokens": 1, "completion_tokens": 2, "prompt_tokens_details": None})
+    assert bare is not None and bare.to_wire()["input_tokens_details"]["cached_tokens"] == 0
+    assert bare.to_wire()["output_tokens_details"] == {"reasoning_tokens": 0}
+    assert usage_of(None) is None
+
+
+def test_usage_details_from_the_provider_reach_plain_and_streamed_responses(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(token_details(cached=3, reasoning=2))
+    usage = ask(db, "hi").to_wire()["usage"]
+    assert usage["input_tokens_details"]["cached_tokens"] == 3
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 2}
+    fake_openai.script(token_details(cached=1, reasoning=6))
+    events = list(
+        core.stream_response(db, {"model": "fake-model", "input": "hi"}, env=ENV, client_factory=fast_factory)
+    )
+    completed = events[-1]["response"]
+    assert events[-1]["type"] == "response.completed"
+    assert completed["usage"]["input_tokens_details"]["cached_tokens"] == 1
+    assert completed["usage"]["output_tokens_details"] == {"reasoning_tokens": 6}
+    assert core.get_response(db, completed["id"]).to_wire()["usage"] == completed["usage"]
+
+
+def test_responses_validate_against_the_openai_sdk_types(db: Database) -> None:
+    sdk_types = pytest.importorskip("openai.types.responses")
+    sdk_types.Response.model_validate(ask(db, "plain").to_wire())
+    events = list(
+        core.stream_response(db, {"model": "fake-model", "input": "hi"}, env=ENV, client_factory=fast_factory)
+    )
+    for event in events:
+        if "response" in event:
+            sdk_types.Response.model_validate(event["response"])
+
+
+def test_a_response_stored_without_usage_details_reads_back_with_zeros(db: Database) -> None:
+    import json
+
+    wire = ask(db, "old").to_wire()
+    wire["usage"] = {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}  # as stored before the details
+    with db.transaction():
+        db.execute("UPDATE responses SET data = ? WHERE id = ?", (json.dumps(wire), wire["id"]))
+    usage = core.get_response(db, wire["id"]).to_wire()["usage"]
+    assert usage["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
