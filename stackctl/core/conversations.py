@@ -118,19 +118,23 @@ def parse_items(raw: Sequence[Any]) -> list[Item]:
     return items
 
 
-def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
-    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
-    items = parse_items(raw)
-    chosen = [item.id for item in items if item.id is not None]
-    for item_id in chosen:
+def check_new_item_ids(db: Database, conversation_id: str | None, item_ids: Sequence[str]) -> None:
+    """Item ids about to be added must be well formed, distinct, and new to the conversation (if any)."""
+    for item_id in item_ids:
         check_item_id(item_id)
-    duplicates = sorted({i for i in chosen if chosen.count(i) > 1})
+    duplicates = sorted({i for i in item_ids if item_ids.count(i) > 1})
     if not duplicates and conversation_id is not None:
-        duplicates = sorted(store.existing_item_ids(db, conversation_id, chosen))
+        duplicates = sorted(store.existing_item_ids(db, conversation_id, item_ids))
     if duplicates:
         raise InvalidInputError(
             f"item id already used in this conversation: {', '.join(duplicates)}", code="duplicate_item_id"
         )
+
+
+def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
+    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
+    items = parse_items(raw)
+    check_new_item_ids(db, conversation_id, [item.id for item in items if item.id is not None])
     return [
         item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))})
         for item in items
@@ -249,17 +253,29 @@ def list_items(
     )
 
 
-def all_items(db: Database, conversation_id: str, page_size: int = 100) -> Iterator[Item]:
-    """Every item of a conversation, oldest first, read page by page and unfiltered."""
+def all_items(
+    db: Database, conversation_id: str, page_size: int = 100, *, until_seq: int | None = None
+) -> Iterator[Item]:
+    """Every item of a conversation (up to and including `until_seq`), oldest first, read page by page."""
     _require_conversation(db, conversation_id)
     after_seq: int | None = None
     while True:
         rows = store.fetch_items(db, conversation_id, limit=page_size, after_seq=after_seq, order="asc")
-        for _, item in rows:
+        for seq, item in rows:
+            if until_seq is not None and seq > until_seq:
+                return
             yield item
         if len(rows) < page_size:
             return
         after_seq = rows[-1][0]
+
+
+def items_through(db: Database, conversation_id: str, item_ids: Sequence[str]) -> list[Item]:
+    """The conversation's items up to and including the last of `item_ids` in it (a past turn's context).
+
+    Empty if none of them is still in the conversation."""
+    last = item_rows.last_item_seq(db, conversation_id, item_ids)
+    return [] if last is None else list(all_items(db, conversation_id, until_seq=last))
 
 
 def get_item(

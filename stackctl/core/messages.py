@@ -29,6 +29,7 @@ from stackctl.models.conversations import (
     OutputText,
     Refusal,
 )
+from stackctl.models.responses import InputTokensDetails, OutputTokensDetails, ResponseUsage
 
 ChatMessage = dict[str, Any]
 
@@ -136,14 +137,32 @@ def completion_output(completion: Mapping[str, Any]) -> tuple[list[Item], str | 
     return output, choice.get("finish_reason")
 
 
-def usage_of(raw: Mapping[str, Any] | None) -> dict[str, int] | None:
-    """Chat usage (prompt/completion tokens) as Responses usage (input/output tokens)."""
+def usage_of(raw: Mapping[str, Any] | None) -> ResponseUsage | None:
+    """Chat usage (prompt/completion tokens and their details) as Responses usage (input/output tokens).
+
+    Details the provider leaves out count as 0, so both details objects are always there."""
     if not raw:
         return None
     prompt = int(raw.get("prompt_tokens") or 0)
     completion = int(raw.get("completion_tokens") or 0)
     total = int(raw.get("total_tokens") or prompt + completion)
-    return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": total}
+    return ResponseUsage(
+        input_tokens=prompt,
+        input_tokens_details=InputTokensDetails(
+            cached_tokens=_detail(raw, "prompt_tokens_details", "cached_tokens"),
+            cache_write_tokens=_detail(raw, "prompt_tokens_details", "cache_write_tokens"),
+        ),
+        output_tokens=completion,
+        output_tokens_details=OutputTokensDetails(
+            reasoning_tokens=_detail(raw, "completion_tokens_details", "reasoning_tokens")
+        ),
+        total_tokens=total,
+    )
+
+
+def _detail(raw: Mapping[str, Any], group: str, name: str) -> int:
+    details = raw.get(group)
+    return int(details.get(name) or 0) if isinstance(details, Mapping) else 0
 
 
 class StreamAccumulator:
@@ -152,7 +171,7 @@ class StreamAccumulator:
     def __init__(self) -> None:
         self.text = ""
         self.finish_reason: str | None = None
-        self.usage: dict[str, int] | None = None
+        self.usage: ResponseUsage | None = None
         self._calls: dict[int, dict[str, Any]] = {}
 
     def add(self, chunk: Mapping[str, Any]) -> str:

@@ -5,12 +5,14 @@ call time, and record/replay is configured from it), a clock, and optionally a c
 the HTTP server can inject their own inference client.
 
 Invariants:
-- Everything that can be checked without the provider is checked first: the request's shape,
-  `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous, exit 4
-  unknown), the conversation or previous response (exit 4). Only then is the provider called.
+- Everything that can be checked without the provider is checked first: the request's shape and metadata
+  limits, `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
+  exit 4 unknown), the conversation or previous response (exit 4), input item ids new to the conversation
+  (exit 3), and that there is at least one message to send (exit 3). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
-  stored responses (each one's input and output), oldest first.
+  stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
+  its conversation up to and including that turn, never the turns after it.
 - After success, in ONE transaction: the input items and all output items are appended to the conversation
   (with the ids the response shows) and, unless `store` is false, the response and its input items are
   stored. On any failure nothing is written. A stream commits before it sends `response.completed`; a stream
@@ -137,12 +139,22 @@ def _chain(db: Database, response_id: str) -> list[Item]:
             if current == response_id:
                 raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
             break  # an older link was deleted: the chain starts here
-        if previous.conversation is not None and item_rows.conversation_seq(db, previous.conversation.id):
-            # That turn was appended to its conversation, which holds everything up to and including it.
-            return list(conv.all_items(db, previous.conversation.id)) + items
-        items = store.all_input_items(db, current) + list(previous.output) + items
+        turn = [*store.all_input_items(db, current), *previous.output]
+        history = _conversation_through(db, previous, turn)
+        if history:
+            return history + items
+        items = turn + items
         current = previous.previous_response_id
     return items
+
+
+def _conversation_through(db: Database, response: Response, turn: list[Item]) -> list[Item]:
+    """A conversation turn's context: its conversation up to and including the turn, not later turns.
+
+    Empty when the response had no conversation, or the conversation or the turn's items are gone."""
+    if response.conversation is None or not item_rows.conversation_seq(db, response.conversation.id):
+        return []
+    return conv.items_through(db, response.conversation.id, [str(i.id) for i in turn if i.id])
 
 
 def _plan(
@@ -151,17 +163,34 @@ def _plan(
     req = parse_request(request)
     if req.conversation and req.previous_response_id:
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
+    conv.validate_metadata(req.metadata)
     input_items = _input_items(req.input)
     target = resolve_model(db, req.model, env)
-    context: list[Item] = []
-    if req.conversation:
-        conv.get_conversation(db, req.conversation)
-        context = list(conv.all_items(db, req.conversation))
-    elif req.previous_response_id:
-        context = _chain(db, req.previous_response_id)
-    messages = items_to_messages([*context, *input_items])
+    messages = items_to_messages([*_context(db, req, input_items), *input_items])
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
+    if not messages:
+        raise InvalidInputError(
+            "nothing to send: the input (with any history) gives the model no message",
+            hint="give --input TEXT, or input items that include a message",
+            code="empty_input",
+        )
+    return _Plan(req, target, new_id("resp"), now(), input_items, _chat_body(req, target, messages))
+
+
+def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> list[Item]:
+    """The items before the new input; with a conversation, also checks the input's ids are new to it."""
+    if req.conversation:
+        conv.get_conversation(db, req.conversation)
+        # The ids the turn will be appended with: a clash found now costs no provider call.
+        conv.check_new_item_ids(db, req.conversation, [str(item.id) for item in input_items])
+        return list(conv.all_items(db, req.conversation))
+    if req.previous_response_id:
+        return _chain(db, req.previous_response_id)
+    return []
+
+
+def _chat_body(req: ResponseRequest, target: ModelTarget, messages: list[dict[str, Any]]) -> dict[str, Any]:
     chat: dict[str, Any] = {"model": target.provider_model_id, "messages": messages}
     if req.temperature is not None:
         chat["temperature"] = req.temperature
@@ -176,14 +205,14 @@ def _plan(
             chat["tool_choice"] = chat_tool_choice(req.tool_choice)
         if req.parallel_tool_calls is not None:
             chat["parallel_tool_calls"] = req.parallel_tool_calls
-    return _Plan(req, target, new_id("resp"), now(), input_items, chat)
+    return chat
 
 
 def _response(
     plan: _Plan,
     status: str,
     output: list[Item],
-    usage: Mapping[str, int] | None = None,
+    usage: ResponseUsage | None = None,
     *,
     error: StackctlError | None = None,
     finish_reason: str | None = None,
@@ -196,7 +225,7 @@ def _response(
         status=status,  # type: ignore[arg-type]
         model=plan.target.identifier,
         output=output,
-        usage=ResponseUsage(**usage) if usage else None,
+        usage=usage,
         previous_response_id=req.previous_response_id,
         conversation=ConversationRef(id=req.conversation) if req.conversation else None,
         instructions=req.instructions,

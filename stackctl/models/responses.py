@@ -20,9 +20,22 @@ from stackctl.models.lists import list_envelope
 ResponseStatus = Literal["completed", "failed", "in_progress", "incomplete"]
 
 
+class InputTokensDetails(WireModel):
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+class OutputTokensDetails(WireModel):
+    reasoning_tokens: int = 0
+
+
 class ResponseUsage(WireModel):
+    """Token usage; both details objects are always present (the SDK's `ResponseUsage` requires them)."""
+
     input_tokens: int = 0
+    input_tokens_details: InputTokensDetails = Field(default_factory=InputTokensDetails)
     output_tokens: int = 0
+    output_tokens_details: OutputTokensDetails = Field(default_factory=OutputTokensDetails)
     total_tokens: int = 0
 
 

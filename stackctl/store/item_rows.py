@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from stackctl.store.db import Database
@@ -31,6 +32,24 @@ def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
         "SELECT seq FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
     ).fetchone()
     return None if row is None else int(row[0])
+
+
+def last_item_seq(db: Database, conversation_id: str, item_ids: Sequence[str]) -> int | None:
+    """The highest seq among these items of the conversation; None if none of them is there."""
+    if not item_ids:
+        return None
+    chunk = 500  # stay well under SQLite's bound-parameter limit
+    seqs: list[int] = []
+    for start in range(0, len(item_ids), chunk):
+        part = list(item_ids[start : start + chunk])
+        marks = ",".join("?" * len(part))
+        row = db.execute(
+            f"SELECT MAX(seq) FROM conversation_items WHERE conversation_id = ? AND id IN ({marks})",  # noqa: S608
+            (conversation_id, *part),
+        ).fetchone()
+        if row is not None and row[0] is not None:
+            seqs.append(int(row[0]))
+    return max(seqs, default=None)
 
 
 def fetch_item_rows(

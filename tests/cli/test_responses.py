@@ -113,6 +113,15 @@ def test_previous_response_chains_context(cli, registered: FakeOpenAI) -> None:
     assert [m["content"] for m in chat_posts(registered)[-1]["messages"]] == ["one", "echo: one", "two"]
 
 
+def test_previous_response_from_a_conversation_leaves_out_later_turns(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    first = create(cli, "--input", "first", "--conversation", conv_id)
+    create(cli, "--input", "second", "--conversation", conv_id)
+    create(cli, "--input", "branch", "--previous-response-id", first["id"])
+    sent = chat_posts(registered)[-1]["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
+
+
 def test_conversation_and_previous_exclude_each_other(cli, registered: FakeOpenAI) -> None:
     conv_id = new_conversation(cli)
     result = cli(
@@ -331,3 +340,29 @@ def test_stream_into_a_pipe_closed_early_still_stores_the_turn(cli, registered: 
         assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
     assert [i["role"] for i in conv_items(cli, conv_id)] == ["user", "assistant"]
     assert len(json.loads(cli("responses", "list", "-o", "json").stdout)["data"]) == 1
+
+
+def test_an_item_id_already_in_the_conversation_is_exit_3_before_any_call(
+    cli, registered: FakeOpenAI, tmp_path: Path
+) -> None:
+    conv_id = new_conversation(cli)
+    first = create(cli, "--input", "first", "--conversation", conv_id)
+    taken = first["output"][0]["id"]
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps([{"type": "message", "id": taken, "role": "user", "content": "again"}]))
+    before = len(chat_posts(registered))
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input-file", str(items), "--conversation", conv_id
+    )
+    assert result.exit_code == 3
+    assert "already used" in result.stderr and taken in result.stderr
+    assert len(chat_posts(registered)) == before
+    assert len(conv_items(cli, conv_id)) == 2
+
+
+def test_empty_input_is_exit_3_before_any_call(cli, registered: FakeOpenAI) -> None:
+    result = cli("responses", "create", "--model", "fake-model", "--input-file", "-", input="[]")
+    assert result.exit_code == 3
+    assert "error: nothing to send" in result.stderr
+    assert chat_posts(registered) == []
+    assert json.loads(cli("responses", "list", "-o", "json").stdout)["data"] == []

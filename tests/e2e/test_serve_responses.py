@@ -84,6 +84,8 @@ def test_two_turns_in_a_conversation(client: openai.OpenAI, stack: Stack) -> Non
     assert first.output_text == "echo: hello"
     assert second.output_text == "echo: again"
     assert second.conversation is not None and second.conversation.id == conv.id
+    assert first.usage is not None and first.usage.input_tokens_details.cached_tokens == 0
+    assert first.usage.output_tokens_details.reasoning_tokens == 0
 
     items = list(client.conversations.items.list(conv.id, order="asc"))
     assert [(i.type, i.role) for i in items] == [

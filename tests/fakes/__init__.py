@@ -14,6 +14,7 @@ from tests.fakes.openai_server import (
     reply,
     sleep,
     status,
+    token_details,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "reply",
     "sleep",
     "status",
+    "token_details",
 ]
 
 

@@ -4,7 +4,8 @@ It speaks `GET /v1/models` and `POST /v1/chat/completions` (plain and streamed a
 every request it receives (method, path, headers, JSON body), and answers deterministically: the assistant's
 reply echoes the last user message as `echo: <text>`. A test can script what the next requests meet with a
 queue of behaviours (`status(500)`, `status(429, retry_after=0)`, `sleep(2)`, `cut_stream_after(1)`,
-`reply("hi")`); once the queue is empty, the default behaviour (normally an echo) answers.
+`reply("hi")`, `token_details(cached=3, reasoning=2)`); once the queue is empty, the default behaviour
+(normally an echo) answers.
 
 It binds only to 127.0.0.1, on a port the OS picks, and answers in HTTP/1.0 style (one request per
 connection) so that a response body without a length simply ends when the connection closes, which is what
@@ -45,11 +46,18 @@ class Behaviour:
     retry_after: float | str | None = None
     seconds: float = 0.0
     chunks: int = 0
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
 
 def reply(text: str) -> Behaviour:
     """Answer successfully with this assistant text instead of the echo."""
     return Behaviour("reply", text=text)
+
+
+def token_details(*, cached: int, reasoning: int) -> Behaviour:
+    """Echo as usual, with usage that reports cached prompt tokens and reasoning completion tokens."""
+    return Behaviour("reply", cached_tokens=cached, reasoning_tokens=reasoning)
 
 
 def status(
@@ -116,10 +124,19 @@ def _split_for_stream(text: str) -> list[str]:
     return pieces or [""]
 
 
-def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+def _usage(body: dict[str, Any], text: str, behaviour: Behaviour) -> dict[str, Any]:
     prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages") or [])
     completion = len(text.split())
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    if behaviour.cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": behaviour.cached_tokens, "audio_tokens": 0}
+    if behaviour.reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": behaviour.reasoning_tokens}
+    return usage
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -213,9 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         text = behaviour.text if behaviour.text is not None else f"echo: {_last_user_text(body)}"
         if body.get("stream"):
-            self._stream(body, text, cut_after=behaviour.chunks if behaviour.kind == "cut" else None)
+            self._stream(body, text, behaviour)
         else:
-            self._send_json(200, self._completion(body, text))
+            self._send_json(200, self._completion(body, text, behaviour))
 
     # -- completions ------------------------------------------------------------------------------------
 
@@ -223,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.state.lock:
             return f"chatcmpl-fake{len(self.server.state.requests):04d}"
 
-    def _completion(self, body: dict[str, Any], text: str) -> dict[str, Any]:
+    def _completion(self, body: dict[str, Any], text: str, behaviour: Behaviour) -> dict[str, Any]:
         return {
             "id": self._completion_id(),
             "object": "chat.completion",
@@ -237,10 +254,10 @@ class _Handler(BaseHTTPRequestHandler):
                     "logprobs": None,
                 }
             ],
-            "usage": _usage(body, text),
+            "usage": _usage(body, text, behaviour),
         }
 
-    def _stream_chunks(self, body: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    def _stream_chunks(self, body: dict[str, Any], text: str, behaviour: Behaviour) -> list[dict[str, Any]]:
         base = {"id": self._completion_id(), "object": "chat.completion.chunk", "created": CREATED}
         base["model"] = body["model"]
 
@@ -251,15 +268,16 @@ class _Handler(BaseHTTPRequestHandler):
         chunks += [chunk({"content": piece}) for piece in _split_for_stream(text)]
         chunks.append(chunk({}, "stop"))
         if (body.get("stream_options") or {}).get("include_usage"):
-            chunks.append({**base, "choices": [], "usage": _usage(body, text)})
+            chunks.append({**base, "choices": [], "usage": _usage(body, text, behaviour)})
         return chunks
 
-    def _stream(self, body: dict[str, Any], text: str, cut_after: int | None) -> None:
+    def _stream(self, body: dict[str, Any], text: str, behaviour: Behaviour) -> None:
+        cut_after = behaviour.chunks if behaviour.kind == "cut" else None
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        chunks = self._stream_chunks(body, text)
+        chunks = self._stream_chunks(body, text, behaviour)
         for index, payload in enumerate(chunks):
             if cut_after is not None and index >= cut_after:
                 self.close_connection = True

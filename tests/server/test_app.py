@@ -249,6 +249,23 @@ def test_response_create_errors_before_any_provider_call(client: TestClient) -> 
     _error(client.get("/v1/responses?order=sideways"), 422)
 
 
+def test_response_metadata_over_the_limits_is_400_before_any_provider_call(
+    db_path: str, fake_openai: FakeOpenAI, cli: object
+) -> None:
+    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml.write_text(run_config(fake_openai.base_url))
+    registered = cli("--db", db_path, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})  # type: ignore[operator]
+    assert registered.exit_code == 0, registered.stderr
+    with TestClient(create_app(db_path, env={"OPENAI_API_KEY": "sk-x"})) as test_client:
+        for metadata in ({f"k{n}": "v" for n in range(17)}, {"k": "v" * 513}, {"k" * 65: "v"}):
+            body = {"model": "fake-model", "input": "hi", "metadata": metadata}
+            assert _error(test_client.post("/v1/responses", json=body), 400)["code"] == "invalid_metadata"
+            streamed = test_client.post("/v1/responses", json={**body, "stream": True})
+            assert _error(streamed, 400)["code"] == "invalid_metadata"
+        assert test_client.get("/v1/responses").json()["data"] == []
+    assert fake_openai.requests == []
+
+
 def test_provider_configs_render_from_the_injected_env(
     db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

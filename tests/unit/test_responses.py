@@ -17,7 +17,7 @@ from stackctl.models.conversations import ItemAdapter
 from stackctl.models.responses import Response
 from stackctl.store import registry
 from stackctl.store.db import Database, open_database
-from tests.fakes import FakeOpenAI, cut_stream_after, status
+from tests.fakes import FakeOpenAI, cut_stream_after, status, token_details
 
 ENV = {"OPENAI_API_KEY": "sk-unit"}
 
@@ -65,7 +65,7 @@ def db(tmp_path: Path, fake_openai: FakeOpenAI) -> Database:
     return database
 
 
-def ask(db: Database, text: str, **extra: object) -> Response:
+def ask(db: Database, text: str | list[dict[str, object]], **extra: object) -> Response:
     request = {"model": "fake-model", "input": text, **extra}
     return core.create_response(db, request, env=ENV, now=lambda: 42, client_factory=fast_factory)
 
@@ -161,6 +161,91 @@ def test_checks_happen_before_any_provider_call(db: Database, fake_openai: FakeO
     assert fake_openai.requests == []
 
 
+def _user(text: str, item_id: str | None = None) -> dict[str, object]:
+    item: dict[str, object] = {"type": "message", "role": "user", "content": text}
+    return item if item_id is None else {**item, "id": item_id}
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [_user("again", "mine")],  # already in the conversation
+        [_user("a", "twice"), _user("b", "twice")],  # twice in the same input
+    ],
+)
+def test_duplicate_item_ids_fail_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, items: list[dict[str, object]]
+) -> None:
+    conv_id = conv.create_conversation(db, items=[_user("earlier", "mine")]).id
+    with pytest.raises(InvalidInputError) as caught:
+        ask(db, items, conversation=conv_id)
+    assert caught.value.code == "duplicate_item_id" and caught.value.exit_code == 3
+    assert fake_openai.requests == []
+    assert [i.id for i in conv.all_items(db, conv_id)] == ["mine"]
+    assert core.list_responses(db).data == []
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {f"k{n}": "v" for n in range(17)},
+        {"k": "v" * 513},
+        {"k" * 65: "v"},
+    ],
+)
+def test_response_metadata_limits_are_checked_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, metadata: dict[str, str]
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    with pytest.raises(InvalidInputError) as caught:
+        ask(db, "hi", conversation=conv_id, metadata=metadata)
+    assert caught.value.code == "invalid_metadata" and caught.value.exit_code == 3
+    with pytest.raises(InvalidInputError):
+        core.stream_response(
+            db,
+            {"model": "fake-model", "input": "hi", "metadata": metadata},
+            env=ENV,
+            client_factory=fast_factory,
+        )
+    assert fake_openai.requests == []
+    assert list(conv.all_items(db, conv_id)) == []
+    assert core.list_responses(db).data == []
+
+
+def test_metadata_within_the_limits_is_kept(db: Database) -> None:
+    metadata = {f"k{n}": "v" * 512 for n in range(15)} | {"k" * 64: "v"}
+    response = ask(db, "hi", metadata=metadata)
+    assert core.get_response(db, response.id).metadata == metadata
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [],
+        [{"type": "reasoning", "summary": []}],  # an item with no chat message
+    ],
+)
+def test_input_with_no_messages_fails_before_the_provider_call(
+    db: Database, fake_openai: FakeOpenAI, raw: list[dict[str, object]]
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    with pytest.raises(InvalidInputError, match="nothing to send") as caught:
+        ask(db, raw, conversation=conv_id)
+    assert caught.value.code == "empty_input" and caught.value.exit_code == 3
+    assert fake_openai.requests == []
+    assert list(conv.all_items(db, conv_id)) == []
+
+
+def test_empty_input_is_fine_when_history_or_instructions_give_messages(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(db, items=[_user("earlier")]).id
+    ask(db, [], conversation=conv_id)
+    assert [m["content"] for m in fake_openai.requests[-1].body["messages"]] == ["earlier"]
+    ask(db, [], instructions="Say hi.")
+    assert fake_openai.requests[-1].body["messages"] == [{"role": "system", "content": "Say hi."}]
+
+
 def test_missing_secret_is_reported_only_when_going_to_the_network(
     db: Database, fake_openai: FakeOpenAI
 ) -> None:
@@ -188,6 +273,28 @@ def test_chain_from_a_conversation_turn_uses_the_whole_conversation(
     ask(db, "two", previous_response_id=first.id)
     sent = fake_openai.requests[-1].body["messages"]
     assert [m["content"] for m in sent] == ["earlier", "one", "echo: one", "two"]
+
+
+def test_chain_from_a_conversation_turn_stops_at_that_turn(db: Database, fake_openai: FakeOpenAI) -> None:
+    conv_id = conv.create_conversation(db).id
+    first = ask(db, "first", conversation=conv_id)
+    ask(db, "second", conversation=conv_id)
+    ask(db, "branch", previous_response_id=first.id)
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
+
+
+def test_chain_from_a_turn_whose_items_left_the_conversation_uses_the_stored_turn(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    conv_id = conv.create_conversation(db).id
+    first = ask(db, "first", conversation=conv_id)
+    ask(db, "second", conversation=conv_id)
+    for item in list(conv.all_items(db, conv_id))[:2]:
+        conv.delete_item(db, conv_id, str(item.id))
+    ask(db, "branch", previous_response_id=first.id)
+    sent = fake_openai.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["first", "echo: first", "branch"]
 
 
 def test_input_items_paging(db: Database) -> None:
@@ -226,7 +333,8 @@ def test_wire_shape(db: Database) -> None:
     message = wire["output"][0]
     assert message["id"].startswith("msg_") and message["role"] == "assistant"
     assert message["content"] == [{"type": "output_text", "text": "echo: shape", "annotations": []}]
-    assert set(wire["usage"]) == {"input_tokens", "output_tokens", "total_tokens"}
+    assert wire["usage"]["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
+    assert wire["usage"]["output_tokens_details"] == {"reasoning_tokens": 0}
     for key in ("previous_response_id", "conversation", "instructions", "error"):
         assert wire[key] is None
     assert wire["temperature"] == 0.5 and wire["max_output_tokens"] == 20 and wire["store"] is True
@@ -281,3 +389,69 @@ def test_tool_calls_in_a_completion_become_function_call_items() -> None:
     output, finish = completion_output(completion)
     assert finish == "tool_calls"
     assert [(i.type, i.call_id) for i in output] == [("function_call", "c9")]  # type: ignore[union-attr]
+
+
+def test_usage_of_maps_chat_token_details() -> None:
+    from stackctl.core.messages import usage_of
+
+    raw = {
+        "prompt_tokens": 10,
+        "completion_tokens": 7,
+        "total_tokens": 17,
+        "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 5, "accepted_prediction_tokens": None},
+    }
+    usage = usage_of(raw)
+    assert usage is not None
+    assert usage.to_wire() == {
+        "input_tokens": 10,
+        "input_tokens_details": {"cached_tokens": 4, "cache_write_tokens": 0},
+        "output_tokens": 7,
+        "output_tokens_details": {"reasoning_tokens": 5},
+        "total_tokens": 17,
+    }
+    bare = usage_of({"prompt_tokens": 1, "completion_tokens": 2, "prompt_tokens_details": None})
+    assert bare is not None and bare.to_wire()["input_tokens_details"]["cached_tokens"] == 0
+    assert bare.to_wire()["output_tokens_details"] == {"reasoning_tokens": 0}
+    assert usage_of(None) is None
+
+
+def test_usage_details_from_the_provider_reach_plain_and_streamed_responses(
+    db: Database, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(token_details(cached=3, reasoning=2))
+    usage = ask(db, "hi").to_wire()["usage"]
+    assert usage["input_tokens_details"]["cached_tokens"] == 3
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 2}
+    fake_openai.script(token_details(cached=1, reasoning=6))
+    events = list(
+        core.stream_response(db, {"model": "fake-model", "input": "hi"}, env=ENV, client_factory=fast_factory)
+    )
+    completed = events[-1]["response"]
+    assert events[-1]["type"] == "response.completed"
+    assert completed["usage"]["input_tokens_details"]["cached_tokens"] == 1
+    assert completed["usage"]["output_tokens_details"] == {"reasoning_tokens": 6}
+    assert core.get_response(db, completed["id"]).to_wire()["usage"] == completed["usage"]
+
+
+def test_responses_validate_against_the_openai_sdk_types(db: Database) -> None:
+    sdk_types = pytest.importorskip("openai.types.responses")
+    sdk_types.Response.model_validate(ask(db, "plain").to_wire())
+    events = list(
+        core.stream_response(db, {"model": "fake-model", "input": "hi"}, env=ENV, client_factory=fast_factory)
+    )
+    for event in events:
+        if "response" in event:
+            sdk_types.Response.model_validate(event["response"])
+
+
+def test_a_response_stored_without_usage_details_reads_back_with_zeros(db: Database) -> None:
+    import json
+
+    wire = ask(db, "old").to_wire()
+    wire["usage"] = {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}  # as stored before the details
+    with db.transaction():
+        db.execute("UPDATE responses SET data = ? WHERE id = ?", (json.dumps(wire), wire["id"]))
+    usage = core.get_response(db, wire["id"]).to_wire()["usage"]
+    assert usage["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
