@@ -15,7 +15,7 @@ from typing import Literal
 
 from stackctl.models.conversations import Conversation, Item, ItemAdapter
 from stackctl.store.db import Database
-from stackctl.store.item_rows import fetch_item_rows
+from stackctl.store.item_rows import fetch_item_rows, rows_of_items
 
 Order = Literal["asc", "desc"]
 
@@ -69,17 +69,7 @@ def insert_items(db: Database, conversation_id: str, items: Sequence[Item], crea
 
 
 def existing_item_ids(db: Database, conversation_id: str, item_ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    chunk = 500  # stay well under SQLite's bound-parameter limit
-    for start in range(0, len(item_ids), chunk):
-        part = list(item_ids[start : start + chunk])
-        marks = ",".join("?" * len(part))
-        rows = db.execute(
-            f"SELECT id FROM conversation_items WHERE conversation_id = ? AND id IN ({marks})",  # noqa: S608
-            (conversation_id, *part),
-        ).fetchall()
-        found.update(row[0] for row in rows)
-    return found
+    return {row[0] for row in rows_of_items(db, conversation_id, item_ids, "id")}
 
 
 def fetch_item(db: Database, conversation_id: str, item_id: str) -> Item | None:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from stackctl.store.db import Database
 
@@ -34,22 +34,24 @@ def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def last_item_seq(db: Database, conversation_id: str, item_ids: Sequence[str]) -> int | None:
-    """The highest seq among these items of the conversation; None if none of them is there."""
-    if not item_ids:
-        return None
-    chunk = 500  # stay well under SQLite's bound-parameter limit
-    seqs: list[int] = []
+def rows_of_items(db: Database, conversation_id: str, item_ids: Sequence[str], columns: str) -> list[Any]:
+    """`columns` (trusted SQL) of these items of the conversation, asked in chunks of ids that stay well
+    under SQLite's bound-parameter limit."""
+    rows: list[Any] = []
+    chunk = 500
     for start in range(0, len(item_ids), chunk):
         part = list(item_ids[start : start + chunk])
         marks = ",".join("?" * len(part))
-        row = db.execute(
-            f"SELECT MAX(seq) FROM conversation_items WHERE conversation_id = ? AND id IN ({marks})",  # noqa: S608
+        rows += db.execute(
+            f"SELECT {columns} FROM conversation_items WHERE conversation_id = ? AND id IN ({marks})",  # noqa: S608
             (conversation_id, *part),
-        ).fetchone()
-        if row is not None and row[0] is not None:
-            seqs.append(int(row[0]))
-    return max(seqs, default=None)
+        ).fetchall()
+    return rows
+
+
+def last_item_seq(db: Database, conversation_id: str, item_ids: Sequence[str]) -> int | None:
+    """The highest seq among these items of the conversation; None if none of them is there."""
+    return max((int(row[0]) for row in rows_of_items(db, conversation_id, item_ids, "seq")), default=None)
 
 
 def fetch_item_rows(
