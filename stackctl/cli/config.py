@@ -12,16 +12,20 @@ from stackctl.cli.output import DocOutputOpt, Format, OutputOpt, emit
 
 app = typer.Typer(help="Render, inspect and validate run configs.", no_args_is_help=True)
 
-FileArg = Annotated[str | None, typer.Argument(help="Run config file, or - for stdin.", show_default=False)]
+FileArg = Annotated[
+    str | None, typer.Argument(metavar="FILE", help="Run config file, or - for stdin.", show_default=False)
+]
 EnvOpt = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", help="Set a variable for substitution: KEY=VALUE (repeatable)."),
+    typer.Option("--env", "-e", metavar="KEY=VALUE", help="Set a variable for substitution (repeatable)."),
 ]
 EnvFileOpt = Annotated[
-    list[str] | None, typer.Option("--env-file", help="Read variables from a dotenv file (repeatable).")
+    list[str] | None,
+    typer.Option("--env-file", metavar="FILE", help="Read variables from a dotenv file (repeatable)."),
 ]
 DistroOpt = Annotated[
-    str | None, typer.Option("--distro", help="Render a shipped distribution instead of a file.")
+    str | None,
+    typer.Option("--distro", metavar="NAME", help="Render a shipped distribution instead of a file."),
 ]
 
 

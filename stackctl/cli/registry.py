@@ -15,7 +15,8 @@ from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt, emit, warn
 
 StackOpt = Annotated[
-    str | None, typer.Option("--stack", help="Stack name (default: the only registered stack).")
+    str | None,
+    typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
 ]
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
