@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
@@ -108,6 +109,10 @@ class LazyCommands(MutableMapping[str, "Command"]):
     def __contains__(self, name: object) -> bool:
         return name in _SUBCOMMANDS or name in self._built
 
+    def built(self, name: str) -> Command | None:
+        """The command if it has been built already; never builds it."""
+        return self._built.get(name)
+
 
 class LazyGroup(typer.core.TyperGroup):
     """The root group; its subcommands are built only when something looks them up."""
@@ -115,6 +120,17 @@ class LazyGroup(typer.core.TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands(self.commands)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """`--help` lists every subcommand with its short help, read from its Typer app or function
+        without building it: stand-ins that carry only the help text are listed instead."""
+        lazy = self.commands
+        assert isinstance(lazy, LazyCommands)
+        self.commands = {name: lazy.built(name) or _stand_in(name) for name in lazy}
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.commands = lazy
 
 
 def _build(name: str) -> Command:
@@ -132,6 +148,14 @@ def _build(name: str) -> Command:
     else:
         holder.command(name)(target)
     return typer.main.get_group(holder).commands[name]
+
+
+def _stand_in(name: str) -> Command:
+    """A command that only carries the help text `name` would have, for listing it."""
+    module_name, getter = _SUBCOMMANDS[name]
+    target = getter(importlib.import_module(f"stackctl.cli.{module_name}"))
+    text = target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+    return typer.core.TyperCommand(name, help=text if isinstance(text, str) else None)
 
 
 def _noop() -> None:

@@ -51,3 +51,18 @@ def test_a_reader_that_went_away_ends_the_command_quietly_with_0(monkeypatch: py
         monkeypatch.undo()
         with contextlib.suppress(OSError):
             closed.close()
+
+
+def test_help_lists_the_commands_as_built_ones_would_without_building_them():
+    import typer
+
+    from stackctl.cli.main import _SUBCOMMANDS, app
+
+    group = typer.main.get_command(app)
+    with group.make_context("stackctl", [], resilient_parsing=True) as ctx:
+        listed = group.get_help(ctx)
+        assert all(group.commands.built(name) is None for name in _SUBCOMMANDS)  # nothing was built
+        for name in _SUBCOMMANDS:
+            group.commands[name]  # now build every one
+        assert group.get_help(ctx) == listed
+    assert "tool-groups  Registered tool groups" in listed
