@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _TABLE = Path(__file__).resolve().parents[1] / "models" / "runconfig_table.json"
 _INT_BOUND = 2**63  # pydantic-core takes larger ints too; past this bound the answer is left to it
+_MAX_DEPTH = 100  # nesting inside an Any field; the YAML loader refuses more than 200 in a whole file
 
 
 class _Unsure(Exception):
@@ -40,32 +41,49 @@ def _table() -> dict[str, Any]:
     return table
 
 
-def _plain(value: Any) -> Any:
-    """A copy of a JSON-native value, as `mode="json"` dumps an Any field; anything else is unsure."""
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A copy of a JSON-native value, as `mode="json"` dumps an Any field; anything else is unsure.
+
+    Nesting deeper than `_MAX_DEPTH` is unsure too (pydantic has its own serialization depth limit, and
+    a cyclic value would never end)."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return _text(value)
+    if kind is int or kind is bool or value is None:
         return value
     if kind is float:
         if not math.isfinite(value):
             raise _Unsure
         return value
+    if depth >= _MAX_DEPTH:
+        raise _Unsure
     if kind is list:
-        return [_plain(item) for item in value]
+        return [_plain(item, depth + 1) for item in value]
     if kind is dict:
-        return {_key(key): _plain(item) for key, item in value.items()}
+        return {_key(key): _plain(item, depth + 1) for key, item in value.items()}
     raise _Unsure
 
 
 def _key(key: Any) -> str:
     if type(key) is not str:
         raise _Unsure
-    return key
+    return _text(key)
+
+
+def _text(text: str) -> str:
+    """Text that UTF-8 can hold; a lone surrogate (from a `\\ud800` escape) is left to pydantic."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Unsure from None
+    return text
 
 
 def _scalar(kind: str, value: Any) -> Any:
     kind_of_value = type(value)
     if kind == "str" and kind_of_value is str:
-        return value
+        return _text(value)
     if kind == "int" and kind_of_value is int and -_INT_BOUND < value < _INT_BOUND:
         return value
     if kind == "float" and kind_of_value is float and math.isfinite(value):

@@ -22,4 +22,9 @@ def none_as_empty_list(value: Any) -> Any:
 
 def number_as_text(value: Any) -> Any:
     """`image_name: 2024`, or a substituted number, must still name the stack."""
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    try:
+        return str(value)
+    except ValueError:  # an int past Python's digit limit for text: left for validation to refuse
+        return value

@@ -53,6 +53,13 @@ WILD_VALUES = st.recursive(
 )
 
 
+DEEP: list[Any] = []
+for _ in range(300):
+    DEEP = [DEEP]
+CYCLE: list[Any] = []
+CYCLE.append(CYCLE)
+
+
 def pydantic_dump(doc: Any) -> dict[str, Any] | None:
     try:
         return RunConfig.model_validate(doc).model_dump(mode="json", exclude_unset=True)
@@ -149,6 +156,11 @@ def test_every_well_typed_document_is_accepted(doc: dict[str, Any]) -> None:
         ({"image_name": "s", "providers": {}, "telemetry": {1: "a"}}, "a key that is not a string"),
         ({"image_name": "s", "providers": {}, "imagename": "x"}, "an unknown top-level key"),
         ({"providers": {}}, "a missing required key"),
+        ({"image_name": "s", "providers": {}, "logging": {"\ud800": 1}}, "a key UTF-8 cannot hold"),
+        ({"image_name": "s\udc80", "providers": {}}, "a value UTF-8 cannot hold"),
+        ({"image_name": "s", "providers": {}, "logging": {"k": DEEP}}, "nesting past the depth bound"),
+        ({"image_name": "s", "providers": {}, "logging": {"k": CYCLE}}, "a value that contains itself"),
+        ({"image_name": 10**5000, "providers": {}}, "an int too long to write as text"),
     ],
 )
 def test_anything_not_certain_is_left_to_pydantic(doc: dict[str, Any], why: str) -> None:
