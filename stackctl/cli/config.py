@@ -137,7 +137,7 @@ def _resolved(file: str | None, distro: str | None, env: list[str] | None, env_f
     from stackctl.core.resolver import resolve
 
     rendered, catalogue = render_input(file, distro, env, env_file, validate=True)
-    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}")
+    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}", rendered.origins)
     for message in [*rendered.warnings, *stack.warnings]:
         warn(message)
     return rendered, stack
