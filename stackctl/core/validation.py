@@ -83,9 +83,26 @@ def _merge_resources(out: dict[str, Any], kind: str, declared: Any, origins: Ori
     out[target] = [*existing, *items]
 
 
+def layout_problems(doc: dict[str, Any]) -> list[str]:
+    """What normalization cannot map: a `registered_resources` that is not a mapping of resource lists."""
+    resources = doc.get("registered_resources")
+    if resources is None or isinstance(resources, dict):
+        return []
+    return [
+        "registered_resources: must be a mapping of resource lists "
+        f"(models, shields, vector_stores, tool_groups), got {_a_kind(resources)}"
+    ]
+
+
+def _a_kind(value: Any) -> str:
+    names = {list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
 def normalize_layout(doc: dict[str, Any], origins: Origins | None = None) -> dict[str, Any]:
     """Map the later llama-stack layout (distro_name, registered_resources, storage) onto the canonical,
-    recording in `origins` where every moved or renamed part came from."""
+    recording in `origins` where every moved or renamed part came from. A `registered_resources` that is
+    not a mapping is left out: `layout_problems` reports it."""
     origins = origins if origins is not None else Origins()
     out = dict(doc)
     if "distro_name" in out:
@@ -168,14 +185,15 @@ def _check_providers(dumped: dict[str, Any], source: str, schemas: ProviderSchem
 
 
 def dump_with_pydantic(
-    normalized: dict[str, Any], source: str, origins: Origins | None = None
+    normalized: dict[str, Any], source: str, origins: Origins | None = None, problems: list[str] | None = None
 ) -> dict[str, Any]:
-    """The run config's `exclude_unset` JSON dump through the models; ConfigError lists every violation."""
+    """The run config's `exclude_unset` JSON dump through the models; ConfigError lists every violation,
+    the layout `problems` found before normalization first."""
     from pydantic import ValidationError
 
     from stackctl.models.runconfig import RunConfig
 
-    lines: list[str] = []
+    lines = list(problems or [])
     try:
         config = RunConfig.model_validate(normalized)
     except ValidationError as exc:
@@ -192,10 +210,11 @@ def dump_with_pydantic(
 def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSchemas | None) -> Rendered:
     """Normalize and validate a substituted document; the result keeps its warnings and origins."""
     origins = substituted.origins
+    problems = layout_problems(substituted.document)
     normalized = normalize_layout(substituted.document, origins)
-    dumped = exact.dump_run_config(normalized)
+    dumped = None if problems else exact.dump_run_config(normalized)
     if dumped is None:
-        dumped = dump_with_pydantic(normalized, source, origins)
+        dumped = dump_with_pydantic(normalized, source, origins, problems)
     if schemas is not None:
         _check_providers(dumped, source, schemas, origins)
     version = dumped.get("version", exact.run_config_default("version"))

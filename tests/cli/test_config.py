@@ -299,6 +299,18 @@ def test_later_layout_errors_name_the_later_layout_paths(cli: Any, tmp_path: Pat
     assert "vector_dbs" not in result.stderr
 
 
+@pytest.mark.parametrize("value", ["[1, 2]", "hello"])
+def test_registered_resources_not_a_mapping_exit_3(cli: Any, tmp_path: Path, value: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(f"image_name: t\nproviders: {{}}\nregistered_resources: {value}\n")
+    result = cli("config", "render", str(path), "-o", "json")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "schema_violation"
+    assert error["details"][0].startswith("registered_resources: must be a mapping of resource lists")
+
+
 # --- errors and exit codes ------------------------------------------------------------------------
 
 

@@ -696,3 +696,16 @@ storage:
         "storage.stores.metadata.type",
     ]
     assert "registered_resources.vector_stores[1].vector_store_id: required key is missing" in details
+
+
+@pytest.mark.parametrize(("value", "kind"), [("[1, 2]", "a list"), ("hello", "a string")])
+def test_registered_resources_that_is_not_a_mapping_is_a_schema_violation(value: str, kind: str) -> None:
+    text = f"image_name: t\nproviders: {{}}\nregistered_resources: {value}\nserver:\n  port: nope\n"
+    error = render_error(text)
+    assert error.code == "schema_violation"
+    assert error.details[0] == (
+        "registered_resources: must be a mapping of resource lists "
+        f"(models, shields, vector_stores, tool_groups), got {kind}"
+    )
+    assert error.details[1].startswith("server.port: ")
+    assert render(text, validate=False)["registered_resources"] == yamlio.load_yaml(value)
