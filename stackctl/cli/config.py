@@ -90,9 +90,12 @@ def render(
 
     Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
     """
+    from stackctl.cli.output import warn
     from stackctl.core.secrets import redact
 
     rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
+    for message in rendered.warnings:
+        warn(message)
     document = rendered.document
     if not show_secrets:
         document = redact(document, schemas.secret_path_predicate(document) if schemas else None)

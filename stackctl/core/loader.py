@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from stackctl.core.docpath import DocPath, format_path
-from stackctl.core.envsubst import Problems, Substituter
+from stackctl.core.envsubst import Problems, Substituter, is_provider_list
 from stackctl.core.origins import Origins
 from stackctl.core.secrets import is_secret_name
 from stackctl.core.yamlio import load_yaml, scalar_lines
@@ -220,10 +220,17 @@ def _substituted(
     if substituter.problems:
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         raise problem_error(substituter.problems, decoded, source)
+    # Disabled providers are dropped silently, as in llama-stack; a dropped resource is worth a warning,
+    # because `register` would otherwise never say why it did not register it (SPEC section 5).
+    warnings = [
+        f"{format_path(path)}: dropped: its provider_id is __disabled__"
+        for path in substituter.dropped
+        if not is_provider_list(path[:-1])
+    ]
     origins = Origins(kept=substituter.kept)
     _drop_null_resources(doc, origins)
     _null_disabled_auth(doc)
-    return Rendered(dict(doc), [], origins)
+    return Rendered(dict(doc), warnings, origins)
 
 
 def substitute_config(

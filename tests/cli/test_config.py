@@ -285,6 +285,16 @@ def test_errors_name_the_entry_in_the_file_after_a_disabled_one(
     ]
 
 
+def test_render_warns_about_a_resource_dropped_for_a_disabled_provider(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(SHIFTED.replace("      refresh_model: true\n", ""))
+    for args in [(), ("--no-validate",)]:
+        result = cli("config", "render", str(path), *args)
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == "warning: models[0]: dropped: its provider_id is __disabled__\n"
+        assert [m["model_id"] for m in yaml.safe_load(result.stdout)["models"]] == ["m1"]
+
+
 def test_later_layout_errors_name_the_later_layout_paths(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(

@@ -383,5 +383,6 @@ def test_register_warnings_and_errors_name_the_entries_in_the_file(cli: Any, tmp
     write_config(tmp_path, SHIFTED.replace("provider_id: ollama", "provider_id: fireworks"))
     result = cli("register", str(path), env=ENV)
     assert result.exit_code == 0, result.stderr
+    assert "warning: models[0]: dropped: its provider_id is __disabled__\n" in result.stderr
     assert "old" not in result.stdout
     assert "fireworks/m2" in result.stdout

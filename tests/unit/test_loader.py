@@ -709,3 +709,30 @@ def test_registered_resources_that_is_not_a_mapping_is_a_schema_violation(value:
     )
     assert error.details[1].startswith("server.port: ")
     assert render(text, validate=False)["registered_resources"] == yamlio.load_yaml(value)
+
+
+def test_resources_dropped_for_a_disabled_provider_leave_a_warning() -> None:
+    text = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: ${env.OLD:=__disabled__}
+    provider_type: remote::openai
+models:
+- model_id: m0
+  provider_id: ${env.OLD:=__disabled__}
+- model_id: m1
+registered_resources:
+  shields:
+  - shield_id: s0
+    provider_id: __disabled__
+"""
+    expected = [
+        "models[0]: dropped: its provider_id is __disabled__",
+        "registered_resources.shields[0]: dropped: its provider_id is __disabled__",
+    ]
+    rendered = render_config(text, "run.yaml", {}, home=HOME)
+    assert rendered.warnings == expected
+    assert rendered.document["models"] == [{"model_id": "m1"}]
+    assert render_config(text, "run.yaml", {}, home=HOME, validate=False).warnings == expected
+    assert render_config(text, "run.yaml", {"OLD": "openai"}, home=HOME).warnings == expected[1:]

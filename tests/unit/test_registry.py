@@ -314,6 +314,7 @@ models:
 def test_resource_warnings_name_the_entries_in_the_file(db: Database) -> None:
     report = apply(db, AFTER_DROPPED_MODELS)
     assert report.warnings == [
+        "models[0]: dropped: its provider_id is __disabled__",
         "providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped",
         "models[2]: model 'ollama/llama3.2:3b' skipped: provider 'ollama' is disabled",
     ]
