@@ -94,9 +94,12 @@ def render(
 
     Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
     """
+    from stackctl.cli.output import warn
     from stackctl.core.secrets import redact
 
     rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
+    for message in rendered.warnings:
+        warn(message)
     document = rendered.document
     if not show_secrets:
         document = redact(document, schemas.secret_path_predicate(document) if schemas else None)
@@ -141,7 +144,7 @@ def _resolved(file: str | None, distro: str | None, env: list[str] | None, env_f
     from stackctl.core.resolver import resolve
 
     rendered, catalogue = render_input(file, distro, env, env_file, validate=True)
-    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}")
+    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}", rendered.origins)
     for message in [*rendered.warnings, *stack.warnings]:
         warn(message)
     return rendered, stack

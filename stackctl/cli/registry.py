@@ -58,13 +58,13 @@ def register(
     data, source = read_source(file, sys.stdin.buffer)
     schemas = catalogue_for(environ)
     rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
-    stack = resolve(rendered.document, schemas, source)
+    stack = resolve(rendered.document, schemas, source, rendered.origins)
     raw = load_yaml(data, source)
     with open_db(ctx, create=not dry_run) as db:
         report = apply(
             db,
             raw,
-            rendered.document,
+            rendered,
             stack,
             environ,
             source=None if source == "<stdin>" else os.path.abspath(source),

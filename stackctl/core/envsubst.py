@@ -242,6 +242,10 @@ class Substituter:
     home: str | None = None
     kind_of: KindFn | None = None
     problems: Problems = field(default_factory=Problems)
+    # The lists that lost `__disabled__` elements, by source path: the source index of each element kept
+    # (see `stackctl.core.origins`), and the source path of each element dropped.
+    kept: dict[DocPath, tuple[int, ...]] = field(default_factory=dict)
+    dropped: list[DocPath] = field(default_factory=list)
 
     def string(self, text: str, path: DocPath) -> Any:
         if "${" not in text:
@@ -298,30 +302,39 @@ class Substituter:
         return len(self.problems.missing) + len(self.problems.syntax)
 
     def sequence(self, items: list[Any], path: DocPath) -> list[Any]:
-        """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded. In a
-        provider list (`providers.API`) those whose provider_id resolves to null stay, with the rest of the
-        mapping unexpanded; anywhere else (resources) they are expanded in full."""
+        """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded (and
+        recorded in `kept` and `dropped`). In a provider list (`providers.API`) those whose provider_id
+        resolves to null stay, with the rest of the mapping unexpanded; anywhere else (resources) they are
+        expanded in full."""
         out: list[Any] = []
+        dropped: list[int] = []
         keep_unexpanded = is_provider_list(path)
         for index, item in enumerate(items):
             if isinstance(item, dict) and "provider_id" in item:
-                known = self._problem_count()
-                provider_id = self.value(item["provider_id"], (*path, index, "provider_id"))
-                if provider_id == "__disabled__":
-                    continue
-                # An id that failed to resolve does not disable the entry: expand the rest too, so that one
-                # run reports every problem.
-                if provider_id is None and keep_unexpanded and self._problem_count() == known:
-                    out.append({**item, "provider_id": None})
-                    continue
-                expanded = {
-                    k: provider_id if k == "provider_id" else self.value(v, (*path, index, k))
-                    for k, v in item.items()
-                }
-                out.append(expanded)
+                expanded = self._entry(item, (*path, index), keep_unexpanded)
+                if expanded is None:
+                    dropped.append(index)
+                    self.dropped.append((*path, index))
+                else:
+                    out.append(expanded)
             else:
                 out.append(self.value(item, (*path, index)))
+        if dropped:
+            gone = set(dropped)
+            self.kept[path] = tuple(i for i in range(len(items)) if i not in gone)
         return out
+
+    def _entry(self, item: dict[Any, Any], path: DocPath, keep_unexpanded: bool) -> dict[Any, Any] | None:
+        """A list element with a provider_id, expanded; None when its provider_id is `__disabled__`."""
+        known = self._problem_count()
+        provider_id = self.value(item["provider_id"], (*path, "provider_id"))
+        if provider_id == "__disabled__":
+            return None
+        # An id that failed to resolve does not disable the entry: expand the rest too, so that one run
+        # reports every problem.
+        if provider_id is None and keep_unexpanded and self._problem_count() == known:
+            return {**item, "provider_id": None}
+        return {k: provider_id if k == "provider_id" else self.value(v, (*path, k)) for k, v in item.items()}
 
 
 def is_provider_list(path: DocPath) -> bool:

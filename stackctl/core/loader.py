@@ -2,6 +2,10 @@
 
 Every command that reads a run config goes through `render_config`. It is pure: the environment, the home
 directory and the provider schemas are arguments. Every problem found in one pass is reported together.
+
+The rendered document comes with its `Origins` (`stackctl.core.origins`): every step that drops list
+elements or moves keys records it there, and every error or warning about the rendered document prints its
+path through them, so that it names the place in the file the user wrote.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from stackctl.core.docpath import DocPath, format_path
-from stackctl.core.envsubst import Problems, Substituter
+from stackctl.core.envsubst import Problems, Substituter, is_provider_list
+from stackctl.core.origins import Origins
 from stackctl.core.secrets import is_secret_name
 from stackctl.core.yamlio import load_yaml, scalar_lines
 from stackctl.errors import ConfigError, UsageError
@@ -54,8 +59,11 @@ class ProviderSchemas(Protocol):
 
 @dataclass
 class Rendered:
+    """A rendered run config, the warnings of its render, and where its parts came from in the file."""
+
     document: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    origins: Origins = field(default_factory=Origins)
 
 
 def parse_env_assignments(items: list[str]) -> dict[str, str]:
@@ -146,19 +154,25 @@ def _run_config_kind(path: DocPath) -> str | None:
     return None
 
 
-def _drop_null_resources(doc: dict[str, Any]) -> None:
-    containers = [doc]
+def _drop_null_resources(doc: dict[str, Any], origins: Origins) -> None:
+    """Drop the resources whose id resolved to null, recording which stayed in `origins`."""
+    containers: list[tuple[DocPath, dict[str, Any]]] = [((), doc)]
     if isinstance(doc.get("registered_resources"), dict):
-        containers.append(doc["registered_resources"])
-    for container in containers:
+        containers.append((("registered_resources",), doc["registered_resources"]))
+    for prefix, container in containers:
         for kind, id_field in _ID_FIELDS.items():
             items = container.get(kind)
-            if isinstance(items, list):
-                container[kind] = [
-                    item
-                    for item in items
-                    if not (isinstance(item, dict) and id_field in item and item[id_field] is None)
-                ]
+            if not isinstance(items, list):
+                continue
+            kept = [
+                index
+                for index, item in enumerate(items)
+                if not (isinstance(item, dict) and id_field in item and item[id_field] is None)
+            ]
+            if len(kept) < len(items):
+                # Resource lists sit under no list, so their path is the same in the source file.
+                origins.keep((*prefix, kind), kept)
+                container[kind] = [items[index] for index in kept]
 
 
 def _null_disabled_auth(doc: dict[str, Any]) -> None:
@@ -194,15 +208,9 @@ def problem_error(problems: Problems, text: str, source: str) -> ConfigError:
     return ConfigError(message, details=details, hint=ENV_HINT, code="missing_env_var")
 
 
-def substitute_config(
-    text: str | bytes,
-    source: str,
-    env: Mapping[str, str],
-    *,
-    home: str | None = None,
-    schemas: ProviderSchemas | None = None,
-) -> dict[str, Any]:
-    """Parse and substitute a run config; raise ConfigError listing every problem."""
+def _substituted(
+    text: str | bytes, source: str, env: Mapping[str, str], home: str | None, schemas: ProviderSchemas | None
+) -> Rendered:
     raw = load_yaml(text, source)
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
@@ -212,9 +220,29 @@ def substitute_config(
     if substituter.problems:
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         raise problem_error(substituter.problems, decoded, source)
-    _drop_null_resources(doc)
+    # Disabled providers are dropped silently, as in llama-stack; a dropped resource is worth a warning,
+    # because `register` would otherwise never say why it did not register it (SPEC section 5).
+    warnings = [
+        f"{format_path(path)}: dropped: its provider_id is __disabled__"
+        for path in substituter.dropped
+        if not is_provider_list(path[:-1])
+    ]
+    origins = Origins(kept=substituter.kept)
+    _drop_null_resources(doc, origins)
     _null_disabled_auth(doc)
-    return dict(doc)
+    return Rendered(dict(doc), warnings, origins)
+
+
+def substitute_config(
+    text: str | bytes,
+    source: str,
+    env: Mapping[str, str],
+    *,
+    home: str | None = None,
+    schemas: ProviderSchemas | None = None,
+) -> dict[str, Any]:
+    """Parse and substitute a run config; raise ConfigError listing every problem."""
+    return _substituted(text, source, env, home, schemas).document
 
 
 def render_config(
@@ -227,12 +255,12 @@ def render_config(
     validate: bool = True,
 ) -> Rendered:
     """The whole pipeline. With validate=False: substitution only, the document exactly as substituted."""
-    doc = substitute_config(text, source, env, home=home, schemas=schemas)
+    substituted = _substituted(text, source, env, home, schemas)
     if not validate:
-        return Rendered(doc)
+        return substituted
     from stackctl.core.validation import validate_run_config
 
-    return validate_run_config(doc, source, schemas)
+    return validate_run_config(substituted, source, schemas)
 
 
 def did_you_mean(word: str, choices: list[str] | set[str] | frozenset[str]) -> str | None:

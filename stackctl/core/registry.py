@@ -4,6 +4,10 @@
 difference in one transaction: created / updated / unchanged / skipped / pruned per item. Providers are
 stored with their UNRENDERED config (references kept, literal secrets masked), resources with secret-named
 fields masked, so no secret reaches the database.
+
+Warnings and errors about resources name them by their path in the file the user wrote (through the
+render's `Origins`), and the render's own warnings (resources dropped because their provider_id is
+`__disabled__`) are reported with them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 from stackctl.core.envsubst import Ref, Substituter, parse
 from stackctl.core.jsonable import json_compatible
 from stackctl.core.kinds import KINDS, Kind
+from stackctl.core.loader import Rendered
+from stackctl.core.origins import Origins
 from stackctl.core.resolver import ResolvedStack
 from stackctl.core.secrets import redact
 from stackctl.errors import ConfigError, ConflictError, NotFoundError, UsageError
@@ -152,9 +158,11 @@ def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
 
 
 def desired_resources(
-    doc: Mapping[str, Any], stack: ResolvedStack, disabled: set[str]
+    doc: Mapping[str, Any], stack: ResolvedStack, disabled: set[str], origins: Origins | None = None
 ) -> tuple[list[dict[str, Any]], list[Change], list[str]]:
-    """Resources the config declares, and the ones skipped (with a warning each)."""
+    """Resources the config declares, and the ones skipped (with a warning each). Paths in messages are
+    the source file's, through `origins` (the render's)."""
+    origins = origins if origins is not None else Origins()
     wanted: list[dict[str, Any]] = []
     skipped: list[Change] = []
     warnings: list[str] = []
@@ -162,7 +170,7 @@ def desired_resources(
     seen: set[tuple[str, str]] = set()
     for kind in KINDS.values():
         for index, item in enumerate(doc.get(kind.key) or []):
-            path = f"{kind.key}[{index}]"
+            path = origins.path((kind.key, index))
             raw_id = str(item.get(kind.id_field))
             if "provider_id" in item and item["provider_id"] is None:
                 skipped.append(Change(kind.name, raw_id, "skipped", "provider disabled"))
@@ -180,7 +188,8 @@ def desired_resources(
                         f"{path}: {kind.name} '{would_be}' skipped: provider '{provider_id}' is disabled"
                     )
                 else:
-                    errors.append(f"{path}.provider_id: the stack has no {kind.api} provider '{provider_id}'")
+                    where = origins.path((kind.key, index, "provider_id"))
+                    errors.append(f"{where}: the stack has no {kind.api} provider '{provider_id}'")
                 continue
             record = resource_record(kind, item, provider_id)
             if (kind.name, record["identifier"]) in seen:
@@ -300,7 +309,7 @@ def _merge_skipped(changes: list[Change], skipped: list[Change]) -> list[Change]
 def register(
     db: Any,
     raw: Mapping[str, Any],
-    rendered: Mapping[str, Any],
+    rendered: Rendered,
     stack: ResolvedStack,
     env: Mapping[str, str],
     *,
@@ -315,8 +324,8 @@ def register(
 
     name = stack.image_name
     providers, disabled = stack_providers(raw, env, secret_fields)
-    wanted, skipped, warnings = desired_resources(rendered, stack, disabled)
-    report = Report(stack=name, dry_run=dry_run, warnings=[*stack.warnings, *warnings])
+    wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
+    report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
 
     def plan() -> list[Any]:
         exists = store.get_stack(db, name) is not None

@@ -6,6 +6,9 @@ unique within an API; every api dependency is served. Disabled (null id) provide
 warning. A dependency on a provider's own API adds no edge (see `_dependencies`), so cycles run through
 other APIs; they are reported as a path. The instantiation order is deterministic: dependencies first, ties
 broken by API then provider id.
+
+Every path in an error or warning is printed through the render's `Origins`, so it names the entry in the
+file the user wrote, not its position after disabled entries were dropped.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from stackctl.core.docpath import DocPath, format_path
+from stackctl.core.docpath import DocPath
 from stackctl.core.loader import did_you_mean
+from stackctl.core.origins import Origins
 from stackctl.errors import ConfigError
 
 
@@ -114,9 +118,12 @@ def _entries(doc: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
     ]
 
 
-def unknown_api_names(doc: Mapping[str, Any], known: Collection[str]) -> list[str]:
+def unknown_api_names(
+    doc: Mapping[str, Any], known: Collection[str], origins: Origins | None = None
+) -> list[str]:
     """Unknown API names listed in `apis` or used as keys of `providers`, one `path: message` line each,
     with a did-you-mean where a known name is close. The only such check: render validation uses it too."""
+    origins = origins if origins is not None else Origins()
     apis = doc.get("apis")
     providers = doc.get("providers")
     named: list[tuple[DocPath, Any]] = [
@@ -129,14 +136,14 @@ def unknown_api_names(doc: Mapping[str, Any], known: Collection[str]) -> list[st
             continue
         suggestion = did_you_mean(str(name), list(known))
         tail = f"; did you mean '{suggestion}'?" if suggestion else ""
-        lines.append(f"{format_path(path)}: unknown API '{name}'{tail}")
+        lines.append(f"{origins.path(path)}: unknown API '{name}'{tail}")
     return lines
 
 
-def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
+def _check_api(api: str, catalogue: Catalogue, errors: list[str], origins: Origins) -> bool:
     """Whether an API takes providers; unknown APIs were already reported by `unknown_api_names`."""
     info = catalogue.apis.get(api)
-    where = format_path(("providers", api))
+    where = origins.path(("providers", api))
     if info is None:
         return False
     if info.kind == "routing_table":
@@ -151,15 +158,15 @@ def _check_api(api: str, catalogue: Catalogue, errors: list[str]) -> bool:
 
 
 def _collect(
-    doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str]
+    doc: Mapping[str, Any], catalogue: Catalogue, errors: list[str], warnings: list[str], origins: Origins
 ) -> list[_Node]:
     nodes: list[_Node] = []
     seen: dict[tuple[str, str], str] = {}
     checked: dict[str, bool] = {}
     for api, index, entry in _entries(doc):
-        where = format_path(("providers", api, index))
+        where = origins.path(("providers", api, index))
         if api not in checked:
-            checked[api] = _check_api(api, catalogue, errors)
+            checked[api] = _check_api(api, catalogue, errors, origins)
         if not checked[api]:
             continue
         provider_id = entry.get("provider_id")
@@ -203,6 +210,7 @@ def _dependencies(
     catalogue: Catalogue,
     by_api: Mapping[str, list[str]],
     errors: list[str],
+    origins: Origins,
 ) -> list[str]:
     """The node keys a provider waits for; a required API that nothing serves goes to `errors`.
 
@@ -216,8 +224,8 @@ def _dependencies(
         served = _served_by(needed, catalogue, by_api)
         if served is None:
             errors.append(
-                f"providers.{api}: provider '{provider_id}' ({provider_type}) needs API '{needed}', "
-                "which no enabled provider serves"
+                f"{origins.path(('providers', api))}: provider '{provider_id}' ({provider_type}) "
+                f"needs API '{needed}', which no enabled provider serves"
             )
         else:
             deps.extend(served)
@@ -262,11 +270,15 @@ def _order(keys: list[str], edges: Mapping[str, Sequence[str]]) -> tuple[list[st
     return order, _find_cycle(edges, set(keys) - set(order))
 
 
-def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config>") -> ResolvedStack:
-    """Resolve a rendered run config. Raises ConfigError listing every problem."""
-    errors = unknown_api_names(doc, catalogue.apis)
+def resolve(
+    doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config>", origins: Origins | None = None
+) -> ResolvedStack:
+    """Resolve a rendered run config. Raises ConfigError listing every problem. `origins` (the render's)
+    turn the document's paths into the source file's; without them the paths are the document's own."""
+    origins = origins if origins is not None else Origins()
+    errors = unknown_api_names(doc, catalogue.apis, origins)
     warnings: list[str] = []
-    nodes = _collect(doc, catalogue, errors, warnings)
+    nodes = _collect(doc, catalogue, errors, warnings, origins)
     by_api: dict[str, list[str]] = {}
     for api, provider_id, *_ in nodes:
         by_api.setdefault(api, []).append(f"{api}:{provider_id}")
@@ -275,7 +287,7 @@ def resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config
     for node in nodes:
         api, provider_id, provider_type, config, _ = node
         key = f"{api}:{provider_id}"
-        edges[key] = _dependencies(node, catalogue, by_api, errors)
+        edges[key] = _dependencies(node, catalogue, by_api, errors, origins)
         built[key] = ResolvedProvider(api, provider_id, provider_type, config, tuple(edges[key]))
     if errors:
         raise ConfigError(

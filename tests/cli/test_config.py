@@ -249,6 +249,78 @@ def test_validate_invalid_lists_problems(cli: Any, tmp_path: Path) -> None:
     assert "did you mean 'providers'?" in result.stderr
 
 
+# --- paths in the file the user wrote -------------------------------------------------------------
+
+SHIFTED = """\
+image_name: shifted
+providers:
+  inference:
+  - provider_id: ${env.OLD_OPENAI:=__disabled__}
+    provider_type: remote::openai
+    config: {api_key: x}
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: x
+      refresh_model: true
+models:
+- model_id: old
+  provider_id: ${env.OLD_OPENAI:=__disabled__}
+- model_id: m1
+  provider_id: openai
+"""
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_errors_name_the_entry_in_the_file_after_a_disabled_one(
+    cli: Any, tmp_path: Path, command: str
+) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(SHIFTED)
+    result = cli("config", command, str(path), "-o", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["details"] == [
+        "providers.inference[1].config.refresh_model: unknown field 'refresh_model'; "
+        "did you mean 'refresh_models'?"
+    ]
+
+
+def test_render_warns_about_a_resource_dropped_for_a_disabled_provider(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(SHIFTED.replace("      refresh_model: true\n", ""))
+    for args in [(), ("--no-validate",)]:
+        result = cli("config", "render", str(path), *args)
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == "warning: models[0]: dropped: its provider_id is __disabled__\n"
+        assert [m["model_id"] for m in yaml.safe_load(result.stdout)["models"]] == ["m1"]
+
+
+def test_later_layout_errors_name_the_later_layout_paths(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "distro_name: {a: b}\nproviders: {}\nregistered_resources:\n  vector_stores:\n"
+        "  - vector_store_id: vs\n    embedding_dimension: ${env.DIM:=big}\n"
+    )
+    result = cli("config", "render", str(path))
+    assert result.exit_code == 3
+    assert "\n  distro_name: " in result.stderr
+    assert "\n  registered_resources.vector_stores[0].embedding_dimension: " in result.stderr
+    assert "image_name" not in result.stderr
+    assert "vector_dbs" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", "hello"])
+def test_registered_resources_not_a_mapping_exit_3(cli: Any, tmp_path: Path, value: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(f"image_name: t\nproviders: {{}}\nregistered_resources: {value}\n")
+    result = cli("config", "render", str(path), "-o", "json")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "schema_violation"
+    assert error["details"][0].startswith("registered_resources: must be a mapping of resource lists")
+
+
 # --- errors and exit codes ------------------------------------------------------------------------
 
 

@@ -353,3 +353,36 @@ def test_provider_config_json_cannot_hold_is_stored_as_json(cli: Any, tmp_path: 
     assert s3["config"]["metadata_store"] == {"type": "sqlite", "created": "2024-01-01", "ratio": None}
     again = json.loads(cli("register", str(path), "-o", "json", env={"AWS_SECRET": "x"}).stdout)
     assert again["summary"]["unchanged"] == len(again["changes"])
+
+
+SHIFTED = """\
+version: 2
+image_name: shifted
+providers:
+  inference:
+  - provider_id: fireworks
+    provider_type: remote::fireworks
+    config:
+      api_key: ${env.FIREWORKS_API_KEY}
+models:
+- model_id: old
+  provider_id: ${env.OLD_PROVIDER:=__disabled__}
+- model_id: ${env.OPTIONAL_MODEL:+optional}
+- model_id: m2
+  provider_id: ollama
+"""
+
+
+def test_register_warnings_and_errors_name_the_entries_in_the_file(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, SHIFTED)
+    result = cli("register", str(path), "-o", "json", env=ENV)
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["details"] == [
+        "models[2].provider_id: the stack has no inference provider 'ollama'"
+    ]
+    write_config(tmp_path, SHIFTED.replace("provider_id: ollama", "provider_id: fireworks"))
+    result = cli("register", str(path), env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert "warning: models[0]: dropped: its provider_id is __disabled__\n" in result.stderr
+    assert "old" not in result.stdout
+    assert "fireworks/m2" in result.stdout

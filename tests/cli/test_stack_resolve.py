@@ -56,3 +56,16 @@ def test_validate_fails_on_a_missing_dependency(cli: Any, tmp_path: Path) -> Non
         "providers.safety: provider 'llama-guard' (inline::llama-guard) needs API 'inference', "
         "which no enabled provider serves"
     ]
+
+
+def test_resolve_errors_name_the_entries_in_the_file(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    entry = "  - provider_id: {}\n    provider_type: remote::openai\n    config: {{api_key: x}}\n"
+    providers = "".join(entry.format(i) for i in ["${env.OLD:=__disabled__}", "openai", "openai"])
+    path.write_text(f"image_name: dup\nproviders:\n  inference:\n{providers}")
+    result = cli("stack", "resolve", str(path), "-o", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["details"] == [
+        "providers.inference[2].provider_id: duplicate provider id 'openai' for API 'inference' "
+        "(first at providers.inference[1])"
+    ]

@@ -607,3 +607,132 @@ def test_a_provider_id_that_fails_to_resolve_does_not_hide_the_rest() -> None:
         "providers.inference[0].provider_id",
         "providers.inference[0].config.url",
     ]
+
+
+# --- paths in the file the user wrote -------------------------------------------------------------
+
+CATALOGUE = StackCatalogue(load_catalogue())
+
+
+def catalogue_error(text: str, env: dict[str, str] | None = None) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        render_config(text, "run.yaml", env or {}, home=HOME, schemas=CATALOGUE)
+    assert caught.value.exit_code == 3
+    return caught.value
+
+
+AFTER_A_DISABLED_PROVIDER = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: ${env.OLD_OPENAI:=__disabled__}
+    provider_type: remote::openai
+    config: {api_key: x}
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: x
+      refresh_model: true
+"""
+
+
+def test_provider_config_errors_name_the_entry_in_the_file_after_a_disabled_one() -> None:
+    error = catalogue_error(AFTER_A_DISABLED_PROVIDER)
+    assert error.details == [
+        "providers.inference[1].config.refresh_model: unknown field 'refresh_model'; "
+        "did you mean 'refresh_models'?"
+    ]
+
+
+def test_schema_errors_name_the_entry_in_the_file_after_a_disabled_one() -> None:
+    text = AFTER_A_DISABLED_PROVIDER.replace("      refresh_model: true\n", "    colour: blue\n")
+    assert render_error(text).details == ["providers.inference[1].colour: unknown key 'colour'"]
+
+
+def test_resource_errors_name_the_entry_in_the_file_after_dropped_ones() -> None:
+    text = """\
+image_name: t
+providers: {}
+models:
+- model_id: m0
+  provider_id: ${env.OLD:=__disabled__}
+- model_id: ${env.OPTIONAL_MODEL:+m1}
+- model_id: m2
+  metadata: not-a-mapping
+"""
+    details = render_error(text).details
+    assert len(details) == 1
+    assert details[0].startswith("models[2].metadata: ")
+
+
+def test_later_layout_errors_name_the_later_layout_paths() -> None:
+    text = """\
+distro_name: [not, a, name]
+providers: {}
+models:
+- model_id: top
+registered_resources:
+  models:
+  - model_id: ${env.OPTIONAL_MODEL:+gone}
+  - model_id: m1
+    metadata: 5
+  vector_stores:
+  - vector_store_id: vs0
+    embedding_dimension: ${env.DIM:=not-a-number}
+  - embedding_model: e5
+storage:
+  backends:
+    kv_default: {type: kv_sqlite, db_path: /tmp/kv.db}
+  stores:
+    metadata: {backend: kv_default, type: [1]}
+"""
+    details = render_error(text).details
+    paths = sorted(line.split(":", 1)[0] for line in details)
+    assert paths == [
+        "distro_name",
+        "registered_resources.models[1].metadata",
+        "registered_resources.vector_stores[0].embedding_dimension",
+        "registered_resources.vector_stores[1].vector_store_id",
+        "storage.stores.metadata.type",
+    ]
+    assert "registered_resources.vector_stores[1].vector_store_id: required key is missing" in details
+
+
+@pytest.mark.parametrize(("value", "kind"), [("[1, 2]", "a list"), ("hello", "a string")])
+def test_registered_resources_that_is_not_a_mapping_is_a_schema_violation(value: str, kind: str) -> None:
+    text = f"image_name: t\nproviders: {{}}\nregistered_resources: {value}\nserver:\n  port: nope\n"
+    error = render_error(text)
+    assert error.code == "schema_violation"
+    assert error.details[0] == (
+        "registered_resources: must be a mapping of resource lists "
+        f"(models, shields, vector_stores, tool_groups), got {kind}"
+    )
+    assert error.details[1].startswith("server.port: ")
+    assert render(text, validate=False)["registered_resources"] == yamlio.load_yaml(value)
+
+
+def test_resources_dropped_for_a_disabled_provider_leave_a_warning() -> None:
+    text = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: ${env.OLD:=__disabled__}
+    provider_type: remote::openai
+models:
+- model_id: m0
+  provider_id: ${env.OLD:=__disabled__}
+- model_id: m1
+registered_resources:
+  shields:
+  - shield_id: s0
+    provider_id: __disabled__
+"""
+    expected = [
+        "models[0]: dropped: its provider_id is __disabled__",
+        "registered_resources.shields[0]: dropped: its provider_id is __disabled__",
+    ]
+    rendered = render_config(text, "run.yaml", {}, home=HOME)
+    assert rendered.warnings == expected
+    assert rendered.document["models"] == [{"model_id": "m1"}]
+    assert render_config(text, "run.yaml", {}, home=HOME, validate=False).warnings == expected
+    assert render_config(text, "run.yaml", {"OLD": "openai"}, home=HOME).warnings == expected[1:]

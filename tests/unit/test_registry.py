@@ -41,11 +41,9 @@ def apply(db: Database, text: str, env: Mapping[str, str] = ENV, **options: Any)
     data = text.encode()
     schemas = catalogue_for(env)
     rendered = render_config(data, "run.yaml", env, home="/home/u", schemas=schemas)
-    stack = resolve(rendered.document, schemas, "run.yaml")
+    stack = resolve(rendered.document, schemas, "run.yaml", rendered.origins)
     raw = load_yaml(data, "run.yaml")
-    return register(
-        db, raw, rendered.document, stack, env, source="run.yaml", now=options.pop("now", 1000), **options
-    )
+    return register(db, raw, rendered, stack, env, source="run.yaml", now=options.pop("now", 1000), **options)
 
 
 def actions(report: Report) -> dict[tuple[str, str], str]:
@@ -284,3 +282,60 @@ def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None
     with pytest.raises(UpstreamError):
         refresh_models(db, "local", env, factory, now=5)
     assert dump_tables(db.path) == before
+
+
+# --- paths in the file the user wrote -------------------------------------------------------------
+
+AFTER_DROPPED_MODELS = """\
+version: 2
+image_name: paths
+providers:
+  inference:
+  - provider_id: fireworks
+    provider_type: remote::fireworks
+    config:
+      api_key: ${env.FIREWORKS_API_KEY}
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config:
+      url: http://localhost:11434
+models:
+- model_id: old
+  provider_id: ${env.OLD_PROVIDER:=__disabled__}
+- model_id: ${env.OPTIONAL_MODEL:+optional}
+  provider_id: fireworks
+- model_id: llama3.2:3b
+  provider_id: ollama
+- model_id: ${env.MODEL_ID:=llama-70b}
+  provider_id: fireworks
+"""
+
+
+def test_resource_warnings_name_the_entries_in_the_file(db: Database) -> None:
+    report = apply(db, AFTER_DROPPED_MODELS)
+    assert report.warnings == [
+        "models[0]: dropped: its provider_id is __disabled__",
+        "providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped",
+        "models[2]: model 'ollama/llama3.2:3b' skipped: provider 'ollama' is disabled",
+    ]
+    assert actions(report) == {
+        ("stack", "paths"): "created",
+        ("provider", "inference/fireworks"): "created",
+        ("model", "fireworks/llama-70b"): "created",
+        ("model", "ollama/llama3.2:3b"): "skipped",
+    }
+
+
+def test_resource_errors_name_the_entries_in_the_file(db: Database) -> None:
+    text = AFTER_DROPPED_MODELS.replace("  provider_id: ollama\n", "  provider_id: nope\n")
+    with pytest.raises(ConfigError) as info:
+        apply(db, text)
+    assert info.value.details == ["models[2].provider_id: the stack has no inference provider 'nope'"]
+    head, models = text.split("models:\n")
+    nested = "".join(f"  {line}\n" for line in models.splitlines())
+    later = f"{head}registered_resources:\n  models:\n{nested}"
+    with pytest.raises(ConfigError) as info:
+        apply(db, later)
+    assert info.value.details == [
+        "registered_resources.models[2].provider_id: the stack has no inference provider 'nope'"
+    ]

@@ -9,6 +9,7 @@ import pytest
 
 from stackctl.core.catalogue import load_catalogue
 from stackctl.core.catalogue_view import StackCatalogue
+from stackctl.core.loader import render_config
 from stackctl.core.resolver import resolve
 from stackctl.errors import ConfigError
 
@@ -194,3 +195,40 @@ def test_order_is_deterministic_whatever_the_file_order() -> None:
     first = [p.key for p in resolve(stack(providers), BUILTIN).order]
     second = [p.key for p in resolve(reversed_doc, BUILTIN).order]
     assert first == second == ["inference:ollama", "inference:vllm", "safety:llama-guard"]
+
+
+# --- paths in the file the user wrote -------------------------------------------------------------
+
+AFTER_A_DISABLED_PROVIDER = """\
+image_name: t
+providers:
+  inference:
+  - provider_id: ${env.OLD:=__disabled__}
+    provider_type: remote::openai
+    config: {api_key: x}
+  - provider_id: openai
+    provider_type: remote::openai
+    config: {api_key: x}
+  - provider_id: ${env.OLLAMA_URL:+ollama}
+    provider_type: remote::ollama
+    config: {}
+  - provider_id: openai
+    provider_type: remote::openai
+    config: {api_key: y}
+"""
+
+
+def test_errors_and_warnings_name_the_entries_in_the_file_after_a_disabled_one() -> None:
+    rendered = render_config(AFTER_A_DISABLED_PROVIDER, "run.yaml", {}, schemas=BUILTIN)
+    with pytest.raises(ConfigError) as info:
+        resolve(rendered.document, BUILTIN, "run.yaml", rendered.origins)
+    assert info.value.details == [
+        "providers.inference[3].provider_id: duplicate provider id 'openai' for API 'inference' "
+        "(first at providers.inference[1])"
+    ]
+    unique = AFTER_A_DISABLED_PROVIDER.rsplit("  - provider_id: openai", 1)[0]
+    rendered = render_config(unique, "run.yaml", {}, schemas=BUILTIN)
+    resolved = resolve(rendered.document, BUILTIN, "run.yaml", rendered.origins)
+    assert resolved.warnings == [
+        "providers.inference[2]: provider remote::ollama is disabled (provider_id is null); skipped"
+    ]
