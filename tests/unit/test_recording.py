@@ -210,3 +210,40 @@ def test_prefix_clash_is_a_miss(tmp_path):
     data["key"] = key[:16] + "0" * 48
     recorder.path_for(key).write_text(json.dumps(data))
     assert recorder.lookup("GET", "/models", None) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ((), [], "recording should be an object, not list"),
+        (("response",), [], "response should be an object, not list"),
+        (("request",), "POST", "request should be an object, not str"),
+        (("key",), None, "key should be a string, not NoneType"),
+        (("request", "method"), 1, "request.method should be a string, not int"),
+        (("response", "status"), "ok", "response.status should be an integer, not str"),
+        (("response", "chunks"), "abc", "response.chunks should be a list, not str"),
+        (("response", "chunks"), [{}, 3], r"response.chunks\[1\] should be an object, not int"),
+    ],
+)
+def test_malformed_recording_is_invalid_input(fake_openai, tmp_path, path, value, message):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        list(c.chat_stream(STREAM_REQUEST))
+    (file,) = tmp_path.iterdir()
+    data = json.loads(file.read_text())
+    if path:
+        *parents, last = path
+        parent = data
+        for name in parents:
+            parent = parent[name]
+        parent[last] = value
+    else:
+        data = value
+    file.write_text(json.dumps(data))
+    with (
+        make_client(fake_openai.base_url, InferenceMode.REPLAY, tmp_path) as c,
+        pytest.raises(InvalidInputError, match=message) as info,
+    ):
+        list(c.chat_stream(STREAM_REQUEST))
+    assert info.value.code == "bad_recording"
+    assert info.value.exit_code == EXIT_INVALID
+    assert len(fake_openai.requests) == 1
