@@ -337,7 +337,7 @@ class _SseReader:
     """Turns server-sent-event lines into parsed JSON chunks; stops at `data: [DONE]` (then `done` is set)."""
 
     def __init__(self, lines: Iterator[str], error: Callable[..., UpstreamError], what: str) -> None:
-        self._lines = lines
+        self._lines = _without_bom(lines)
         self._error = error
         self._what = what
         self.done = False
@@ -375,6 +375,15 @@ class _SseReader:
         if "error" in chunk and "choices" not in chunk:
             raise self._error(f"failed mid-stream for {self._what}: {provider_message(chunk, 'error')}")
         return chunk
+
+
+def _without_bom(lines: Iterator[str]) -> Iterator[str]:
+    """The lines with a byte order mark at the very start dropped, as the SSE standard says."""
+    first = next(lines, None)
+    if first is None:
+        return
+    yield first.removeprefix("\ufeff")
+    yield from lines
 
 
 def client_for_provider(

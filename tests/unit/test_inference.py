@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
 from stackctl.core.endpoints import endpoint_for
 from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
-from tests.fakes import cut_stream_after, reply, sleep, status
+from tests.fakes import cut_stream_after, raw_answer, reply, sleep, status
 
 KEY = "sk-test-0123456789"
 
@@ -39,6 +40,18 @@ def client(fake_openai, sleeps):
         sleep=sleeps,
     ) as c:
         yield c
+
+
+def sse(*chunks: object) -> str:
+    """A hand-written event stream: one `data:` event per chunk (a dict as JSON, a str as it is)."""
+    return "".join(f"data: {c if isinstance(c, str) else json.dumps(c)}\n\n" for c in chunks)
+
+
+def delta(text: str, finish: str | None = None) -> dict[str, object]:
+    return {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
+    }
 
 
 def stream_text(chunks: list[dict]) -> str:
@@ -301,3 +314,11 @@ def test_stream_timeout_before_first_chunk(fake_openai, sleeps):
         pytest.raises(UpstreamError, match="read timeout"),
     ):
         list(c.chat_stream(user("x")))
+
+
+# -- what providers really send ------------------------------------------------------------------------------
+
+
+def test_stream_starting_with_a_byte_order_mark_keeps_its_first_chunk(client, fake_openai):
+    fake_openai.script(raw_answer("\ufeff" + sse(delta("Hel"), delta("lo", "stop"), "[DONE]")))
+    assert stream_text(list(client.chat_stream(user("x")))) == "Hello"
