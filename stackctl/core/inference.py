@@ -7,9 +7,11 @@ import this module, so httpx is imported here at the top and nowhere on the CLI'
 Invariants:
 - Every failure is an `UpstreamError` (exit 6) carrying the HTTP status when there was one and the provider's
   own error message (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
+- A missing or unsendable API key is an `InvalidInputError` (exit 3) before any request; no message quotes
+  a header's value (a transport error that does is masked).
 - 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
   all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
-  statuses fail at once.
+  statuses, and a request that httpx refuses to send, fail at once.
 - A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A stream
   that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
 - With a recorder: replay never touches the network; record writes only after a successful, complete call.
@@ -194,8 +196,8 @@ class InferenceClient:
         return UpstreamError(f"provider {self.endpoint.label} {message}", status=status)
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
-        if self.endpoint.missing_key is not None:
-            raise self.endpoint.missing_key
+        if self.endpoint.key_error is not None:
+            raise self.endpoint.key_error
         headers = {"User-Agent": f"stackctl/{__version__}", "Accept": "application/json"}
         if stream:
             headers["Accept"] = "text/event-stream"
@@ -237,16 +239,20 @@ class InferenceClient:
         # Full-range jitter around the base keeps many clients from retrying in lockstep.
         return base * (0.5 + self._jitter())
 
-    def _transport_failure(self, exc: httpx.TransportError, what: str) -> _Retryable:
+    def _transport_failure(self, exc: httpx.TransportError, what: str) -> UpstreamError | _Retryable:
+        """The error for a failed exchange: retryable, unless the request itself was at fault."""
         url = self.endpoint.base_url
+        detail = self.endpoint.redact(str(exc))  # httpx may quote a header, and so a key
+        if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            return self._error(f"was not sent {what}, which httpx refused: {detail}")
         if isinstance(exc, httpx.ConnectTimeout):
             message = f"did not accept a connection within {self.timeouts.connect:g}s at {url}"
         elif isinstance(exc, httpx.TimeoutException):
             message = f"did not answer {what} within {self.timeouts.read:g}s (read timeout) at {url}"
         elif isinstance(exc, httpx.ConnectError):
-            message = f"cannot be reached at {url}: {exc}"
+            message = f"cannot be reached at {url}: {detail}"
         else:
-            message = f"failed during {what} at {url}: {exc}"
+            message = f"failed during {what} at {url}: {detail}"
         failure = _Retryable(self._error(message))
         failure.__cause__ = exc
         return failure
@@ -291,7 +297,8 @@ class InferenceClient:
                     finished = finished or _finishes(chunk)
                     yield chunk
             except httpx.TransportError as exc:
-                raise self._transport_failure(exc, what).error from exc
+                failure = self._transport_failure(exc, what)
+                raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
             if not (reader.done or finished):
                 raise self._error(f"stream ended early for {what}: no [DONE] and no finish_reason")
         finally:

@@ -366,3 +366,21 @@ def test_empty_input_is_exit_3_before_any_call(cli, registered: FakeOpenAI) -> N
     assert "error: nothing to send" in result.stderr
     assert chat_posts(registered) == []
     assert json.loads(cli("responses", "list", "-o", "json").stdout)["data"] == []
+
+
+@pytest.mark.parametrize("key", ["sk-SECRET-123\nX: y", "sk-SECRÉT-123"])
+def test_api_key_unfit_for_a_header_is_exit_3_and_never_shown(
+    cli, registered: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    args = ("responses", "create", "--model", "fake-model", "--input", "hi", "-o", "json")
+    plain = cli(*args)
+    streamed = cli(*args, "--stream")
+    for result in (plain, streamed):
+        assert result.exit_code == 3, result.stderr
+        assert json.loads(result.stderr)["error"]["code"] == "invalid_api_key"
+        assert "SECR" not in result.stderr + result.stdout
+    failed = json.loads(streamed.stdout.splitlines()[-1])
+    assert failed["type"] == "response.failed"
+    assert "api_key" in failed["response"]["error"]["message"]
+    assert chat_posts(registered) == []

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from stackctl.core.endpoints import endpoint_for
+from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
 from tests.fakes import cut_stream_after, raw_answer, reply, sleep, status
@@ -180,6 +180,41 @@ def test_missing_key_fails_only_when_going_live(fake_openai):
         c.chat(user("hi"))
     assert info.value.exit_code == EXIT_INVALID
     assert fake_openai.requests == []
+
+
+@pytest.mark.parametrize("key", ["sk-SECRET-123\nX: y", "sk-SECRÉT-123", "sk-SECRET\x00-123"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_key_that_cannot_be_a_header_is_exit_3_before_any_request(fake_openai, sleeps, key, stream):
+    config = {"base_url": fake_openai.base_url, "api_key": key}
+    with (
+        client_for_provider("remote::openai", config, provider_id="openai", sleep=sleeps) as c,
+        pytest.raises(InvalidInputError) as info,
+    ):
+        c.chat_stream(user("hi")).__next__() if stream else c.chat(user("hi"))
+    error = info.value
+    assert (error.code, error.exit_code) == ("invalid_api_key", EXIT_INVALID)
+    assert "provider openai" in error.message and "api_key" in error.message
+    assert "SECRET" not in str(error.to_dict())
+    assert fake_openai.requests == [] and sleeps == []
+
+
+def test_transport_error_quoting_a_header_is_masked_and_not_retried(fake_openai, sleeps):
+    secret = "sk-SECRET-123\nX: y"  # an endpoint built by hand, without endpoint_for's check
+    endpoint = ProviderEndpoint(
+        "p", "remote::openai", fake_openai.base_url, {"Authorization": f"Bearer {secret}"}
+    )
+    with InferenceClient(endpoint, sleep=sleeps) as c, pytest.raises(UpstreamError) as info:
+        c.chat(user("hi"))
+    assert "Illegal header value" in info.value.message and "********" in info.value.message
+    assert "SECRET" not in info.value.message and "attempts" not in info.value.message
+    assert fake_openai.requests == [] and sleeps == []
+
+
+def test_redact_masks_every_form_of_a_secret_header():
+    key = "k\x01é"
+    endpoint = ProviderEndpoint("p", "remote::azure", "http://127.0.0.1:1/v1", {"api-key": key})
+    text = f"{key} {key!r} {key.encode('utf-8', 'backslashreplace')!r}"
+    assert endpoint.redact(text) == "******** '********' b'********'"
 
 
 # -- retries and failures ------------------------------------------------------------------------------------
