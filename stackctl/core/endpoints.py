@@ -82,7 +82,7 @@ class ProviderEndpoint:
         for secret in sorted(secrets, key=len, reverse=True):
             quoted = (repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1])
             for form in (secret, *quoted):
-                if form:
+                if len(form) >= 4:  # masking a one-letter "key" would garble the message, not hide much
                     text = text.replace(form, MASK)
         return text
 

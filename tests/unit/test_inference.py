@@ -211,10 +211,13 @@ def test_transport_error_quoting_a_header_is_masked_and_not_retried(fake_openai,
 
 
 def test_redact_masks_every_form_of_a_secret_header():
-    key = "k\x01é"
+    key = "k3y\x01é"
     endpoint = ProviderEndpoint("p", "remote::azure", "http://127.0.0.1:1/v1", {"api-key": key})
     text = f"{key} {key!r} {key.encode('utf-8', 'backslashreplace')!r}"
     assert endpoint.redact(text) == "******** '********' b'********'"
+    assert (
+        ProviderEndpoint("p", "remote::vllm", "http://x", {"Authorization": "Bearer k"}).redact("ok") == "ok"
+    )
 
 
 # -- retries and failures ------------------------------------------------------------------------------------
