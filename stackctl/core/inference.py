@@ -14,6 +14,8 @@ Invariants:
   statuses, and a request that httpx refuses to send, fail at once.
 - A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A stream
   that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
+- Text from a provider (or a recording) is valid Unicode when it leaves: a surrogate pair split across
+  stream chunks is joined, and a lone surrogate becomes U+FFFD (see `stackctl.core.surrogates`).
 - With a recorder: replay never touches the network; record writes only after a successful, complete call.
 """
 
@@ -32,6 +34,7 @@ import httpx
 from stackctl import __version__
 from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.core.recording import Recorder, RecordingConfig, describe_request
+from stackctl.core.surrogates import valid_chunks, valid_json, valid_text
 from stackctl.errors import UpstreamError
 
 T = TypeVar("T")
@@ -97,7 +100,7 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(valid_text(text).split())
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
@@ -171,12 +174,12 @@ class InferenceClient:
         if recorder is not None and recorder.config.reads:
             recording = recorder.lookup("POST", CHAT_PATH, body)
             if recording is not None and recording.chunks is not None:
-                yield from recording.chunks
+                yield from valid_chunks(recording.chunks)
                 return
             if not recorder.config.writes:
                 raise recorder.miss("POST", CHAT_PATH, body)
         chunks: list[dict[str, Any]] = []
-        for chunk in self._stream_live(body):
+        for chunk in valid_chunks(self._stream_live(body)):
             chunks.append(chunk)
             yield chunk
         if recorder is not None:
@@ -209,10 +212,11 @@ class InferenceClient:
         if recorder is not None and recorder.config.reads:
             recording = recorder.lookup(method, path, body)
             if recording is not None and recording.chunks is None:
-                return recording.body
+                return valid_json(recording.body)
             if not recorder.config.writes:
                 raise recorder.miss(method, path, body)
         status, answer = self._with_retries(lambda: self._try_json(method, path, body))
+        answer = valid_json(answer)
         if recorder is not None:
             recorder.save_response(method, path, body, status, answer)
         return answer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeOpenAI, cut_stream_after, status
+from tests.fakes import FakeOpenAI, cut_stream_after, raw_answer, status
 
 KEY = {"OPENAI_API_KEY": "sk-test"}
 
@@ -384,3 +384,18 @@ def test_api_key_unfit_for_a_header_is_exit_3_and_never_shown(
     assert failed["type"] == "response.failed"
     assert "api_key" in failed["response"]["error"]["message"]
     assert chat_posts(registered) == []
+
+
+def test_stream_joins_an_emoji_split_across_chunks(cli, registered: FakeOpenAI) -> None:
+    def chunk(text: str, finish: str | None = None) -> str:
+        body = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+        return f"data: {json.dumps(body)}\n\n"  # the halves go out as the escapes \ud83d and \ude00
+
+    registered.script(
+        raw_answer(chunk("ok ") + chunk("\ud83d") + chunk("\ude00", "stop") + "data: [DONE]\n\n")
+    )
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "ok \U0001f600\n"
+    stored = json.loads(cli("responses", "list", "-o", "json").stdout)["data"][0]
+    assert stored["output"][0]["content"][0]["text"] == "ok \U0001f600"

@@ -360,3 +360,18 @@ def test_stream_timeout_before_first_chunk(fake_openai, sleeps):
 def test_stream_starting_with_a_byte_order_mark_keeps_its_first_chunk(client, fake_openai):
     fake_openai.script(raw_answer("\ufeff" + sse(delta("Hel"), delta("lo", "stop"), "[DONE]")))
     assert stream_text(list(client.chat_stream(user("x")))) == "Hello"
+
+
+def test_emoji_split_into_surrogate_halves_across_chunks_is_joined(client, fake_openai):
+    # json.dumps writes the halves as the escapes "\ud83d" and "\ude00", as such providers send them.
+    halves = sse(delta("ok "), delta("\ud83d"), delta("\ude00", "stop"), "[DONE]")
+    fake_openai.script(raw_answer(halves))
+    chunks = list(client.chat_stream(user("x")))
+    assert stream_text(chunks) == "ok \U0001f600"
+    json.dumps(chunks, ensure_ascii=False).encode("utf-8")
+
+
+def test_lone_surrogate_in_a_plain_answer_is_replaced(client, fake_openai):
+    answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "a\ud83d"}}]}
+    fake_openai.script(raw_answer(json.dumps(answer), "application/json"))
+    assert client.chat(user("x"))["choices"][0]["message"]["content"] == "a\ufffd"
