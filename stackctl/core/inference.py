@@ -12,7 +12,9 @@ Invariants:
 - 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
   all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
   statuses, and a request that httpx refuses to send, fail at once.
-- A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A stream
+- A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A JSON
+  answer to a stream request is not retried: a whole chat.completion (from a provider that ignores
+  `stream`) is taken as a one-chunk stream, anything else is a failure with the provider's message. A stream
   that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
 - Text from a provider (or a recording) is valid Unicode when it leaves: a surrogate pair split across
   stream chunks is joined, and a lone surrogate becomes U+FFFD (see `stackctl.core.surrogates`).
@@ -310,7 +312,7 @@ class InferenceClient:
 
     def _open_stream(
         self, body: dict[str, Any], what: str
-    ) -> tuple[httpx.Response, _SseReader, dict[str, Any]]:
+    ) -> tuple[httpx.Response, _SseReader | _Answered, dict[str, Any]]:
         """Send the request and read up to the first chunk; every failure up to there may be retried."""
         request = self._http.build_request(
             "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)
@@ -323,6 +325,8 @@ class InferenceClient:
             if not response.is_success:
                 response.read()
                 raise self._status_failure(response, what)
+            if _is_json(response):
+                return self._whole_answer(response, what)
             reader = _SseReader(response.iter_lines(), self._error, what)
             first = next(reader, None)
         except httpx.TransportError as exc:
@@ -335,6 +339,66 @@ class InferenceClient:
             response.close()
             raise _Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
         return response, reader, first
+
+    def _whole_answer(
+        self, response: httpx.Response, what: str
+    ) -> tuple[httpx.Response, _Answered, dict[str, Any]]:
+        """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error."""
+        response.read()
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            payload = response.text
+        if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
+            first, *rest = completion_chunks(payload)
+            return response, _Answered(rest), first
+        message = provider_message(payload, "neither a stream nor a chat.completion")
+        raise self._error(f"answered {what} with JSON instead of a stream: {message}")
+
+
+def _is_json(response: httpx.Response) -> bool:
+    media = str(response.headers.get("content-type", "")).partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def completion_chunks(completion: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A whole chat.completion as the chunks a stream of it sends: each choice's message as its delta, then
+    the usage (as `include_usage` asks)."""
+    base = {
+        key: completion[key] for key in ("id", "created", "model", "system_fingerprint") if key in completion
+    }
+    base["object"] = "chat.completion.chunk"
+    choices = [_as_delta(choice) for choice in completion["choices"] if isinstance(choice, Mapping)]
+    chunks = [{**base, "choices": choices}]
+    if completion.get("usage"):
+        chunks.append({**base, "choices": [], "usage": completion["usage"]})
+    return chunks
+
+
+def _as_delta(choice: Mapping[str, Any]) -> dict[str, Any]:
+    message = choice.get("message")
+    delta = {k: v for k, v in message.items() if v is not None} if isinstance(message, Mapping) else {}
+    if isinstance(delta.get("tool_calls"), list):
+        calls = [call for call in delta["tool_calls"] if isinstance(call, Mapping)]
+        delta["tool_calls"] = [{"index": index, **call} for index, call in enumerate(calls)]
+    # A whole answer is a finished one.
+    return {
+        "index": choice.get("index", 0),
+        "delta": delta,
+        "finish_reason": choice.get("finish_reason") or "stop",
+    }
+
+
+class _Answered:
+    """The rest of a stream that is already in hand: nothing more to read."""
+
+    done = True
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self._chunks = iter(chunks)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._chunks
 
 
 def _finishes(chunk: Mapping[str, Any]) -> bool:

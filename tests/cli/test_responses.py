@@ -399,3 +399,26 @@ def test_stream_joins_an_emoji_split_across_chunks(cli, registered: FakeOpenAI) 
     assert result.stdout == "ok \U0001f600\n"
     stored = json.loads(cli("responses", "list", "-o", "json").stdout)["data"][0]
     assert stored["output"][0]["content"][0]["text"] == "ok \U0001f600"
+
+
+def test_stream_answered_with_a_whole_completion_prints_it(cli, registered: FakeOpenAI) -> None:
+    message = {"role": "assistant", "content": "all at once"}
+    completion = {
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
+    registered.script(raw_answer(json.dumps(completion), "application/json"))
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["delta"] for e in events if e["type"] == "response.output_text.delta"] == ["all at once"]
+    assert events[-1]["type"] == "response.completed"
+    assert events[-1]["response"]["output"][0]["content"][0]["text"] == "all at once"
+
+
+def test_stream_answered_with_a_json_error_exits_6_with_its_message(cli, registered: FakeOpenAI) -> None:
+    registered.script(raw_answer(json.dumps({"error": {"message": "streaming is off"}}), "application/json"))
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream")
+    assert result.exit_code == 6
+    assert "streaming is off" in result.stderr and "attempts" not in result.stderr
+    assert len(chat_posts(registered)) == 1

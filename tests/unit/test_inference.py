@@ -375,3 +375,34 @@ def test_lone_surrogate_in_a_plain_answer_is_replaced(client, fake_openai):
     answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "a\ud83d"}}]}
     fake_openai.script(raw_answer(json.dumps(answer), "application/json"))
     assert client.chat(user("x"))["choices"][0]["message"]["content"] == "a\ufffd"
+
+
+def test_stream_answered_with_a_json_error_keeps_its_message_and_is_not_retried(client, fake_openai, sleeps):
+    error = {"error": {"message": "model 'fake-model' does not support streaming"}}
+    fake_openai.script(raw_answer(json.dumps(error), "application/json"))
+    with pytest.raises(UpstreamError, match="JSON instead of a stream: model 'fake-model' does not support"):
+        list(client.chat_stream(user("x")))
+    assert len(fake_openai.requests) == 1 and sleeps == []
+
+
+def test_stream_answered_with_a_whole_completion_is_one_chunk(client, fake_openai, sleeps):
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    message = {"role": "assistant", "content": "whole", "tool_calls": [call], "refusal": None}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    completion = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "fake-model",
+        "usage": usage,
+    }
+    completion["choices"] = [{"index": 0, "message": message, "finish_reason": "tool_calls"}]
+    fake_openai.script(raw_answer(json.dumps(completion), "application/json; charset=utf-8"))
+    chunks = list(client.chat_stream(user("x")))
+    head = {"id": "c1", "created": 1, "model": "fake-model", "object": "chat.completion.chunk"}
+    delta = {"role": "assistant", "content": "whole", "tool_calls": [{"index": 0, **call}]}
+    assert chunks == [
+        {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": "tool_calls"}]},
+        {**head, "choices": [], "usage": usage},
+    ]
+    assert len(fake_openai.requests) == 1 and sleeps == []
