@@ -8,7 +8,8 @@ store, hash or send with `UnicodeEncodeError`.
 Invariants: `valid_chunks` repairs a chat stream as it flows, holding back only a high surrogate that ends a
 delta until the next delta of the same choice and field (where its low half usually is), so the halves are
 joined into one character; whatever is still alone becomes U+FFFD. Every string that leaves `valid_text`,
-`valid_json` or `valid_chunks` encodes as UTF-8. Nothing here raises.
+`valid_json` or `valid_chunks` encodes as UTF-8. Nothing here raises: input a user gave is checked with
+`has_surrogate` and refused by the caller, never repaired behind their back.
 """
 
 from __future__ import annotations
@@ -23,8 +24,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _Key = tuple[Any, ...]
 
 
-def has_surrogate(text: str) -> bool:
-    return _SURROGATE.search(text) is not None
+def has_surrogate(value: Any) -> bool:
+    """Whether a string, or any string (or key) in a parsed JSON value, holds a surrogate."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(has_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_surrogate(key) or has_surrogate(item) for key, item in value.items())
+    return False
 
 
 def valid_text(text: str) -> str:

@@ -422,3 +422,18 @@ def test_stream_answered_with_a_json_error_exits_6_with_its_message(cli, registe
     assert result.exit_code == 6
     assert "streaming is off" in result.stderr and "attempts" not in result.stderr
     assert len(chat_posts(registered)) == 1
+
+
+@pytest.mark.parametrize("mode", ["live", "replay"])
+def test_input_that_is_not_utf8_exits_3_before_any_call(
+    cli, registered: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("STACKCTL_INFERENCE_MODE", mode)
+    monkeypatch.setenv("STACKCTL_RECORDINGS_DIR", str(tmp_path / "recordings"))
+    latin1 = "caf\udce9"  # `--input $'caf\xe9'`: Python decodes the byte that is not UTF-8 to a surrogate
+    for extra in ((), ("--stream",)):
+        result = cli("responses", "create", "--model", "fake-model", "--input", latin1, *extra)
+        assert result.exit_code == 3, result.stderr
+        assert "error: input is not valid UTF-8 text" in result.stderr
+        assert "--input" in result.stderr
+    assert chat_posts(registered) == []
