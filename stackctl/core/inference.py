@@ -313,7 +313,8 @@ class InferenceClient:
     def _open_stream(
         self, body: dict[str, Any], what: str
     ) -> tuple[httpx.Response, _SseReader | _Answered, dict[str, Any]]:
-        """Send the request and read up to the first chunk; every failure up to there may be retried."""
+        """Send the request and read up to the first chunk; a failure up to there may be retried (not a JSON
+        answer: the provider has decided, see `_whole_answer`)."""
         request = self._http.build_request(
             "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)
         )
