@@ -7,8 +7,10 @@ and some write it without the path of their OpenAI-compatible API (ollama's `htt
 endpoint's `base_url` ends where `/chat/completions` and `/models` can be appended.
 
 Invariants: no network, no httpx; a secret lives only in `ProviderEndpoint.headers`, which never appears in a
-repr; an unknown provider type or a missing base URL is an `InvalidInputError` (exit 3); a missing API key is
-reported only when a call goes to the network (replaying recordings needs no secrets).
+repr, and no error message quotes it; an unknown provider type or a missing base URL is an `InvalidInputError`
+(exit 3); a missing API key, or one that cannot be sent in an HTTP header (a control character such as a stray
+line break, or a non-ASCII character), is an `InvalidInputError` reported only when a call goes to the network
+(replaying recordings needs no secrets).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stackctl.core.secrets import MASK
 from stackctl.errors import InvalidInputError
 
 
@@ -66,12 +69,22 @@ class ProviderEndpoint:
     provider_type: str
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-    # Set when the provider needs a key and none was given. Raised only when a call goes to the network,
-    # so that replaying recordings in CI needs no secrets.
-    missing_key: InvalidInputError | None = field(default=None, repr=False, compare=False)
+    # Set when the provider needs a key and none was given, or the key cannot be sent. Raised only when a
+    # call goes to the network, so that replaying recordings in CI needs no secrets.
+    key_error: InvalidInputError | None = field(default=None, repr=False, compare=False)
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def redact(self, text: str) -> str:
+        """The text with every header value and key in it masked, also as a repr would quote them."""
+        secrets = {v for value in self.headers.values() for v in (value, value.removeprefix("Bearer "))}
+        for secret in sorted(secrets, key=len, reverse=True):
+            quoted = (repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1])
+            for form in (secret, *quoted):
+                if len(form) >= 4:  # masking a one-letter "key" would garble the message, not hide much
+                    text = text.replace(form, MASK)
+        return text
 
 
 def short_type(provider_type: str) -> str:
@@ -116,8 +129,49 @@ def _base_url(profile: ProviderProfile, provider_type: str, config: Mapping[str,
     return url
 
 
-def _auth_headers(profile: ProviderProfile, key: str | None) -> dict[str, str]:
+def _unsendable(text: str) -> str | None:
+    """What makes the text impossible to send as an HTTP header value, or None if nothing does."""
+    if not text.isascii():
+        return "a non-ASCII character"
+    if not text.isprintable():
+        return "a control character (such as a line break)"
+    return None
+
+
+def _key(profile: ProviderProfile, config: Mapping[str, Any], api_key: str | None) -> tuple[str | None, str]:
+    """The API key, and the name of where it came from (the override, or the config field)."""
+    if (text := _secret_text(api_key)) is not None:
+        return text, "api_key"
+    for name in profile.key_fields:
+        if (text := _secret_text(config.get(name))) is not None:
+            return text, name
+    return None, " or ".join(profile.key_fields)
+
+
+def _key_error(
+    label: str, profile: ProviderProfile, key: str | None, source: str
+) -> InvalidInputError | None:
+    """Why the key cannot be used (missing, or unfit for a header), or None; never quoting the key."""
     if key is None:
+        if not profile.key_required:
+            return None
+        return InvalidInputError(
+            f"provider {label} has no API key: its config needs {source}",
+            hint="set it with ${env.*} in the run config, e.g. api_key: ${env.PROVIDER_API_KEY}",
+            code="missing_api_key",
+        )
+    problem = _unsendable(key)
+    if problem is None:
+        return None
+    return InvalidInputError(
+        f"provider {label}: the API key in {source} cannot be sent in an HTTP header: it holds {problem}",
+        hint="check the environment variable or file that sets it, e.g. for a line break pasted with it",
+        code="invalid_api_key",
+    )
+
+
+def _auth_headers(profile: ProviderProfile, key: str | None) -> dict[str, str]:
+    if key is None or _unsendable(key):
         return {}
     if profile.auth == "api-key":
         return {"api-key": key}
@@ -135,21 +189,11 @@ def endpoint_for(
     profile = profile_for(provider_type)
     full_type = provider_type if "::" in provider_type else f"remote::{provider_type}"
     label = provider_id or full_type
-    key = _secret_text(api_key) or next(
-        (text for name in profile.key_fields if (text := _secret_text(config.get(name)))), None
-    )
-    missing_key = None
-    if key is None and profile.key_required:
-        names = " or ".join(profile.key_fields)
-        missing_key = InvalidInputError(
-            f"provider {label} has no API key: its config needs {names}",
-            hint="set it with ${env.*} in the run config, e.g. api_key: ${env.PROVIDER_API_KEY}",
-            code="missing_api_key",
-        )
+    key, source = _key(profile, config, api_key)
     return ProviderEndpoint(
         label=label,
         provider_type=full_type,
         base_url=_base_url(profile, full_type, config),
         headers=_auth_headers(profile, key),
-        missing_key=missing_key,
+        key_error=_key_error(label, profile, key, source),
     )

@@ -220,8 +220,11 @@ def coerce(text: str, kind: str | None = None) -> Any:
     if kind in (None, "bool") and lowered in ("true", "false"):
         return lowered == "true"
     if kind in (None, "int", "float") and _INT.fullmatch(text):
-        return float(text) if kind == "float" else int(text)
-    if kind in (None, "float") and _FLOAT.fullmatch(text) and not _leading_zero(text):
+        try:
+            return float(text) if kind == "float" else int(text)
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits): keep the text
+            pass
+    elif kind in (None, "float") and _FLOAT.fullmatch(text) and not _leading_zero(text):
         return float(text)
     return text
 

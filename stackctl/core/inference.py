@@ -7,11 +7,17 @@ import this module, so httpx is imported here at the top and nowhere on the CLI'
 Invariants:
 - Every failure is an `UpstreamError` (exit 6) carrying the HTTP status when there was one and the provider's
   own error message (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
+- A missing or unsendable API key is an `InvalidInputError` (exit 3) before any request; no message quotes
+  a header's value (a transport error that does is masked).
 - 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
   all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
-  statuses fail at once.
-- A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A stream
+  statuses, and a request that httpx refuses to send, fail at once.
+- A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A JSON
+  answer to a stream request is not retried: a whole chat.completion (from a provider that ignores
+  `stream`) is taken as a one-chunk stream, anything else is a failure with the provider's message. A stream
   that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
+- Text from a provider (or a recording) is valid Unicode when it leaves: a surrogate pair split across
+  stream chunks is joined, and a lone surrogate becomes U+FFFD (see `stackctl.core.surrogates`).
 - With a recorder: replay never touches the network; record writes only after a successful, complete call.
 """
 
@@ -30,6 +36,7 @@ import httpx
 from stackctl import __version__
 from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.core.recording import Recorder, RecordingConfig, describe_request
+from stackctl.core.surrogates import valid_chunks, valid_json, valid_text
 from stackctl.errors import UpstreamError
 
 T = TypeVar("T")
@@ -95,7 +102,7 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(valid_text(text).split())
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
@@ -169,12 +176,12 @@ class InferenceClient:
         if recorder is not None and recorder.config.reads:
             recording = recorder.lookup("POST", CHAT_PATH, body)
             if recording is not None and recording.chunks is not None:
-                yield from recording.chunks
+                yield from valid_chunks(recording.chunks)
                 return
             if not recorder.config.writes:
                 raise recorder.miss("POST", CHAT_PATH, body)
         chunks: list[dict[str, Any]] = []
-        for chunk in self._stream_live(body):
+        for chunk in valid_chunks(self._stream_live(body)):
             chunks.append(chunk)
             yield chunk
         if recorder is not None:
@@ -194,8 +201,8 @@ class InferenceClient:
         return UpstreamError(f"provider {self.endpoint.label} {message}", status=status)
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
-        if self.endpoint.missing_key is not None:
-            raise self.endpoint.missing_key
+        if self.endpoint.key_error is not None:
+            raise self.endpoint.key_error
         headers = {"User-Agent": f"stackctl/{__version__}", "Accept": "application/json"}
         if stream:
             headers["Accept"] = "text/event-stream"
@@ -207,10 +214,11 @@ class InferenceClient:
         if recorder is not None and recorder.config.reads:
             recording = recorder.lookup(method, path, body)
             if recording is not None and recording.chunks is None:
-                return recording.body
+                return valid_json(recording.body)
             if not recorder.config.writes:
                 raise recorder.miss(method, path, body)
         status, answer = self._with_retries(lambda: self._try_json(method, path, body))
+        answer = valid_json(answer)
         if recorder is not None:
             recorder.save_response(method, path, body, status, answer)
         return answer
@@ -237,16 +245,20 @@ class InferenceClient:
         # Full-range jitter around the base keeps many clients from retrying in lockstep.
         return base * (0.5 + self._jitter())
 
-    def _transport_failure(self, exc: httpx.TransportError, what: str) -> _Retryable:
+    def _transport_failure(self, exc: httpx.TransportError, what: str) -> UpstreamError | _Retryable:
+        """The error for a failed exchange: retryable, unless the request itself was at fault."""
         url = self.endpoint.base_url
+        detail = self.endpoint.redact(str(exc))  # httpx may quote a header, and so a key
+        if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            return self._error(f"was not sent {what}, which httpx refused: {detail}")
         if isinstance(exc, httpx.ConnectTimeout):
             message = f"did not accept a connection within {self.timeouts.connect:g}s at {url}"
         elif isinstance(exc, httpx.TimeoutException):
             message = f"did not answer {what} within {self.timeouts.read:g}s (read timeout) at {url}"
         elif isinstance(exc, httpx.ConnectError):
-            message = f"cannot be reached at {url}: {exc}"
+            message = f"cannot be reached at {url}: {detail}"
         else:
-            message = f"failed during {what} at {url}: {exc}"
+            message = f"failed during {what} at {url}: {detail}"
         failure = _Retryable(self._error(message))
         failure.__cause__ = exc
         return failure
@@ -291,7 +303,8 @@ class InferenceClient:
                     finished = finished or _finishes(chunk)
                     yield chunk
             except httpx.TransportError as exc:
-                raise self._transport_failure(exc, what).error from exc
+                failure = self._transport_failure(exc, what)
+                raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
             if not (reader.done or finished):
                 raise self._error(f"stream ended early for {what}: no [DONE] and no finish_reason")
         finally:
@@ -299,8 +312,9 @@ class InferenceClient:
 
     def _open_stream(
         self, body: dict[str, Any], what: str
-    ) -> tuple[httpx.Response, _SseReader, dict[str, Any]]:
-        """Send the request and read up to the first chunk; every failure up to there may be retried."""
+    ) -> tuple[httpx.Response, _SseReader | _Answered, dict[str, Any]]:
+        """Send the request and read up to the first chunk; a failure up to there may be retried (not a JSON
+        answer: the provider has decided, see `_whole_answer`)."""
         request = self._http.build_request(
             "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)
         )
@@ -312,6 +326,8 @@ class InferenceClient:
             if not response.is_success:
                 response.read()
                 raise self._status_failure(response, what)
+            if _is_json(response):
+                return self._whole_answer(response, what)
             reader = _SseReader(response.iter_lines(), self._error, what)
             first = next(reader, None)
         except httpx.TransportError as exc:
@@ -325,6 +341,66 @@ class InferenceClient:
             raise _Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
         return response, reader, first
 
+    def _whole_answer(
+        self, response: httpx.Response, what: str
+    ) -> tuple[httpx.Response, _Answered, dict[str, Any]]:
+        """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error."""
+        response.read()
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            payload = response.text
+        if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
+            first, *rest = completion_chunks(payload)
+            return response, _Answered(rest), first
+        message = provider_message(payload, "neither a stream nor a chat.completion")
+        raise self._error(f"answered {what} with JSON instead of a stream: {message}")
+
+
+def _is_json(response: httpx.Response) -> bool:
+    media = str(response.headers.get("content-type", "")).partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def completion_chunks(completion: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A whole chat.completion as the chunks a stream of it sends: each choice's message as its delta, then
+    the usage (as `include_usage` asks)."""
+    base = {
+        key: completion[key] for key in ("id", "created", "model", "system_fingerprint") if key in completion
+    }
+    base["object"] = "chat.completion.chunk"
+    choices = [_as_delta(choice) for choice in completion["choices"] if isinstance(choice, Mapping)]
+    chunks = [{**base, "choices": choices}]
+    if completion.get("usage"):
+        chunks.append({**base, "choices": [], "usage": completion["usage"]})
+    return chunks
+
+
+def _as_delta(choice: Mapping[str, Any]) -> dict[str, Any]:
+    message = choice.get("message")
+    delta = {k: v for k, v in message.items() if v is not None} if isinstance(message, Mapping) else {}
+    if isinstance(delta.get("tool_calls"), list):
+        calls = [call for call in delta["tool_calls"] if isinstance(call, Mapping)]
+        delta["tool_calls"] = [{"index": index, **call} for index, call in enumerate(calls)]
+    # A whole answer is a finished one.
+    return {
+        "index": choice.get("index", 0),
+        "delta": delta,
+        "finish_reason": choice.get("finish_reason") or "stop",
+    }
+
+
+class _Answered:
+    """The rest of a stream that is already in hand: nothing more to read."""
+
+    done = True
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self._chunks = iter(chunks)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._chunks
+
 
 def _finishes(chunk: Mapping[str, Any]) -> bool:
     choices = chunk.get("choices")
@@ -337,7 +413,7 @@ class _SseReader:
     """Turns server-sent-event lines into parsed JSON chunks; stops at `data: [DONE]` (then `done` is set)."""
 
     def __init__(self, lines: Iterator[str], error: Callable[..., UpstreamError], what: str) -> None:
-        self._lines = lines
+        self._lines = _without_bom(lines)
         self._error = error
         self._what = what
         self.done = False
@@ -375,6 +451,15 @@ class _SseReader:
         if "error" in chunk and "choices" not in chunk:
             raise self._error(f"failed mid-stream for {self._what}: {provider_message(chunk, 'error')}")
         return chunk
+
+
+def _without_bom(lines: Iterator[str]) -> Iterator[str]:
+    """The lines with a byte order mark at the very start dropped, as the SSE standard says."""
+    first = next(lines, None)
+    if first is None:
+        return
+    yield first.removeprefix("\ufeff")
+    yield from lines
 
 
 def client_for_provider(

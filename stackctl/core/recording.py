@@ -111,17 +111,35 @@ class Recording:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Recording:
-        request, response = data["request"], data["response"]
+    def from_json(cls, data: Any) -> Recording:
+        """The recording a file holds; a `ValueError` naming the first part of the wrong shape."""
+        data = _field(data, "recording", Mapping)
+        request = _field(data.get("request"), "request", Mapping)
+        response = _field(data.get("response"), "response", Mapping)
+        status = _field(response.get("status", 200), "response.status", int)
+        chunks = response.get("chunks")
+        if chunks is not None:
+            _field(chunks, "response.chunks", list)
+            for index, chunk in enumerate(chunks):
+                _field(chunk, f"response.chunks[{index}]", Mapping)
         return cls(
-            key=data["key"],
-            method=request["method"],
-            path=request["path"],
+            key=_field(data.get("key"), "key", str),
+            method=_field(request.get("method"), "request.method", str),
+            path=_field(request.get("path"), "request.path", str),
             request_body=request.get("body"),
-            status=int(response.get("status", 200)),
+            status=status,
             body=response.get("body"),
-            chunks=response.get("chunks"),
+            chunks=chunks,
         )
+
+
+_SHAPES: dict[type, str] = {Mapping: "an object", list: "a list", str: "a string", int: "an integer"}
+
+
+def _field(value: Any, name: str, shape: type) -> Any:
+    if not isinstance(value, shape) or isinstance(value, bool):
+        raise ValueError(f"{name} should be {_SHAPES[shape]}, not {type(value).__name__}")
+    return value
 
 
 def describe_request(method: str, path: str, body: Any) -> str:
@@ -166,7 +184,7 @@ class Recorder:
             raise InvalidInputError(f"recording {file} cannot be read: {exc}", code="bad_recording") from exc
         try:
             recording = Recording.from_json(data)
-        except (KeyError, TypeError, ValueError) as exc:
+        except ValueError as exc:
             raise InvalidInputError(f"recording {file} is malformed: {exc}", code="bad_recording") from exc
         return recording if recording.key == key else None
 

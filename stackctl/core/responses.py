@@ -5,10 +5,11 @@ call time, and record/replay is configured from it), a clock, and optionally a c
 the HTTP server can inject their own inference client.
 
 Invariants:
-- Everything that can be checked without the provider is checked first: the request's shape and metadata
-  limits, `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous,
-  exit 4 unknown), the conversation or previous response (exit 4), input item ids new to the conversation
-  (exit 3), and that there is at least one message to send (exit 3). Only then is the provider called.
+- Everything that can be checked without the provider is checked first: the request's shape, that its text
+  is valid Unicode (no lone surrogate, as non-UTF-8 bytes in argv give; exit 3), metadata limits,
+  `conversation` with `previous_response_id` (`UsageError`, exit 2), the model (exit 3 ambiguous, exit 4
+  unknown), the conversation or previous response (exit 4), input item ids new to the conversation (exit 3),
+  and that there is at least one message to send (exit 3). Only then is the provider called.
 - With a conversation, the context is its WHOLE history in order, preceded by the instructions (as the first
   system message) and followed by the new input. With `previous_response_id`, the context is the chain of
   stored responses (each one's input and output), oldest first; a link that was a conversation turn brings
@@ -41,6 +42,7 @@ from stackctl.core.messages import (
     tool_call_items,
     usage_of,
 )
+from stackctl.core.surrogates import has_surrogate
 from stackctl.core.targets import ModelTarget, find_model, resolve_model
 from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError
 from stackctl.models.conversations import Item, Message
@@ -102,13 +104,29 @@ def check_response_id(response_id: str) -> None:
 
 
 def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseRequest:
-    if isinstance(request, ResponseRequest):
-        return request
-    try:
-        return ResponseRequest.model_validate(dict(request))
-    except ValidationError as exc:
-        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise InvalidInputError("invalid response request", details=lines, code="invalid_request") from None
+    if not isinstance(request, ResponseRequest):
+        try:
+            request = ResponseRequest.model_validate(dict(request))
+        except ValidationError as exc:
+            lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            raise InvalidInputError(
+                "invalid response request", details=lines, code="invalid_request"
+            ) from None
+    _check_text(request)
+    return request
+
+
+def _check_text(req: ResponseRequest) -> None:
+    """Refuse text that cannot be encoded (sent, stored, hashed for a recording) before anything uses it."""
+    for name, value in req.model_dump(exclude_none=True).items():
+        if has_surrogate(value):
+            option = "--input or --input-file" if name == "input" else f"--{name.replace('_', '-')}"
+            raise InvalidInputError(
+                f"{name} is not valid UTF-8 text: it holds bytes that are not UTF-8 or a lone surrogate",
+                hint=f"on the command line, give {option} as UTF-8 text (check the terminal's encoding)",
+                code="invalid_text",
+                param=name,
+            )
 
 
 def _input_items(raw: str | list[dict[str, Any]]) -> list[Item]:

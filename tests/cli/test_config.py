@@ -79,6 +79,14 @@ def test_render_reads_the_process_environment(cli: Any, run_file: Path) -> None:
     assert yaml.safe_load(result.stdout)["image_name"] == "from-env"
 
 
+def test_render_keeps_an_integer_too_long_for_int_as_text(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("image_name: ${env.BIG}\nproviders: {}\n")
+    huge = "9" * 5000
+    result = ok(cli("config", "render", str(path), env={"BIG": huge}))
+    assert yaml.safe_load(result.stdout)["image_name"] == huge
+
+
 def test_env_option_overrides_env_file_overrides_environment(
     cli: Any, run_file: Path, tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeOpenAI, cut_stream_after, status
+from tests.fakes import FakeOpenAI, cut_stream_after, raw_answer, status
 
 KEY = {"OPENAI_API_KEY": "sk-test"}
 
@@ -366,3 +366,74 @@ def test_empty_input_is_exit_3_before_any_call(cli, registered: FakeOpenAI) -> N
     assert "error: nothing to send" in result.stderr
     assert chat_posts(registered) == []
     assert json.loads(cli("responses", "list", "-o", "json").stdout)["data"] == []
+
+
+@pytest.mark.parametrize("key", ["sk-SECRET-123\nX: y", "sk-SECRÉT-123"])
+def test_api_key_unfit_for_a_header_is_exit_3_and_never_shown(
+    cli, registered: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    args = ("responses", "create", "--model", "fake-model", "--input", "hi", "-o", "json")
+    plain = cli(*args)
+    streamed = cli(*args, "--stream")
+    for result in (plain, streamed):
+        assert result.exit_code == 3, result.stderr
+        assert json.loads(result.stderr)["error"]["code"] == "invalid_api_key"
+        assert "SECR" not in result.stderr + result.stdout
+    failed = json.loads(streamed.stdout.splitlines()[-1])
+    assert failed["type"] == "response.failed"
+    assert "api_key" in failed["response"]["error"]["message"]
+    assert chat_posts(registered) == []
+
+
+def test_stream_joins_an_emoji_split_across_chunks(cli, registered: FakeOpenAI) -> None:
+    def chunk(text: str, finish: str | None = None) -> str:
+        body = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+        return f"data: {json.dumps(body)}\n\n"  # the halves go out as the escapes \ud83d and \ude00
+
+    registered.script(
+        raw_answer(chunk("ok ") + chunk("\ud83d") + chunk("\ude00", "stop") + "data: [DONE]\n\n")
+    )
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "ok \U0001f600\n"
+    stored = json.loads(cli("responses", "list", "-o", "json").stdout)["data"][0]
+    assert stored["output"][0]["content"][0]["text"] == "ok \U0001f600"
+
+
+def test_stream_answered_with_a_whole_completion_prints_it(cli, registered: FakeOpenAI) -> None:
+    message = {"role": "assistant", "content": "all at once"}
+    completion = {
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
+    registered.script(raw_answer(json.dumps(completion), "application/json"))
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["delta"] for e in events if e["type"] == "response.output_text.delta"] == ["all at once"]
+    assert events[-1]["type"] == "response.completed"
+    assert events[-1]["response"]["output"][0]["content"][0]["text"] == "all at once"
+
+
+def test_stream_answered_with_a_json_error_exits_6_with_its_message(cli, registered: FakeOpenAI) -> None:
+    registered.script(raw_answer(json.dumps({"error": {"message": "streaming is off"}}), "application/json"))
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi", "--stream")
+    assert result.exit_code == 6
+    assert "streaming is off" in result.stderr and "attempts" not in result.stderr
+    assert len(chat_posts(registered)) == 1
+
+
+@pytest.mark.parametrize("mode", ["live", "replay"])
+def test_input_that_is_not_utf8_exits_3_before_any_call(
+    cli, registered: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("STACKCTL_INFERENCE_MODE", mode)
+    monkeypatch.setenv("STACKCTL_RECORDINGS_DIR", str(tmp_path / "recordings"))
+    latin1 = "caf\udce9"  # `--input $'caf\xe9'`: Python decodes the byte that is not UTF-8 to a surrogate
+    for extra in ((), ("--stream",)):
+        result = cli("responses", "create", "--model", "fake-model", "--input", latin1, *extra)
+        assert result.exit_code == 3, result.stderr
+        assert "error: input is not valid UTF-8 text" in result.stderr
+        assert "--input" in result.stderr
+    assert chat_posts(registered) == []

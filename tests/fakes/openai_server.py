@@ -4,8 +4,8 @@ It speaks `GET /v1/models` and `POST /v1/chat/completions` (plain and streamed a
 every request it receives (method, path, headers, JSON body), and answers deterministically: the assistant's
 reply echoes the last user message as `echo: <text>`. A test can script what the next requests meet with a
 queue of behaviours (`status(500)`, `status(429, retry_after=0)`, `sleep(2)`, `cut_stream_after(1)`,
-`reply("hi")`, `token_details(cached=3, reasoning=2)`); once the queue is empty, the default behaviour
-(normally an echo) answers.
+`reply("hi")`, `token_details(cached=3, reasoning=2)`, `raw_answer(text, content_type)`); once the queue
+is empty, the default behaviour (normally an echo) answers.
 
 It binds only to 127.0.0.1, on a port the OS picks, and answers in HTTP/1.0 style (one request per
 connection) so that a response body without a length simply ends when the connection closes, which is what
@@ -38,7 +38,7 @@ class RecordedRequest:
 class Behaviour:
     """What the server does with one request. Build these with the functions below."""
 
-    kind: str  # reply | status | sleep | cut
+    kind: str  # reply | status | sleep | cut | raw
     text: str | None = None
     code: int = 200
     message: str | None = None
@@ -48,6 +48,7 @@ class Behaviour:
     chunks: int = 0
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
+    content_type: str = "application/json"
 
 
 def reply(text: str) -> Behaviour:
@@ -79,6 +80,11 @@ def sleep(seconds: float) -> Behaviour:
 def cut_stream_after(n_chunks: int) -> Behaviour:
     """For a streamed request: send `n_chunks` SSE chunks, then close the connection without `[DONE]`."""
     return Behaviour("cut", chunks=n_chunks)
+
+
+def raw_answer(text: str, content_type: str = "text/event-stream") -> Behaviour:
+    """Answer 200 with exactly this body (UTF-8), whatever was asked: hand-written SSE, a JSON body..."""
+    return Behaviour("raw", raw_body=text, content_type=content_type)
 
 
 ECHO = Behaviour("reply")
@@ -186,6 +192,14 @@ class _Handler(BaseHTTPRequestHandler):
         error = {"error": {"message": message, "type": "fake_error", "code": str(behaviour.code)}}
         self._send_json(behaviour.code, error, extra)
 
+    def _send_raw(self, behaviour: Behaviour) -> None:
+        data = (behaviour.raw_body or "").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", behaviour.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _behaviour(self) -> Behaviour | None:
         """The behaviour for this request after any scripted sleep, or None if the server is stopping."""
         behaviour = self.server.state.next_behaviour()
@@ -221,6 +235,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if behaviour.kind == "status":
             self._send_error_behaviour(behaviour)
+            return
+        if behaviour.kind == "raw":
+            self._send_raw(behaviour)
             return
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})

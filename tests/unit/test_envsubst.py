@@ -281,3 +281,11 @@ def test_references_lists_nested_ones() -> None:
     doc = {"x": ["${env.A:=${env.B}}"], "y": "${env.bad}", "z": "$${env.ESC}"}
     found = [(path, ref.name) for path, ref in references(doc)]
     assert found == [(("x", 0), "A"), (("x", 0), "B")]
+
+
+def test_integer_past_python_digit_limit_stays_text() -> None:
+    # int() refuses more than sys.get_int_max_str_digits() digits (4300 by default).
+    huge = "9" * 5000
+    assert coerce(huge) == huge
+    assert coerce(huge, "int") == huge  # left for validation to reject
+    assert value_of("${env.BIG}", {"BIG": huge}) == huge

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from stackctl.core.endpoints import endpoint_for
+from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
-from tests.fakes import cut_stream_after, reply, sleep, status
+from tests.fakes import cut_stream_after, raw_answer, reply, sleep, status
 
 KEY = "sk-test-0123456789"
 
@@ -39,6 +40,18 @@ def client(fake_openai, sleeps):
         sleep=sleeps,
     ) as c:
         yield c
+
+
+def sse(*chunks: object) -> str:
+    """A hand-written event stream: one `data:` event per chunk (a dict as JSON, a str as it is)."""
+    return "".join(f"data: {c if isinstance(c, str) else json.dumps(c)}\n\n" for c in chunks)
+
+
+def delta(text: str, finish: str | None = None) -> dict[str, object]:
+    return {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
+    }
 
 
 def stream_text(chunks: list[dict]) -> str:
@@ -167,6 +180,44 @@ def test_missing_key_fails_only_when_going_live(fake_openai):
         c.chat(user("hi"))
     assert info.value.exit_code == EXIT_INVALID
     assert fake_openai.requests == []
+
+
+@pytest.mark.parametrize("key", ["sk-SECRET-123\nX: y", "sk-SECRÉT-123", "sk-SECRET\x00-123"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_key_that_cannot_be_a_header_is_exit_3_before_any_request(fake_openai, sleeps, key, stream):
+    config = {"base_url": fake_openai.base_url, "api_key": key}
+    with (
+        client_for_provider("remote::openai", config, provider_id="openai", sleep=sleeps) as c,
+        pytest.raises(InvalidInputError) as info,
+    ):
+        c.chat_stream(user("hi")).__next__() if stream else c.chat(user("hi"))
+    error = info.value
+    assert (error.code, error.exit_code) == ("invalid_api_key", EXIT_INVALID)
+    assert "provider openai" in error.message and "api_key" in error.message
+    assert "SECRET" not in str(error.to_dict())
+    assert fake_openai.requests == [] and sleeps == []
+
+
+def test_transport_error_quoting_a_header_is_masked_and_not_retried(fake_openai, sleeps):
+    secret = "sk-SECRET-123\nX: y"  # an endpoint built by hand, without endpoint_for's check
+    endpoint = ProviderEndpoint(
+        "p", "remote::openai", fake_openai.base_url, {"Authorization": f"Bearer {secret}"}
+    )
+    with InferenceClient(endpoint, sleep=sleeps) as c, pytest.raises(UpstreamError) as info:
+        c.chat(user("hi"))
+    assert "Illegal header value" in info.value.message and "********" in info.value.message
+    assert "SECRET" not in info.value.message and "attempts" not in info.value.message
+    assert fake_openai.requests == [] and sleeps == []
+
+
+def test_redact_masks_every_form_of_a_secret_header():
+    key = "k3y\x01é"
+    endpoint = ProviderEndpoint("p", "remote::azure", "http://127.0.0.1:1/v1", {"api-key": key})
+    text = f"{key} {key!r} {key.encode('utf-8', 'backslashreplace')!r}"
+    assert endpoint.redact(text) == "******** '********' b'********'"
+    assert (
+        ProviderEndpoint("p", "remote::vllm", "http://x", {"Authorization": "Bearer k"}).redact("ok") == "ok"
+    )
 
 
 # -- retries and failures ------------------------------------------------------------------------------------
@@ -301,3 +352,57 @@ def test_stream_timeout_before_first_chunk(fake_openai, sleeps):
         pytest.raises(UpstreamError, match="read timeout"),
     ):
         list(c.chat_stream(user("x")))
+
+
+# -- what providers really send ------------------------------------------------------------------------------
+
+
+def test_stream_starting_with_a_byte_order_mark_keeps_its_first_chunk(client, fake_openai):
+    fake_openai.script(raw_answer("\ufeff" + sse(delta("Hel"), delta("lo", "stop"), "[DONE]")))
+    assert stream_text(list(client.chat_stream(user("x")))) == "Hello"
+
+
+def test_emoji_split_into_surrogate_halves_across_chunks_is_joined(client, fake_openai):
+    # json.dumps writes the halves as the escapes "\ud83d" and "\ude00", as such providers send them.
+    halves = sse(delta("ok "), delta("\ud83d"), delta("\ude00", "stop"), "[DONE]")
+    fake_openai.script(raw_answer(halves))
+    chunks = list(client.chat_stream(user("x")))
+    assert stream_text(chunks) == "ok \U0001f600"
+    json.dumps(chunks, ensure_ascii=False).encode("utf-8")
+
+
+def test_lone_surrogate_in_a_plain_answer_is_replaced(client, fake_openai):
+    answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "a\ud83d"}}]}
+    fake_openai.script(raw_answer(json.dumps(answer), "application/json"))
+    assert client.chat(user("x"))["choices"][0]["message"]["content"] == "a\ufffd"
+
+
+def test_stream_answered_with_a_json_error_keeps_its_message_and_is_not_retried(client, fake_openai, sleeps):
+    error = {"error": {"message": "model 'fake-model' does not support streaming"}}
+    fake_openai.script(raw_answer(json.dumps(error), "application/json"))
+    with pytest.raises(UpstreamError, match="JSON instead of a stream: model 'fake-model' does not support"):
+        list(client.chat_stream(user("x")))
+    assert len(fake_openai.requests) == 1 and sleeps == []
+
+
+def test_stream_answered_with_a_whole_completion_is_one_chunk(client, fake_openai, sleeps):
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    message = {"role": "assistant", "content": "whole", "tool_calls": [call], "refusal": None}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    completion = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "fake-model",
+        "usage": usage,
+    }
+    completion["choices"] = [{"index": 0, "message": message, "finish_reason": "tool_calls"}]
+    fake_openai.script(raw_answer(json.dumps(completion), "application/json; charset=utf-8"))
+    chunks = list(client.chat_stream(user("x")))
+    head = {"id": "c1", "created": 1, "model": "fake-model", "object": "chat.completion.chunk"}
+    delta = {"role": "assistant", "content": "whole", "tool_calls": [{"index": 0, **call}]}
+    assert chunks == [
+        {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": "tool_calls"}]},
+        {**head, "choices": [], "usage": usage},
+    ]
+    assert len(fake_openai.requests) == 1 and sleeps == []

@@ -16,7 +16,7 @@ from stackctl.core.recording import (
     request_key,
 )
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
-from tests.fakes import FakeOpenAI, status
+from tests.fakes import FakeOpenAI, raw_answer, status
 
 KEY = "sk-secret-do-not-record-4242"
 REQUEST = {"model": "fake-model", "messages": [{"role": "user", "content": "remember me"}], "temperature": 0}
@@ -210,3 +210,59 @@ def test_prefix_clash_is_a_miss(tmp_path):
     data["key"] = key[:16] + "0" * 48
     recorder.path_for(key).write_text(json.dumps(data))
     assert recorder.lookup("GET", "/models", None) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ((), [], "recording should be an object, not list"),
+        (("response",), [], "response should be an object, not list"),
+        (("request",), "POST", "request should be an object, not str"),
+        (("key",), None, "key should be a string, not NoneType"),
+        (("request", "method"), 1, "request.method should be a string, not int"),
+        (("response", "status"), "ok", "response.status should be an integer, not str"),
+        (("response", "chunks"), "abc", "response.chunks should be a list, not str"),
+        (("response", "chunks"), [{}, 3], r"response.chunks\[1\] should be an object, not int"),
+    ],
+)
+def test_malformed_recording_is_invalid_input(fake_openai, tmp_path, path, value, message):
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        list(c.chat_stream(STREAM_REQUEST))
+    (file,) = tmp_path.iterdir()
+    data = json.loads(file.read_text())
+    if path:
+        *parents, last = path
+        parent = data
+        for name in parents:
+            parent = parent[name]
+        parent[last] = value
+    else:
+        data = value
+    file.write_text(json.dumps(data))
+    with (
+        make_client(fake_openai.base_url, InferenceMode.REPLAY, tmp_path) as c,
+        pytest.raises(InvalidInputError, match=message) as info,
+    ):
+        list(c.chat_stream(STREAM_REQUEST))
+    assert info.value.code == "bad_recording"
+    assert info.value.exit_code == EXIT_INVALID
+    assert len(fake_openai.requests) == 1
+
+
+def test_answers_with_surrogate_escapes_are_recorded_as_utf8(fake_openai, tmp_path):
+    split = {"choices": [{"index": 0, "delta": {"content": "\ud83d"}, "finish_reason": None}]}
+    rest = {"choices": [{"index": 0, "delta": {"content": "\ude00"}, "finish_reason": "stop"}]}
+    stream = f"data: {json.dumps(split)}\n\ndata: {json.dumps(rest)}\n\ndata: [DONE]\n\n"
+    plain = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "\ud83d"}}]}
+    fake_openai.script(raw_answer(stream), raw_answer(json.dumps(plain), "application/json"))
+    with make_client(fake_openai.base_url, InferenceMode.RECORD, tmp_path) as c:
+        recorded_stream = list(c.chat_stream(STREAM_REQUEST))
+        recorded_chat = c.chat(REQUEST)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    for file in tmp_path.glob("*.json"):
+        file.read_bytes().decode("utf-8")
+    assert "\U0001f600" in json.dumps(recorded_stream, ensure_ascii=False)
+    assert recorded_chat["choices"][0]["message"]["content"] == "\ufffd"
+    with make_client(fake_openai.base_url, InferenceMode.REPLAY, tmp_path) as c:
+        assert list(c.chat_stream(STREAM_REQUEST)) == recorded_stream
+        assert c.chat(REQUEST) == recorded_chat

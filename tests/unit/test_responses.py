@@ -455,3 +455,19 @@ def test_a_response_stored_without_usage_details_reads_back_with_zeros(db: Datab
     usage = core.get_response(db, wire["id"]).to_wire()["usage"]
     assert usage["input_tokens_details"] == {"cached_tokens": 0, "cache_write_tokens": 0}
     assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("input", "caf\udce9"),  # argv bytes that are not UTF-8, as Python decodes them
+        ("input", [{"role": "user", "content": "half \ud83d"}]),  # an unpaired escape in JSON
+        ("instructions", "x\ud800"),
+        ("metadata", {"k\udcff": "v"}),
+    ],
+)
+def test_text_that_is_not_valid_unicode_is_invalid_input(field, value):
+    request = {"model": "m", "input": "hi", field: value}
+    with pytest.raises(InvalidInputError, match=f"^{field} is not valid UTF-8 text") as info:
+        core.parse_request(request)
+    assert (info.value.code, info.value.param) == ("invalid_text", field)
