@@ -24,7 +24,6 @@ Invariants:
 from __future__ import annotations
 
 import email.utils
-import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -34,16 +33,16 @@ from typing import Any, TypeVar
 import httpx
 
 from stackctl import __version__
+from stackctl.core.chunks import Answered, SseReader, completion_chunks, finishes, provider_message
 from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.core.recording import Recorder, RecordingConfig, describe_request
-from stackctl.core.surrogates import valid_chunks, valid_json, valid_text
+from stackctl.core.surrogates import valid_chunks, valid_json
 from stackctl.errors import UpstreamError
 
 T = TypeVar("T")
 
 CHAT_PATH = "/chat/completions"
 MODELS_PATH = "/models"
-MAX_MESSAGE = 500
 RETRY_STATUSES = frozenset({408, 409, 429})
 
 
@@ -99,27 +98,6 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(valid_text(text).split())
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-def provider_message(payload: Any, fallback: str) -> str:
-    """The human message in a provider's error body, whatever shape it took."""
-    if isinstance(payload, Mapping):
-        error = payload.get("error")
-        if isinstance(error, Mapping) and error.get("message"):
-            return _shorten(str(error["message"]))
-        for candidate in (error, payload.get("message"), payload.get("detail")):
-            if isinstance(candidate, str) and candidate.strip():
-                return _shorten(candidate)
-            if candidate:
-                return _shorten(json.dumps(candidate))
-    if isinstance(payload, str) and payload.strip():
-        return _shorten(payload)
-    return fallback
 
 
 class InferenceClient:
@@ -297,10 +275,10 @@ class InferenceClient:
         response, reader, first = self._with_retries(lambda: self._open_stream(body, what))
         try:
             yield first
-            finished = _finishes(first)
+            finished = finishes(first)
             try:
                 for chunk in reader:
-                    finished = finished or _finishes(chunk)
+                    finished = finished or finishes(chunk)
                     yield chunk
             except httpx.TransportError as exc:
                 failure = self._transport_failure(exc, what)
@@ -312,7 +290,7 @@ class InferenceClient:
 
     def _open_stream(
         self, body: dict[str, Any], what: str
-    ) -> tuple[httpx.Response, _SseReader | _Answered, dict[str, Any]]:
+    ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
         """Send the request and read up to the first chunk; a failure up to there may be retried (not a JSON
         answer: the provider has decided, see `_whole_answer`)."""
         request = self._http.build_request(
@@ -328,7 +306,7 @@ class InferenceClient:
                 raise self._status_failure(response, what)
             if _is_json(response):
                 return self._whole_answer(response, what)
-            reader = _SseReader(response.iter_lines(), self._error, what)
+            reader = SseReader(response.iter_lines(), self._error, what)
             first = next(reader, None)
         except httpx.TransportError as exc:
             response.close()
@@ -343,7 +321,7 @@ class InferenceClient:
 
     def _whole_answer(
         self, response: httpx.Response, what: str
-    ) -> tuple[httpx.Response, _Answered, dict[str, Any]]:
+    ) -> tuple[httpx.Response, Answered, dict[str, Any]]:
         """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error."""
         response.read()
         try:
@@ -352,7 +330,7 @@ class InferenceClient:
             payload = response.text
         if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
             first, *rest = completion_chunks(payload)
-            return response, _Answered(rest), first
+            return response, Answered(rest), first
         message = provider_message(payload, "neither a stream nor a chat.completion")
         raise self._error(f"answered {what} with JSON instead of a stream: {message}")
 
@@ -360,106 +338,6 @@ class InferenceClient:
 def _is_json(response: httpx.Response) -> bool:
     media = str(response.headers.get("content-type", "")).partition(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
-
-
-def completion_chunks(completion: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A whole chat.completion as the chunks a stream of it sends: each choice's message as its delta, then
-    the usage (as `include_usage` asks)."""
-    base = {
-        key: completion[key] for key in ("id", "created", "model", "system_fingerprint") if key in completion
-    }
-    base["object"] = "chat.completion.chunk"
-    choices = [_as_delta(choice) for choice in completion["choices"] if isinstance(choice, Mapping)]
-    chunks = [{**base, "choices": choices}]
-    if completion.get("usage"):
-        chunks.append({**base, "choices": [], "usage": completion["usage"]})
-    return chunks
-
-
-def _as_delta(choice: Mapping[str, Any]) -> dict[str, Any]:
-    message = choice.get("message")
-    delta = {k: v for k, v in message.items() if v is not None} if isinstance(message, Mapping) else {}
-    if isinstance(delta.get("tool_calls"), list):
-        calls = [call for call in delta["tool_calls"] if isinstance(call, Mapping)]
-        delta["tool_calls"] = [{"index": index, **call} for index, call in enumerate(calls)]
-    # A whole answer is a finished one.
-    return {
-        "index": choice.get("index", 0),
-        "delta": delta,
-        "finish_reason": choice.get("finish_reason") or "stop",
-    }
-
-
-class _Answered:
-    """The rest of a stream that is already in hand: nothing more to read."""
-
-    done = True
-
-    def __init__(self, chunks: list[dict[str, Any]]) -> None:
-        self._chunks = iter(chunks)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self._chunks
-
-
-def _finishes(chunk: Mapping[str, Any]) -> bool:
-    choices = chunk.get("choices")
-    return isinstance(choices, list) and any(
-        isinstance(choice, Mapping) and choice.get("finish_reason") for choice in choices
-    )
-
-
-class _SseReader:
-    """Turns server-sent-event lines into parsed JSON chunks; stops at `data: [DONE]` (then `done` is set)."""
-
-    def __init__(self, lines: Iterator[str], error: Callable[..., UpstreamError], what: str) -> None:
-        self._lines = _without_bom(lines)
-        self._error = error
-        self._what = what
-        self.done = False
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        data: list[str] = []
-        while not self.done:
-            line = next(self._lines, None)
-            if line is None or line == "":
-                if data:
-                    return self._parse("\n".join(data))
-                if line is None:
-                    raise StopIteration
-                continue
-            if line.startswith(":"):
-                continue  # an SSE comment, used as a keep-alive
-            field, _, value = line.partition(":")
-            if field == "data":
-                data.append(value[1:] if value.startswith(" ") else value)
-        raise StopIteration
-
-    def _parse(self, text: str) -> dict[str, Any]:
-        if text.strip() == "[DONE]":
-            self.done = True
-            raise StopIteration
-        try:
-            chunk = json.loads(text)
-        except ValueError:
-            raise self._error(f"sent a malformed stream chunk for {self._what}: {_shorten(text)}") from None
-        if not isinstance(chunk, dict):
-            raise self._error(f"sent a malformed stream chunk for {self._what}: {_shorten(text)}")
-        if "error" in chunk and "choices" not in chunk:
-            raise self._error(f"failed mid-stream for {self._what}: {provider_message(chunk, 'error')}")
-        return chunk
-
-
-def _without_bom(lines: Iterator[str]) -> Iterator[str]:
-    """The lines with a byte order mark at the very start dropped, as the SSE standard says."""
-    first = next(lines, None)
-    if first is None:
-        return
-    yield first.removeprefix("\ufeff")
-    yield from lines
 
 
 def client_for_provider(
