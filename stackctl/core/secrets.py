@@ -11,7 +11,8 @@ MASK = "********"
 SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
 _FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if marker != "token")
 _TOKEN = re.compile("token")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_WORD_BREAK = re.compile(r"[^a-z0-9]+")
 # `tokens` is mostly a count (max_tokens); after these words it is a set of credentials (auth_tokens).
 _CREDENTIAL_WORDS = ("auth", "access", "refresh", "bearer", "api", "session")
 
@@ -21,20 +22,27 @@ def is_secret_name(field_name: str) -> bool:
     """True when a config field's name contains a secret marker (api_key, token, password, ...).
 
     The name is compared without case or separators, so `apiKey`, `dbpassword`, `aws_secret_access_key`
-    and `authToken` are secret. A token count or tool is not: `max_tokens`, `tokenizer`, `tokenise`.
+    and `authToken` are secret. A token count or tool is not: `max_tokens`, `tokenizer`, `tokenise`; but
+    `token_string` and `tokenSignature` are (only a word that ENDS in `tokens` reads as a count).
     """
-    flat = _NOT_ALNUM.sub("", field_name.lower())
+    words = [w for w in _WORD_BREAK.split(_CAMEL_BOUNDARY.sub("_", field_name).lower()) if w]
+    flat = "".join(words)
     if any(marker in flat for marker in _FLAT_MARKERS):
         return True
-    return any(_is_credential_token(flat, found.end()) for found in _TOKEN.finditer(flat))
+    for index, word in enumerate(words):
+        for found in _TOKEN.finditer(word):
+            before = "".join(words[:index]) + word[: found.start()]
+            if _is_credential_token(before, word[found.end() :]):
+                return True
+    return False
 
 
-def _is_credential_token(flat: str, end: int) -> bool:
-    after = flat[end:]
-    if after.startswith(("iz", "is")):
+def _is_credential_token(before: str, rest: str) -> bool:
+    """Whether `token` with this text before it and this rest of its word names a credential."""
+    if rest.startswith(("iz", "is")):
         return False  # tokenizer, tokenise
-    if after.startswith("s"):
-        return flat[: end - len("token")].endswith(_CREDENTIAL_WORDS)
+    if rest == "s":
+        return before.endswith(_CREDENTIAL_WORDS)  # max_tokens is a count, auth_tokens are credentials
     return True
 
 

@@ -373,7 +373,8 @@ def test_field_kind(catalogue: Catalogue) -> None:
     "name",
     ["api_key", "openai_api_key", "api_token", "token", "password", "aws_secret_access_key",
      "auth_credential", "private_key", "apiKey", "client_secrets", "PGVECTOR_PASSWORD", "dbpassword",
-     "apitoken", "secretkey", "authtoken", "db_password1", "mypassword", "auth_tokens", "privateKey"],
+     "apitoken", "secretkey", "authtoken", "db_password1", "mypassword", "auth_tokens", "privateKey",
+     "token_string", "tokenSignature", "token_salt", "token_store", "signing_token_s3", "tokenstring"],
 )  # fmt: skip
 def test_secret_names(name: str) -> None:
     assert is_secret(name)
@@ -382,7 +383,7 @@ def test_secret_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     ["url", "max_tokens", "tokenizer", "keystore", "model", "key", "max_new_tokens", "tokens_per_minute",
-     "tokenise", "num_tokens"],
+     "tokenise", "num_tokens", "MAX_TOKENS", "maxTokens", "tokensPerMinute"],
 )  # fmt: skip
 def test_not_secret_names(name: str) -> None:
     assert not is_secret(name)
