@@ -96,7 +96,8 @@ def _parsed_override(spec: ProviderSpec, key: str, raw: str) -> tuple[Node, ...]
 
 def _only_references(nodes: tuple[Node, ...]) -> bool:
     """No literal text anywhere, defaults and alternatives included: only variables can reach the value."""
-    return all(isinstance(node, Ref) and _only_references(node.body) for node in nodes)
+    # A `:?` body is the message shown when the variable is unset; it never reaches the value.
+    return all(isinstance(node, Ref) and (node.op == "?" or _only_references(node.body)) for node in nodes)
 
 
 def _variables(nodes: tuple[Node, ...]) -> tuple[str, ...]:

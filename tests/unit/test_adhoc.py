@@ -166,7 +166,10 @@ def test_secret_override_with_literal_text_is_refused(value: str) -> None:
     assert "${env." in (info.value.hint or "")
 
 
-@pytest.mark.parametrize("value", ["${env.MY_KEY}", "${env.MY_KEY:=}", "${env.MY_KEY:=${env.OTHER_KEY}}"])
+@pytest.mark.parametrize(
+    "value",
+    ["${env.MY_KEY}", "${env.MY_KEY:=}", "${env.MY_KEY:=${env.OTHER_KEY}}", "${env.MY_KEY:?set MY_KEY to your key}"],
+)
 def test_secret_override_of_references_only_is_kept(value: str) -> None:
     stack = build(f"inference=openai?api_key={value}")
     assert stack.document["providers"]["inference"][0]["config"]["api_key"] == value
