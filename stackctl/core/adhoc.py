@@ -10,6 +10,7 @@ whatever `build_adhoc` returns validates once its required variables are set.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -198,27 +199,21 @@ def _dummy_values(document: dict[str, Any], catalogue: StackCatalogue) -> dict[s
     }
 
 
-def _environments(
-    dummies: Mapping[str, str], required: Sequence[str], overrides: Sequence[_Override]
+def _switched(
+    override: _Override, base: Mapping[str, str], dummies: Mapping[str, str]
 ) -> list[dict[str, str]]:
-    """Required variables always set; optional ones all unset, all set, and for each override every
-    combination of its own optional variables set and unset."""
-    base = {name: dummies[name] for name in required}
-    environments = [base, dict(dummies)]
-    for override in overrides:
-        switched = [name for name in override.names if name not in base]
-        if len(switched) > MAX_SWITCHED_VARIABLES:
-            raise InvalidInputError(
-                f"override {override.label} uses more than {MAX_SWITCHED_VARIABLES} optional variables",
-                hint="use fewer variables in one override",
-                code="too_many_variables",
-            )
-        for switches in itertools.product((False, True), repeat=len(switched)):
-            chosen = {name: dummies[name] for name, on in zip(switched, switches, strict=True) if on}
-            environment = {**base, **chosen}
-            if environment not in environments:
-                environments.append(environment)
-    return environments
+    """Every combination of the override's own optional variables set and unset, on top of `base`."""
+    switched = [name for name in override.names if name not in base]
+    if len(switched) > MAX_SWITCHED_VARIABLES:
+        raise InvalidInputError(
+            f"override {override.label} uses more than {MAX_SWITCHED_VARIABLES} optional variables",
+            hint="use fewer variables in one override",
+            code="too_many_variables",
+        )
+    return [
+        {**base, **{name: dummies[name] for name, on in zip(switched, switches, strict=True) if on}}
+        for switches in itertools.product((False, True), repeat=len(switched))
+    ]
 
 
 def _blame(exc: ConfigError, overrides: Sequence[_Override], environment: Mapping[str, str]) -> ConfigError:
@@ -249,19 +244,45 @@ def _check_renders(
 ) -> None:
     """Prove that the config renders and validates in every environment that sets its required variables.
 
-    Through the one pipeline (`render_config` with the catalogue's schemas), once per environment of
-    `_environments`. That is enough because each field's value depends only on the variables its own
-    string references, and each field is validated on its own: the sample configs are valid with their
-    optional variables unset (a test renders every one) and set, and each override is rendered with every
-    combination of its optional variables set and unset, so every default and alternative it can produce
-    is checked. A set variable holds a dummy of its field's kind: a value of the wrong kind in a user's
-    environment is that environment's fault, and `config validate` reports it there.
+    Through the one pipeline (`render_config` with the catalogue's schemas). The whole config is rendered
+    with its optional variables all unset and all set; then each override's provider entry, alone in a
+    config of its own, with every combination of the override's optional variables set and unset. That is
+    enough because each field's value depends only on the variables its own string references, and each
+    field is validated on its own: the sample configs are valid with their optional variables unset (a
+    test renders every one) and set, and every default and alternative an override can produce is
+    checked. Rendering the entry alone keeps the combinations cheap (up to 2**8 of them). A set variable
+    holds a dummy of its field's kind: a value of the wrong kind in a user's environment is that
+    environment's fault, and `config validate` reports it there.
     """
+    dummies = _dummy_values(document, catalogue)
+    base = {name: dummies[name] for name in required}
+    _render_each(document, [base, dict(dummies)], overrides, catalogue)
+    for override in overrides:
+        _, api, index, *inside = override.path
+        alone = {
+            "image_name": document["image_name"],
+            "providers": {api: [document["providers"][api][index]]},
+        }
+        local = dataclasses.replace(override, path=("providers", api, 0, *inside))
+        try:
+            _render_each(alone, _switched(override, base, dummies), [local], catalogue)
+        except ConfigError as exc:
+            alone_at, real_at = format_path(("providers", api, 0)), format_path(("providers", api, index))
+            exc.details = [line.replace(alone_at, real_at, 1) for line in exc.details]
+            raise
+
+
+def _render_each(
+    document: dict[str, Any],
+    environments: Sequence[Mapping[str, str]],
+    overrides: Sequence[_Override],
+    catalogue: StackCatalogue,
+) -> None:
     from stackctl.core.loader import render_config
     from stackctl.core.yamlio import dump_yaml
 
     text = dump_yaml(document)
-    for environment in _environments(_dummy_values(document, catalogue), required, overrides):
+    for environment in environments:
         try:
             render_config(text, "adhoc spec", environment, schemas=catalogue)
         except ConfigError as exc:

@@ -168,8 +168,16 @@ def test_secret_override_with_literal_text_is_refused(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["${env.MY_KEY}", "${env.MY_KEY:=}", "${env.MY_KEY:=${env.OTHER_KEY}}", "${env.MY_KEY:?set MY_KEY to your key}"],
+    ["${env.MY_KEY}", "${env.MY_KEY:=}", "${env.MY_KEY:=${env.OTHER_KEY}}", "${env.MY_KEY:?set MY_KEY}"],
 )
 def test_secret_override_of_references_only_is_kept(value: str) -> None:
     stack = build(f"inference=openai?api_key={value}")
     assert stack.document["providers"]["inference"][0]["config"]["api_key"] == value
+
+
+def test_an_override_error_names_its_entry_in_the_whole_config() -> None:
+    with pytest.raises(ConfigError) as info:
+        build("inference=ollama,inference=vllm?max_tokens=${env.MAX:=many}")
+    assert info.value.exit_code == 3
+    assert any(line.startswith("providers.inference[1].config.max_tokens") for line in info.value.details)
+    assert "max_tokens=${env.MAX:=many}" in info.value.message
