@@ -308,7 +308,7 @@ class Substituter:
         """Expand a list. Mappings whose provider_id resolves to `__disabled__` are dropped unexpanded (and
         recorded in `kept` and `dropped`). In a provider list (`providers.API`) those whose provider_id
         resolves to null stay, with the rest of the mapping unexpanded; anywhere else (resources) they are
-        expanded in full."""
+        expanded where their variables are set and kept as written where not."""
         out: list[Any] = []
         dropped: list[int] = []
         keep_unexpanded = is_provider_list(path)
@@ -335,9 +335,21 @@ class Substituter:
             return None
         # An id that failed to resolve does not disable the entry: expand the rest too, so that one run
         # reports every problem.
-        if provider_id is None and keep_unexpanded and self._problem_count() == known:
-            return {**item, "provider_id": None}
+        if provider_id is None and self._problem_count() == known:
+            if keep_unexpanded:
+                return {**item, "provider_id": None}
+            # A resource of a disabled provider is skipped, never fails: each field is expanded where it
+            # can be (so its id reads as registered, or resolves to null and drops it) and kept as written
+            # where a variable is missing.
+            return {
+                k: None if k == "provider_id" else self._if_expandable(v, (*path, k)) for k, v in item.items()
+            }
         return {k: provider_id if k == "provider_id" else self.value(v, (*path, k)) for k, v in item.items()}
+
+    def _if_expandable(self, value: Any, path: DocPath) -> Any:
+        trial = Substituter(env=self.env, home=self.home, kind_of=self.kind_of)
+        expanded = trial.value(value, path)
+        return value if trial._problem_count() else expanded
 
 
 def is_provider_list(path: DocPath) -> bool:

@@ -386,3 +386,20 @@ def test_register_warnings_and_errors_name_the_entries_in_the_file(cli: Any, tmp
     assert "warning: models[0]: dropped: its provider_id is __disabled__\n" in result.stderr
     assert "old" not in result.stdout
     assert "fireworks/m2" in result.stdout
+
+
+def test_a_resource_of_a_disabled_provider_is_skipped_even_with_its_variables_unset(
+    cli: Any, tmp_path: Path
+) -> None:
+    text = TOGGLED.replace(
+        "- model_id: llama3.2:3b\n  provider_id: ollama\n",
+        (
+            "- model_id: ${env.OLLAMA_MODEL}\n  provider_id: ${env.OLLAMA_ON:+ollama}\n"
+            "  provider_model_id: ${env.OLLAMA_MODEL}\n"
+        ),
+    )
+    result = cli("register", str(write_config(tmp_path, text)), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    models = [c for c in json.loads(result.stdout)["changes"] if c["kind"] == "model"]
+    assert [c["action"] for c in models] == ["skipped"]
+    assert "skipped" in result.stderr
