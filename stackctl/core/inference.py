@@ -176,7 +176,8 @@ class InferenceClient:
     # -- plumbing -----------------------------------------------------------------------------------------
 
     def _error(self, message: str, status: int | None = None) -> UpstreamError:
-        return UpstreamError(f"provider {self.endpoint.label} {message}", status=status)
+        # A provider may quote the key it was sent ("Incorrect API key provided: sk-..."): masked here.
+        return UpstreamError(self.endpoint.redact(f"provider {self.endpoint.label} {message}"), status=status)
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
         if self.endpoint.key_error is not None:
@@ -321,12 +322,17 @@ class InferenceClient:
 
     def _whole_answer(
         self, response: httpx.Response, what: str
-    ) -> tuple[httpx.Response, Answered, dict[str, Any]]:
-        """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error."""
+    ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
+        """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error.
+        A body that is no JSON but an event stream (mislabelled) is read as the stream it is."""
         response.read()
         try:
             payload: Any = response.json()
         except ValueError:
+            reader = SseReader(iter(response.text.splitlines()), self._error, what)
+            first = next(reader, None)
+            if first is not None:
+                return response, reader, first
             payload = response.text
         if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
             first, *rest = completion_chunks(payload)

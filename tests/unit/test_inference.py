@@ -406,3 +406,17 @@ def test_stream_answered_with_a_whole_completion_is_one_chunk(client, fake_opena
         {**head, "choices": [], "usage": usage},
     ]
     assert len(fake_openai.requests) == 1 and sleeps == []
+
+
+def test_a_provider_message_quoting_the_key_is_masked(client, fake_openai):
+    fake_openai.script(status(401, f"Incorrect API key provided: {KEY}"))
+    with pytest.raises(UpstreamError) as info:
+        client.chat(user("x"))
+    assert KEY not in info.value.message
+    assert "Incorrect API key provided: ********" in info.value.message
+
+
+def test_a_stream_mislabelled_as_json_is_read_as_the_stream_it_is(client, fake_openai):
+    body = sse(delta("he"), delta("y", "stop"), "[DONE]")
+    fake_openai.script(raw_answer(body, content_type="application/json"))
+    assert stream_text(list(client.chat_stream(user("x")))) == "hey"
