@@ -25,12 +25,14 @@ from stackctl.core.item_pages import (
     check_item_id,
     check_limit,
     check_order,
+    conversation_not_found,
     conversation_wire,
     filter_wire,
+    item_not_found,
     list_items_wire,
 )
 from stackctl.core.item_pages import require_conversation as _require_conversation
-from stackctl.errors import InvalidInputError, NotFoundError
+from stackctl.errors import InvalidInputError
 from stackctl.models.conversations import (
     ITEM_TYPES,
     Conversation,
@@ -184,7 +186,7 @@ def update_conversation(db: Database, conversation_id: str, metadata: Mapping[st
     clean = validate_metadata(metadata)
     with db.transaction():
         if not store.update_metadata(db, conversation_id, clean):
-            raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+            raise conversation_not_found(conversation_id)
     return get_conversation(db, conversation_id)
 
 
@@ -193,7 +195,7 @@ def delete_conversation(db: Database, conversation_id: str) -> ConversationDelet
     check_conversation_id(conversation_id)
     with db.transaction():
         if not store.delete_conversation(db, conversation_id):
-            raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+            raise conversation_not_found(conversation_id)
     return ConversationDeleted(id=conversation_id)
 
 
@@ -203,12 +205,7 @@ def list_conversations(
     """Conversations, newest first by default, paged with an `after` cursor."""
     check_limit(limit)
     check_order(order)
-    after_seq = None
-    if after is not None:
-        check_conversation_id(after)
-        after_seq = item_rows.conversation_seq(db, after)
-        if after_seq is None:
-            raise NotFoundError(f"conversation not found: {after}", code="conversation_not_found")
+    after_seq = None if after is None else _require_conversation(db, after)
     rows = store.list_conversations(db, limit=limit + 1, after_seq=after_seq, order=order)
     return ConversationList(data=rows[:limit], has_more=len(rows) > limit)
 
@@ -286,7 +283,7 @@ def get_item(
     check_item_id(item_id)
     item = store.fetch_item(db, conversation_id, item_id)
     if item is None:
-        raise NotFoundError(f"item not found in {conversation_id}: {item_id}", code="item_not_found")
+        raise item_not_found(conversation_id, item_id)
     return ItemAdapter.validate_python(filter_wire(item.to_wire(), wanted))
 
 
@@ -297,5 +294,5 @@ def delete_item(db: Database, conversation_id: str, item_id: str) -> Conversatio
     with db.transaction():
         _require_conversation(db, conversation_id)
         if not store.delete_item(db, conversation_id, item_id):
-            raise NotFoundError(f"item not found in {conversation_id}: {item_id}", code="item_not_found")
+            raise item_not_found(conversation_id, item_id)
     return get_conversation(db, conversation_id)

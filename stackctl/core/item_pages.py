@@ -86,10 +86,21 @@ def check_include(include: Iterable[str] | None) -> frozenset[str]:
     return wanted
 
 
-def require_conversation(db: Database, conversation_id: str) -> None:
+def conversation_not_found(conversation_id: str) -> NotFoundError:
+    return NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+
+
+def item_not_found(conversation_id: str, item_id: str) -> NotFoundError:
+    return NotFoundError(f"item not found in {conversation_id}: {item_id}", code="item_not_found")
+
+
+def require_conversation(db: Database, conversation_id: str) -> int:
+    """The conversation's seq (its place in the list of conversations); a malformed or unknown id fails."""
     check_conversation_id(conversation_id)
-    if rows.conversation_seq(db, conversation_id) is None:
-        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+    seq = rows.conversation_seq(db, conversation_id)
+    if seq is None:
+        raise conversation_not_found(conversation_id)
+    return seq
 
 
 def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
@@ -97,7 +108,7 @@ def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
     check_conversation_id(conversation_id)
     row = rows.fetch_conversation_row(db, conversation_id)
     if row is None:
-        raise NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+        raise conversation_not_found(conversation_id)
     found_id, created_at, metadata = row
     return {
         "id": found_id,
@@ -113,7 +124,7 @@ def after_seq(db: Database, conversation_id: str, after: str | None) -> int | No
     check_item_id(after)
     seq = rows.item_seq(db, conversation_id, after)
     if seq is None:
-        raise NotFoundError(f"item not found in {conversation_id}: {after}", code="item_not_found")
+        raise item_not_found(conversation_id, after)
     return seq
 
 
