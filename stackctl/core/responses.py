@@ -199,7 +199,7 @@ def _plan(
 def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> list[Item]:
     """The items before the new input; with a conversation, also checks the input's ids are new to it."""
     if req.conversation:
-        conv.get_conversation(db, req.conversation)
+        item_pages.require_conversation(db, req.conversation)
         # The ids the turn will be appended with: a clash found now costs no provider call.
         conv.check_new_item_ids(db, req.conversation, [str(item.id) for item in input_items])
         return list(conv.all_items(db, req.conversation))
