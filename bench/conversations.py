@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from stackctl.core import conversations as core
-from stackctl.store.db import Database, open_database
+from stackctl.conversations import service as core
+from stackctl.store.sqlite.connection import Database, open_database
 
 if not __package__:  # run as `python bench/conversations.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stackctl.core import envsubst, exact, loader, validation, yamlio
+from stackctl.config import envsubst, exact, yamlio
+from stackctl.config import substitute as loader
+from stackctl.config import validate as validation
 
 if not __package__:  # run as `python bench/render.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

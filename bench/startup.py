@@ -22,8 +22,8 @@ if not __package__:  # run as `python bench/startup.py`: make the bench package 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figure import Figure, format_table
-from stackctl.core import conversations as core
-from stackctl.store.db import open_database
+from stackctl.conversations import service as core
+from stackctl.store.sqlite.connection import open_database
 
 SUITE = "start-up"
 ITEMS = 1_000

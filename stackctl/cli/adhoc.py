@@ -34,9 +34,9 @@ def adhoc(
 
     Example: stackctl adhoc inference=ollama,inference=openai safety=llama-guard --out run.yaml
     """
-    from stackctl.core.adhoc import build_adhoc, write_atomically
-    from stackctl.core.catalogue_view import catalogue_for
-    from stackctl.core.paths import data_dir
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.distros.adhoc import build_adhoc, write_atomically
+    from stackctl.paths import data_dir
 
     environ = dict(os.environ)
     stack = build_adhoc(spec, catalogue_for(environ), data_dir(environ), name=name)

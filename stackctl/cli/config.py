@@ -31,8 +31,8 @@ DistroOpt = Annotated[
 
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
     """The process environment, overridden by --env-file files in order, then by --env values."""
-    from stackctl.core.loader import parse_env_assignments, parse_env_file
-    from stackctl.core.sources import read_source
+    from stackctl.cli.sources import read_source
+    from stackctl.config.substitute import parse_env_assignments, parse_env_file
 
     merged = dict(os.environ)
     for name in env_files or []:
@@ -43,13 +43,13 @@ def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, s
 
 
 def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
-    from stackctl.core.sources import read_source
+    from stackctl.cli.sources import read_source
     from stackctl.errors import UsageError
 
     if file is not None and distro is not None:
         raise UsageError("give either FILE or --distro, not both")
     if distro is not None:
-        from stackctl.core.templates import read_template
+        from stackctl.distros.templates import read_template
 
         return read_template(distro)
     if file is None:
@@ -65,8 +65,8 @@ def render_input(
     *,
     validate: bool,
 ) -> Any:
-    from stackctl.core.catalogue_view import catalogue_for
-    from stackctl.core.loader import render_config
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.config.substitute import render_config
 
     environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
     data, source = load_input(file, distro)
@@ -95,7 +95,7 @@ def render(
     Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
     """
     from stackctl.cli.output import warn
-    from stackctl.core.secrets import redact
+    from stackctl.config.secrets import redact
 
     rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
     for message in rendered.warnings:
@@ -121,7 +121,7 @@ def vars_(
 
     Example: stackctl config vars run.yaml -o json
     """
-    from stackctl.core.variables import list_variables
+    from stackctl.config.variables import list_variables
 
     environ = build_env(env, env_file)
     data, source = load_input(file, distro)
@@ -141,7 +141,7 @@ def vars_(
 
 def _resolved(file: str | None, distro: str | None, env: list[str] | None, env_file: list[str] | None) -> Any:
     from stackctl.cli.output import warn
-    from stackctl.core.resolver import resolve
+    from stackctl.config.resolver import resolve
 
     rendered, catalogue = render_input(file, distro, env, env_file, validate=True)
     stack = resolve(rendered.document, catalogue, file or f"distro:{distro}", rendered.origins)
@@ -162,7 +162,7 @@ def validate(
 
     Example: stackctl config validate run.yaml && echo ok
     """
-    from stackctl.core.validation import summarize
+    from stackctl.config.validate import summarize
 
     rendered, stack = _resolved(file, distro, env, env_file)
     emit(summarize(rendered, stack), output)

@@ -1,7 +1,7 @@
 """`stackctl conv items ...`: the items of a conversation, plus the options and input helpers shared with
 `stackctl conv`.
 
-Each command parses its options, calls one function of `stackctl.core.conversations` and hands the result to
+Each command parses its options, calls one function of `stackctl.conversations.service`, hands the result to
 the output module; JSON output is exactly the OpenAI wire shape. Heavy modules are imported inside commands.
 """
 
@@ -142,7 +142,7 @@ def items_create_cmd(
 
     Example: stackctl conv items create conv_0123... --message 'user:What is WAL?' --items-file more.jsonl
     """
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
     from stackctl.errors import UsageError
     from stackctl.models.conversations import ItemList
 
@@ -172,7 +172,7 @@ def items_list_cmd(
     Example: stackctl conv items list conv_0123... --order asc --limit 50 --all -o json
     """
     # The wire JSON as stored, without pydantic: this is the command CI scripts call in loops.
-    from stackctl.core import item_pages
+    from stackctl.conversations import wire as item_pages
     from stackctl.models.lists import list_envelope
 
     with open_db(ctx) as db:
@@ -208,7 +208,7 @@ def items_get_cmd(
     Example: stackctl conv items get conv_0123... msg_4567... -o json
     """
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
 
     with open_db(ctx) as db:
         emit(core.get_item(db, conversation_id, item_id, include=include), output)
@@ -223,7 +223,7 @@ def items_delete_cmd(
     Example: stackctl conv items delete conv_0123... msg_4567...
     """
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
 
     with open_db(ctx) as db:
         emit(core.delete_item(db, conversation_id, item_id), output)

@@ -1,6 +1,6 @@
 """`stackctl conv ...`: OpenAI-compatible conversations (`conv items` lives in `conversation_items`).
 
-Each command parses its options, calls one function of `stackctl.core.conversations` and hands the result to
+Each command parses its options, calls one function of `stackctl.conversations.service`, hands the result to
 the output module; JSON output is exactly the OpenAI wire shape. Heavy modules are imported inside commands.
 """
 
@@ -52,7 +52,7 @@ def create_cmd(
     """
     from stackctl.cli.inputs import parse_pairs
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
 
     pairs = parse_pairs(metadata or [], "--metadata")
     raw_items = collect_items(item, items_file, message)
@@ -68,7 +68,7 @@ def get_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = For
     Example: stackctl conv get conv_0123... -o yaml
     """
     from stackctl.cli.output import emit
-    from stackctl.core import item_pages
+    from stackctl.conversations import wire as item_pages
 
     with open_db(ctx) as db:
         emit(item_pages.conversation_wire(db, conversation_id), output)
@@ -88,7 +88,7 @@ def update_cmd(
     """
     from stackctl.cli.inputs import parse_pairs
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
     from stackctl.errors import UsageError
 
     if not metadata and not clear_metadata:
@@ -107,7 +107,7 @@ def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = 
     Example: stackctl conv delete conv_0123... -o json
     """
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
 
     with open_db(ctx) as db:
         emit(core.delete_conversation(db, conversation_id), output)
@@ -126,7 +126,7 @@ def list_cmd(
     Example: stackctl conv list --limit 5 --after conv_0123... -o json
     """
     from stackctl.cli.output import emit
-    from stackctl.core import conversations as core
+    from stackctl.conversations import service as core
 
     with open_db(ctx) as db:
         page = core.list_conversations(db, limit=limit, after=after, order=order.value)

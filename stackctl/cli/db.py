@@ -9,7 +9,7 @@ import typer
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
-    from stackctl.store.db import Database
+    from stackctl.store.sqlite.connection import Database
 
 app = typer.Typer(help="Inspect and migrate the stackctl database.", no_args_is_help=True)
 
@@ -21,8 +21,8 @@ def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) ->
     """
     import os
 
-    from stackctl.core.paths import db_location
-    from stackctl.store.db import connect, open_database
+    from stackctl.paths import db_location
+    from stackctl.store.sqlite.connection import connect, open_database
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
@@ -36,7 +36,7 @@ def status_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
     Example: stackctl db status -o json
     """
     from stackctl.cli.output import emit
-    from stackctl.store.migrations import status
+    from stackctl.store.migrate import status
 
     with open_db(ctx, migrate=False, create=False) as db:
         report = status(db)
@@ -60,7 +60,7 @@ def migrate_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
     Example: stackctl --db ./team.db db migrate
     """
     from stackctl.cli.output import emit
-    from stackctl.store.migrations import migrate, status
+    from stackctl.store.migrate import migrate, status
 
     with open_db(ctx, migrate=False) as db:
         applied = migrate(db)

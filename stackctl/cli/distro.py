@@ -21,7 +21,7 @@ def list_distros(output: OutputOpt = Format.table) -> None:
 
     Example: stackctl distro list -o json
     """
-    from stackctl.core.templates import template_info, template_names
+    from stackctl.distros.templates import template_info, template_names
 
     rows = [{"name": n, "description": template_info(n)["description"]} for n in template_names()]
     emit({"object": "list", "data": rows}, output, columns=[("NAME", "name"), ("DESCRIPTION", "description")])
@@ -29,8 +29,8 @@ def list_distros(output: OutputOpt = Format.table) -> None:
 
 def _providers(name: str) -> dict[str, list[dict[str, Any]]]:
     """Providers per API as the template writes them (unrendered: ids may still be ${env.*} toggles)."""
-    from stackctl.core.templates import read_template
-    from stackctl.core.yamlio import load_yaml
+    from stackctl.config.yamlio import load_yaml
+    from stackctl.distros.templates import read_template
 
     data, source = read_template(name)
     document = load_yaml(data, source)
@@ -50,7 +50,7 @@ def show(name: NameArg, output: OutputOpt = Format.table) -> None:
 
     Example: stackctl distro show fireworks
     """
-    from stackctl.core.templates import template_info
+    from stackctl.distros.templates import template_info
 
     info = template_info(name)
     body = {**info, "providers": _providers(name)}

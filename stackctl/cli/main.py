@@ -19,7 +19,6 @@ import typer.core
 
 from stackctl import __version__
 from stackctl.cli import coercion
-from stackctl.core.kinds import KINDS
 from stackctl.errors import (
     EXIT_CODES_HELP,
     EXIT_INTERNAL,
@@ -29,6 +28,7 @@ from stackctl.errors import (
     StackctlError,
     UsageError,
 )
+from stackctl.models.kinds import KINDS
 
 if TYPE_CHECKING:
     # typer 0.29 carries its own copy of click; its command classes live here.

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stackctl.core.jsonable import json_compatible, json_key
+from stackctl.config.jsonable import json_compatible, json_key
 
 
 class Format(str, Enum):
@@ -93,7 +93,7 @@ def format_data(
     if fmt is Format.json:
         return json.dumps(plain, indent=2, ensure_ascii=False) + "\n"
     if fmt is Format.yaml:
-        from stackctl.core.yamlio import dump_yaml
+        from stackctl.config.yamlio import dump_yaml
 
         return dump_yaml(plain)
     rows: Any = plain

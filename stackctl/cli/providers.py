@@ -11,7 +11,7 @@ import typer
 from stackctl.cli.output import Format, OutputOpt, emit, emit_text, format_data
 
 if TYPE_CHECKING:
-    from stackctl.core.catalogue import Catalogue, ProviderSpec
+    from stackctl.catalogue.lookup import Catalogue, ProviderSpec
 
 apis_app = typer.Typer(help="List the APIs a stack can serve.", no_args_is_help=True)
 app = typer.Typer(help="Browse the provider types that serve each API.", no_args_is_help=True)
@@ -23,8 +23,8 @@ ApiOpt = Annotated[str | None, typer.Option("--api", help="Only providers of thi
 
 def load_catalogue_from_env() -> Catalogue:
     """The catalogue with the user-defined provider types of $STACKCTL_PROVIDERS_DIR."""
-    from stackctl.core.catalogue import load_catalogue
-    from stackctl.core.paths import providers_dir
+    from stackctl.catalogue.lookup import load_catalogue
+    from stackctl.paths import providers_dir
 
     return load_catalogue(providers_dir(os.environ))
 
@@ -78,7 +78,7 @@ def show_provider(
 
     Example: stackctl providers show fireworks --api inference
     """
-    from stackctl.core.paths import data_dir
+    from stackctl.paths import data_dir
 
     spec = load_catalogue_from_env().lookup(provider_type, api)
     detail = _detail(spec, data_dir(os.environ), show_secrets=show_secrets)

@@ -47,12 +47,12 @@ def register(
     """
     import os
 
-    from stackctl.core.catalogue_view import catalogue_for
-    from stackctl.core.loader import render_config
-    from stackctl.core.registry import register as apply
-    from stackctl.core.resolver import resolve
-    from stackctl.core.sources import read_source
-    from stackctl.core.yamlio import load_yaml
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.cli.sources import read_source
+    from stackctl.config.resolver import resolve
+    from stackctl.config.substitute import render_config
+    from stackctl.config.yamlio import load_yaml
+    from stackctl.registry.apply import register as apply
 
     environ = build_env(env, env_file)
     data, source = read_source(file, sys.stdin.buffer)
@@ -89,8 +89,8 @@ def _emit_report(report: Any, output: Format) -> None:
 
 
 def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
-    from stackctl.core.sources import read_source
-    from stackctl.core.yamlio import load_yaml
+    from stackctl.cli.sources import read_source
+    from stackctl.config.yamlio import load_yaml
     from stackctl.errors import InvalidInputError, UsageError
 
     spec: dict[str, Any] = {}
@@ -113,7 +113,7 @@ def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
 
 def resource_app(kind_name: str) -> typer.Typer:
     """list / get / register / unregister for one resource kind."""
-    from stackctl.core.kinds import KINDS
+    from stackctl.models.kinds import KINDS
 
     kind = KINDS[kind_name]
     app = typer.Typer(
@@ -122,7 +122,7 @@ def resource_app(kind_name: str) -> typer.Typer:
 
     @app.command("list")
     def list_(ctx: typer.Context, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
-        from stackctl.core.registry import require_stack, resource_view
+        from stackctl.registry.apply import require_stack, resource_view
         from stackctl.store import registry as store
 
         with open_db(ctx) as db:
@@ -136,8 +136,8 @@ def resource_app(kind_name: str) -> typer.Typer:
     def get(
         ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.yaml
     ) -> None:
-        from stackctl.core.registry import require_stack, resource_view
         from stackctl.errors import NotFoundError
+        from stackctl.registry.apply import require_stack, resource_view
         from stackctl.store import registry as store
 
         with open_db(ctx) as db:
@@ -169,8 +169,8 @@ def resource_app(kind_name: str) -> typer.Typer:
         stack: StackOpt = None,
         output: OutputOpt = Format.table,
     ) -> None:
-        from stackctl.core.registry import register_one, require_stack
         from stackctl.errors import UsageError
+        from stackctl.registry.apply import register_one, require_stack
 
         spec = _spec_from(file, sets)
         if identifier is not None:
@@ -198,8 +198,8 @@ def resource_app(kind_name: str) -> typer.Typer:
     def unregister(
         ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table
     ) -> None:
-        from stackctl.core.registry import require_stack
         from stackctl.errors import NotFoundError
+        from stackctl.registry.apply import require_stack
         from stackctl.store import registry as store
 
         with open_db(ctx) as db:
@@ -230,10 +230,10 @@ def _add_models_refresh(app: typer.Typer) -> None:
 
         Example: stackctl models refresh --stack my-stack -o json
         """
-        from stackctl.core.inference import client_for_provider
-        from stackctl.core.recording import recording_config_from_env
-        from stackctl.core.refresh import refresh_models
-        from stackctl.core.registry import require_stack
+        from stackctl.inference.client import client_for_provider
+        from stackctl.inference.recording import recording_config_from_env
+        from stackctl.registry.apply import require_stack
+        from stackctl.registry.refresh import refresh_models
 
         environ = build_env(env, env_file)
         recording = recording_config_from_env(environ)

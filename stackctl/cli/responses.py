@@ -1,6 +1,6 @@
 """`stackctl responses ...`: OpenAI-compatible responses produced by the registered inference providers.
 
-Each command parses its options, calls one function of `stackctl.core.responses` and hands the result to the
+Each command parses its options, calls one function of `stackctl.responses.service`, hands the result to the
 output module; JSON output is exactly the OpenAI wire shape. Heavy modules are imported inside commands.
 """
 
@@ -96,7 +96,7 @@ def _print_event(event: dict[str, Any], output: Format) -> None:
     if output is Format.json:
         write_out(json.dumps(event, ensure_ascii=False) + "\n")
     elif output is Format.yaml:
-        from stackctl.core.yamlio import dump_yaml
+        from stackctl.config.yamlio import dump_yaml
 
         write_out("---\n" + dump_yaml(event))
     elif event["type"] == "response.output_text.delta":
@@ -152,8 +152,8 @@ def create_cmd(
 
     from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
-    from stackctl.core import responses as core
     from stackctl.errors import UsageError
+    from stackctl.responses import service as core
 
     if conversation and previous_response_id:
         raise UsageError("--conversation and --previous-response-id exclude each other")
@@ -185,7 +185,7 @@ def get_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.
     """
     from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
-    from stackctl.core import responses as core
+    from stackctl.responses import service as core
 
     with open_db(ctx) as db:
         response = core.get_response(db, response_id)
@@ -207,7 +207,7 @@ def list_cmd(
     """
     from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
-    from stackctl.core import responses as core
+    from stackctl.responses import service as core
 
     with open_db(ctx) as db:
         page = core.list_responses(db, limit=limit, after=after, order=order.value, model=model)
@@ -222,7 +222,7 @@ def delete_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Form
     """
     from stackctl.cli.db import open_db
     from stackctl.cli.output import emit
-    from stackctl.core import responses as core
+    from stackctl.responses import service as core
 
     with open_db(ctx) as db:
         emit(core.delete_response(db, response_id), output)
@@ -247,7 +247,7 @@ def input_items_cmd(
     """
     from stackctl.cli.conversation_items import emit_items
     from stackctl.cli.db import open_db
-    from stackctl.core import responses as core
+    from stackctl.responses import service as core
 
     with open_db(ctx) as db:
         page = core.list_input_items(

@@ -61,7 +61,7 @@ def serve(
     """
     import os
 
-    from stackctl.core.paths import db_location
+    from stackctl.paths import db_location
 
     if config is not None:
         from stackctl.cli.config import render_input

@@ -43,7 +43,7 @@ def stacks_show(ctx: typer.Context, name: str, output: OutputOpt = Format.yaml) 
 
     Example: stackctl stacks show my-stack -o json
     """
-    from stackctl.core.registry import require_stack, resource_view
+    from stackctl.registry.apply import require_stack, resource_view
     from stackctl.store import registry as store
 
     with open_db(ctx) as db:
@@ -62,7 +62,7 @@ def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.tabl
 
     Example: stackctl stacks delete my-stack
     """
-    from stackctl.core.registry import require_stack
+    from stackctl.registry.apply import require_stack
     from stackctl.store import registry as store
 
     with open_db(ctx) as db:

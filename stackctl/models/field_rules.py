@@ -1,7 +1,7 @@
 """The run config's before-validators, as plain functions free of pydantic.
 
 The pydantic models apply them through `field_validator`; the pydantic-free validator of
-`stackctl.core.exact` applies the same functions, named in the generated schema table. Each takes the raw
+`stackctl.config.exact` applies the same functions, named in the generated schema table. Each takes the raw
 value and returns the value to validate, and never raises.
 """
 

@@ -1,7 +1,7 @@
 """The run config schema (llama-stack's v2 layout is canonical).
 
 These models are the schema's single source. `runconfig_table.json` is generated from them (`python -m
-stackctl.models.table`, kept in step by a test) for the pydantic-free validator of `stackctl.core.exact`.
+stackctl.models.table`, kept in step by a test) for the pydantic-free validator of `stackctl.config.exact`.
 
 Top level and provider entries forbid unknown keys (typos must not pass silently); resources keep extra
 fields, since run configs in the wild carry provider-specific ones.

@@ -43,7 +43,9 @@ def _type(annotation: Any, models: dict[str, Any]) -> list[Any]:
         return ["list", _type(args[0], models)]
     if origin is dict and args[0] is str:
         return ["dict", _type(args[1], models)]
-    raise TypeError(f"no table type for {annotation!r}: extend stackctl.models.table and stackctl.core.exact")
+    raise TypeError(
+        f"no table type for {annotation!r}: extend stackctl.models.table and stackctl.config.exact"
+    )
 
 
 def _rules(model: type[BaseModel]) -> dict[str, str]:

@@ -25,7 +25,7 @@ from stackctl.errors import StackctlError
 from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
 from stackctl.server.routes import conversations, models, responses
-from stackctl.store.db import open_database
+from stackctl.store.sqlite.connection import open_database
 
 log = logging.getLogger("stackctl.server")
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from stackctl.store.db import Database, connect
+from stackctl.store.sqlite.connection import Database, connect
 
 
 def database(request: Request) -> Iterator[Database]:

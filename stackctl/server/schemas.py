@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from stackctl.core.conversations import MAX_ITEMS_PER_CALL
+from stackctl.conversations.service import MAX_ITEMS_PER_CALL
 from stackctl.models.conversations import Conversation, Item
 from stackctl.models.responses import Response
 

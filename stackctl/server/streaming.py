@@ -22,7 +22,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from stackctl.errors import StackctlError
-from stackctl.store.db import Database
+from stackctl.store.sqlite.connection import Database
 
 log = logging.getLogger("stackctl.server")
 

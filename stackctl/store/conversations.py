@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from stackctl.models.conversations import Conversation, Item, ItemAdapter
-from stackctl.store.db import Database
 from stackctl.store.item_rows import fetch_item_rows, rows_of_items
+from stackctl.store.sqlite.connection import Database
 
 Order = Literal["asc", "desc"]
 

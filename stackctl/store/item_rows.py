@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from stackctl.store.db import Database
+from stackctl.store.sqlite.connection import Database
 
 Order = Literal["asc", "desc"]
 

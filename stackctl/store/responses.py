@@ -16,7 +16,7 @@ from typing import Literal
 
 from stackctl.models.conversations import Item, ItemAdapter
 from stackctl.models.responses import Response
-from stackctl.store.db import Database
+from stackctl.store.sqlite.connection import Database
 
 Order = Literal["asc", "desc"]
 

@@ -11,8 +11,8 @@ import pytest
 
 import stackctl.cli.conversation_items as items_cli
 import stackctl.cli.conversations as conv_cli
-from stackctl.core import conversations as core
-from stackctl.store.db import open_database
+from stackctl.conversations import service as core
+from stackctl.store.sqlite.connection import open_database
 
 MISSING = "conv_" + "0" * 48
 

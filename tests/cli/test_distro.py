@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.core.catalogue import load_catalogue
-from stackctl.core.catalogue_view import catalogue_for
-from stackctl.core.loader import render_config
-from stackctl.core.templates import template_info, template_names
+from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.stack import catalogue_for
+from stackctl.config.substitute import render_config
+from stackctl.distros.templates import template_info, template_names
 
 EXPECTED = {
     "starter", "ollama", "fireworks", "together", "vllm", "openai", "postgres-demo",
@@ -65,7 +65,7 @@ def test_starter_needs_no_env(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def _required(spec) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from stackctl.core.envsubst import references
+    from stackctl.config.envsubst import references
 
     return {ref.name: "dummy" for _, ref in references(dict(spec.sample)) if ref.op in (None, "?")}
 

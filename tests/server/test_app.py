@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from stackctl.server.app import create_app
 from stackctl.store import registry
-from stackctl.store.db import open_database
+from stackctl.store.sqlite.connection import open_database
 from tests.cli.test_responses import run_config
 from tests.fakes import FakeOpenAI
 
@@ -225,7 +225,7 @@ def test_openapi_document_describes_bodies_and_errors(client: TestClient) -> Non
 def test_unexpected_errors_are_500_without_internals(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stackctl.core import conversations
+    from stackctl.conversations import service as conversations
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret internals")

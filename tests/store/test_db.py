@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stackctl.errors import InvalidInputError
-from stackctl.store.db import connect, open_database, resolve_path
+from stackctl.store.sqlite.connection import connect, open_database, resolve_path
 
 
 def test_new_database_is_private_and_parents_are_created(tmp_path):

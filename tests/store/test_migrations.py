@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from stackctl.core import conversations as core
+from stackctl.conversations import service as core
 from stackctl.store import registry
-from stackctl.store.db import connect, open_database
-from stackctl.store.migrations import MIGRATIONS, Migration, applied_names, migrate, status
+from stackctl.store.migrate import MIGRATIONS, Migration, applied_names, migrate, status
+from stackctl.store.sqlite.connection import connect, open_database
 from tests.runconfigs import dump_tables
 
 # Shipped migrations are never edited: a change to one of these hashes is a bug. New migrations add a line.

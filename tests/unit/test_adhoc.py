@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.core.adhoc import build_adhoc, derive_image_name, write_atomically
-from stackctl.core.catalogue_view import catalogue_for
+from stackctl.catalogue.stack import catalogue_for
+from stackctl.distros.adhoc import build_adhoc, derive_image_name, write_atomically
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError, UsageError
 
 ROOT = Path("/data/stackctl")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.core.catalogue import Catalogue, ProviderSpec, is_secret, load_catalogue
+from stackctl.catalogue.lookup import Catalogue, ProviderSpec, is_secret, load_catalogue
 from stackctl.errors import ConfigError
 
 PROVIDABLE = [

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from stackctl.core import conversations as core
+from stackctl.conversations import service as core
 from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.models.conversations import FunctionCall, Message
-from stackctl.store.db import open_database
+from stackctl.store.sqlite.connection import open_database
 
 CLOCK = lambda: 1_700_000_000  # noqa: E731 - a fixed clock: every item lands in the same second
 MISSING = "conv_" + "0" * 48

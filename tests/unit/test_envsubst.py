@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.core.envsubst import Missing, Ref, Substituter, SyntaxProblem, coerce, parse, references
+from stackctl.config.envsubst import Missing, Ref, Substituter, SyntaxProblem, coerce, parse, references
 
 HOME = "/home/tester"
 PATH = ("providers", "inference", 0, "config", "url")

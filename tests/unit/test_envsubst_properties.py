@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stackctl.core import envsubst
-from stackctl.core.envsubst import Substituter, SyntaxProblem, parse
+from stackctl.config import envsubst
+from stackctl.config.envsubst import Substituter, SyntaxProblem, parse
 
 settings.register_profile("stackctl", max_examples=200, deadline=None)
 settings.load_profile("stackctl")

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from stackctl.core import exact
-from stackctl.core.catalogue import ConfigField, ProviderSpec, load_catalogue
-from stackctl.core.catalogue_schema import build_model, violations
-from stackctl.core.catalogue_view import catalogue_for
-from stackctl.core.loader import substitute_config
-from stackctl.core.templates import read_template, template_info, template_names
-from stackctl.core.validation import normalize_layout
+from stackctl.catalogue.lookup import ConfigField, ProviderSpec, load_catalogue
+from stackctl.catalogue.schema import build_model, violations
+from stackctl.catalogue.stack import catalogue_for
+from stackctl.config import exact
+from stackctl.config.substitute import substitute_config
+from stackctl.config.validate import normalize_layout
+from stackctl.distros.templates import read_template, template_info, template_names
 from stackctl.models import table as table_module
 from stackctl.models.runconfig import RunConfig
 from stackctl.models.table import TABLE_PATH, build_table, table_text

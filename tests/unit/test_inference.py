@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from stackctl.core.endpoints import ProviderEndpoint, endpoint_for
-from stackctl.core.inference import InferenceClient, RetryPolicy, Timeouts, client_for_provider
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+from stackctl.inference.client import InferenceClient, RetryPolicy, Timeouts, client_for_provider
+from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
 from tests.fakes import cut_stream_after, raw_answer, reply, sleep, status
 
 KEY = "sk-test-0123456789"

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from stackctl.core import conversations as core
-from stackctl.core import item_pages
+from stackctl.conversations import service as core
+from stackctl.conversations import wire as item_pages
 from stackctl.errors import InvalidInputError, NotFoundError
-from stackctl.store.db import open_database
+from stackctl.store.sqlite.connection import open_database
 
 CLOCK = lambda: 1_700_000_000  # noqa: E731
 MISSING = "conv_" + "0" * 48

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 
-from stackctl.core.jsonable import json_compatible
-from stackctl.core.yamlio import load_yaml
+from stackctl.config.jsonable import json_compatible
+from stackctl.config.yamlio import load_yaml
 
 
 def test_yaml_only_values_become_json() -> None:

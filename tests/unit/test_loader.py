@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from stackctl.core import sources, yamlio
-from stackctl.core.catalogue import load_catalogue
-from stackctl.core.catalogue_view import StackCatalogue
-from stackctl.core.loader import parse_env_assignments, parse_env_file, render_config, substitute_config
-from stackctl.core.sources import read_source
+from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.stack import StackCatalogue
+from stackctl.cli import sources
+from stackctl.cli.sources import read_source
+from stackctl.config import yamlio
+from stackctl.config.substitute import parse_env_assignments, parse_env_file, render_config, substitute_config
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
 from stackctl.models.runconfig import RESOURCE_KINDS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackctl.core.origins import Origins
+from stackctl.config.origins import Origins
 
 
 def test_nothing_recorded_means_the_same_path() -> None:

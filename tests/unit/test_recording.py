@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.core.inference import RetryPolicy, client_for_provider
-from stackctl.core.recording import (
+from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
+from stackctl.inference.client import RetryPolicy, client_for_provider
+from stackctl.inference.recording import (
     InferenceMode,
     Recorder,
     RecordingConfig,
     recording_config_from_env,
     request_key,
 )
-from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
 from tests.fakes import FakeOpenAI, raw_answer, status
 
 KEY = "sk-secret-do-not-record-4242"

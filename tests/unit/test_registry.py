@@ -8,13 +8,10 @@ from typing import Any
 
 import pytest
 
-from stackctl.core.catalogue_view import catalogue_for
-from stackctl.core.inference import RetryPolicy, client_for_provider
-from stackctl.core.loader import render_config
-from stackctl.core.refresh import refresh_models
-from stackctl.core.registry import KINDS, Report, model_identifier, register, require_stack
-from stackctl.core.resolver import resolve
-from stackctl.core.yamlio import load_yaml
+from stackctl.catalogue.stack import catalogue_for
+from stackctl.config.resolver import resolve
+from stackctl.config.substitute import render_config
+from stackctl.config.yamlio import load_yaml
 from stackctl.errors import (
     ConfigError,
     ConflictError,
@@ -23,8 +20,11 @@ from stackctl.errors import (
     UpstreamError,
     UsageError,
 )
+from stackctl.inference.client import RetryPolicy, client_for_provider
+from stackctl.registry.apply import KINDS, Report, model_identifier, register, require_stack
+from stackctl.registry.refresh import refresh_models
 from stackctl.store import registry as store
-from stackctl.store.db import Database, open_database
+from stackctl.store.sqlite.connection import Database, open_database
 from tests.runconfigs import OPENAI_STACK, dump_tables, full_config
 
 ENV = {"FIREWORKS_API_KEY": "sk-test"}

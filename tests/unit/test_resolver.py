@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from stackctl.core.catalogue import load_catalogue
-from stackctl.core.catalogue_view import StackCatalogue
-from stackctl.core.loader import render_config
-from stackctl.core.resolver import resolve
+from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.stack import StackCatalogue
+from stackctl.config.resolver import resolve
+from stackctl.config.substitute import render_config
 from stackctl.errors import ConfigError
 
 BUILTIN = StackCatalogue(load_catalogue())

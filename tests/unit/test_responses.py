@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.core import conversations as conv
-from stackctl.core import responses as core
-from stackctl.core.inference import InferenceClient, RetryPolicy, client_for_provider
-from stackctl.core.messages import items_to_messages
-from stackctl.core.targets import ModelTarget
+from stackctl.conversations import service as conv
 from stackctl.errors import InvalidInputError, NotFoundError, UpstreamError, UsageError
+from stackctl.inference.client import InferenceClient, RetryPolicy, client_for_provider
 from stackctl.models.conversations import ItemAdapter
 from stackctl.models.responses import Response
+from stackctl.registry.routing import ModelTarget
+from stackctl.responses import service as core
+from stackctl.responses.translation import items_to_messages
 from stackctl.store import registry
-from stackctl.store.db import Database, open_database
+from stackctl.store.sqlite.connection import Database, open_database
 from tests.fakes import FakeOpenAI, cut_stream_after, status, token_details
 
 ENV = {"OPENAI_API_KEY": "sk-unit"}
@@ -370,7 +370,7 @@ def test_function_tools_reach_the_provider_as_chat_tools(db: Database, fake_open
 
 
 def test_tool_calls_in_a_completion_become_function_call_items() -> None:
-    from stackctl.core.messages import completion_output
+    from stackctl.responses.translation import completion_output
 
     completion = {
         "choices": [
@@ -392,7 +392,7 @@ def test_tool_calls_in_a_completion_become_function_call_items() -> None:
 
 
 def test_usage_of_maps_chat_token_details() -> None:
-    from stackctl.core.messages import usage_of
+    from stackctl.responses.translation import usage_of
 
     raw = {
         "prompt_tokens": 10,

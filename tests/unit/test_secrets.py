@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.core.secrets import MASK, redact
+from stackctl.config.secrets import MASK, redact
 
 
 @pytest.mark.parametrize(

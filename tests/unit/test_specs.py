@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stackctl.core.specs import ProviderSpecArg, parse_specs
+from stackctl.distros.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import UsageError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from stackctl.core.surrogates import has_surrogate, valid_chunks, valid_json, valid_text
+from stackctl.inference.surrogates import has_surrogate, valid_chunks, valid_json, valid_text
 
 GRIN = "\U0001f600"
 HIGH, LOW = "\ud83d", "\ude00"

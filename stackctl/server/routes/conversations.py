@@ -1,4 +1,4 @@
-"""`/v1/conversations` and its items: thin handlers over `stackctl.core.conversations`.
+"""`/v1/conversations` and its items: thin handlers over `stackctl.conversations.service`.
 
 Handlers are plain functions (FastAPI runs them in its thread pool, each with its own connection) that
 return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape.
@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from stackctl.core import conversations as core
-from stackctl.core import item_pages
+from stackctl.conversations import service as core
+from stackctl.conversations import wire as item_pages
 from stackctl.models.conversations import Conversation, ConversationDeleted, Item, ItemList
 from stackctl.server.deps import DB
 from stackctl.server.schemas import (

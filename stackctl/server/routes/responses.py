@@ -1,5 +1,5 @@
 """`/v1/responses`: create (plain or streamed), retrieve, delete, list, and input items, as thin handlers
-over `stackctl.core.responses`.
+over `stackctl.responses.service`.
 
 Invariants:
 - Provider configs are rendered from the server process's environment (`app.state.env`), never from the
@@ -17,13 +17,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from stackctl.core import item_pages
-from stackctl.core import responses as core
+from stackctl.conversations import wire as item_pages
 from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
+from stackctl.responses import service as core
 from stackctl.server.deps import DB, Env
 from stackctl.server.schemas import RESPONSE_ERRORS, InputItemListPage, ResponseListPage
 from stackctl.server.streaming import event_stream
-from stackctl.store.db import connect
+from stackctl.store.sqlite.connection import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 

@@ -1,0 +1,100 @@
+"""Which config fields hold secrets, and redaction of them for display."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+MASK = "********"
+SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
+_FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if marker != "token")
+_TOKEN = re.compile("token")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_WORD_BREAK = re.compile(r"[^a-z0-9]+")
+# `tokens` is mostly a count (max_tokens); after these words it is a set of credentials (auth_tokens).
+_CREDENTIAL_WORDS = ("auth", "access", "refresh", "bearer", "api", "session")
+
+
+@lru_cache(maxsize=4096)  # called for every substituted field; names repeat
+def is_secret_name(field_name: str) -> bool:
+    """True when a config field's name contains a secret marker (api_key, token, password, ...).
+
+    The name is compared without case or separators, so `apiKey`, `dbpassword`, `aws_secret_access_key`
+    and `authToken` are secret. A token count or tool is not: `max_tokens`, `tokenizer`, `tokenise`; but
+    `token_string` and `tokenSignature` are (only a word that ENDS in `tokens` reads as a count).
+    """
+    words = [w for w in _WORD_BREAK.split(_CAMEL_BOUNDARY.sub("_", field_name).lower()) if w]
+    flat = "".join(words)
+    if any(marker in flat for marker in _FLAT_MARKERS):
+        return True
+    for index, word in enumerate(words):
+        for found in _TOKEN.finditer(word):
+            before = "".join(words[:index]) + word[: found.start()]
+            if _is_credential_token(before, word[found.end() :]):
+                return True
+    return False
+
+
+def _is_credential_token(before: str, rest: str) -> bool:
+    """Whether `token` with this text before it and this rest of its word names a credential."""
+    if rest.startswith(("iz", "is")):
+        return False  # tokenizer, tokenise
+    if rest == "s":
+        return before.endswith(_CREDENTIAL_WORDS)  # max_tokens is a count, auth_tokens are credentials
+    return True
+
+
+def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | None = None) -> Any:
+    """A copy of value with the literal text of every secret field replaced by the mask (see `mask_value`)."""
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(node, dict):
+            out: dict[Any, Any] = {}
+            for key, item in node.items():
+                child = (*path, key)
+                secret = isinstance(key, str) and (
+                    is_secret_name(key) or (extra_secret is not None and extra_secret(child))
+                )
+                out[key] = mask_value(item) if secret else walk(item, child)
+            return out
+        if isinstance(node, list):
+            return [walk(item, (*path, i)) for i, item in enumerate(node)]
+        return node
+
+    return walk(value, ())
+
+
+def mask_value(value: Any) -> Any:
+    """A secret field's value as shown or stored: null stays null, references stay, literal text goes.
+
+    An unexpanded reference names a variable, which is no secret and shows where one goes; but the
+    default or alternative text inside it (`${env.KEY:=sk-...}`) is as literal as a bare value.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or "${" not in value:
+        return MASK
+    from stackctl.config.envsubst import SyntaxProblem, parse
+
+    try:
+        return _masked_text(parse(value))
+    except SyntaxProblem:
+        return MASK
+
+
+def _masked_text(nodes: tuple[Any, ...]) -> str:
+    from stackctl.config.envsubst import Ref
+
+    parts: list[str] = []
+    for node in nodes:
+        if not isinstance(node, Ref):
+            parts.append(MASK if node else "")
+        elif node.op is None:
+            parts.append(f"${{env.{node.name}}}")
+        elif node.op == "?":
+            parts.append(node.raw)  # the message shown when the variable is unset
+        else:
+            parts.append(f"${{env.{node.name}:{node.op}{_masked_text(node.body)}}}")
+    return "".join(parts)

@@ -1,0 +1,298 @@
+"""Conversations and conversation items: the logic shared by the CLI, responses and the HTTP server.
+
+Invariants:
+- Every public function validates all of its input before writing anything; a violation raises
+  `InvalidInputError` (exit 3, HTTP 400) and the database is unchanged. Unknown ids raise `NotFoundError`.
+- Creating a conversation with its initial items, and adding a batch of items, is one transaction.
+- Items keep strict insertion order (a store sequence, not timestamps), so paging with `after` in either
+  order returns every item exactly once and `has_more` is exact.
+- Nothing here prints, exits or speaks SQL; time comes from the `now` clock passed in (Unix seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from stackctl.conversations.wire import (
+    DEFAULT_LIMIT,
+    check_conversation_id,
+    check_include,
+    check_item_id,
+    check_limit,
+    check_order,
+    conversation_not_found,
+    conversation_wire,
+    filter_wire,
+    item_not_found,
+    list_items_wire,
+)
+from stackctl.conversations.wire import require_conversation as _require_conversation
+from stackctl.errors import InvalidInputError
+from stackctl.ids import new_id
+from stackctl.models.conversations import (
+    ITEM_TYPES,
+    Conversation,
+    ConversationDeleted,
+    ConversationList,
+    Item,
+    ItemAdapter,
+    ItemList,
+)
+from stackctl.store import conversations as store
+from stackctl.store import item_rows
+from stackctl.store.sqlite.connection import Database
+
+Clock = Callable[[], int]
+Order = Literal["asc", "desc"]
+
+MAX_ITEMS_PER_CALL = 20
+MAX_METADATA_KEYS = 16
+MAX_METADATA_KEY_LENGTH = 64
+MAX_METADATA_VALUE_LENGTH = 512
+_TAGS = frozenset(ITEM_TYPES) | {"input_text", "output_text", "input_image", "input_file", "refusal"}
+
+
+def system_clock() -> int:
+    return int(time.time())
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    """Check OpenAI's metadata limits: at most 16 string pairs, keys <= 64 chars, values <= 512."""
+    if metadata is None:
+        return {}
+    problems: list[str] = []
+    if len(metadata) > MAX_METADATA_KEYS:
+        problems.append(f"metadata: {len(metadata)} keys, at most {MAX_METADATA_KEYS} allowed")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key:
+            problems.append(f"metadata: keys must be non-empty strings, got {key!r}")
+        elif len(key) > MAX_METADATA_KEY_LENGTH:
+            problems.append(f"metadata.{key[:20]}...: key longer than {MAX_METADATA_KEY_LENGTH} characters")
+        if not isinstance(value, str):
+            problems.append(f"metadata.{key}: values must be strings, got {type(value).__name__}")
+        elif len(value) > MAX_METADATA_VALUE_LENGTH:
+            problems.append(f"metadata.{key}: value longer than {MAX_METADATA_VALUE_LENGTH} characters")
+    if problems:
+        raise InvalidInputError(
+            "invalid metadata", details=problems, code="invalid_metadata", param="metadata"
+        )
+    return dict(metadata)
+
+
+def _error_lines(exc: ValidationError, prefix: str) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        path = ""
+        previous: object = 0
+        for part in error["loc"]:
+            # Discriminated unions add the tag right after a list index (or at the top): noise to a user.
+            if isinstance(previous, int) and isinstance(part, str) and part in _TAGS:
+                previous = part
+                continue
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+            previous = part
+        lines.append(f"{prefix}{path}: {error['msg']}")
+    return lines
+
+
+def parse_items(raw: Sequence[Any]) -> list[Item]:
+    """Validate raw items (mappings or item models) against the item union; all problems reported at once.
+
+    A mapping with a `role` and no `type` is a message, as in OpenAI's short input form (see `shape_item`).
+    """
+    items: list[Item] = []
+    problems: list[str] = []
+    for index, entry in enumerate(raw):
+        data = entry.to_wire() if isinstance(entry, BaseModel) and hasattr(entry, "to_wire") else entry
+        try:
+            items.append(ItemAdapter.validate_python(data))
+        except ValidationError as exc:
+            problems.extend(_error_lines(exc, f"items[{index}]"))
+    if problems:
+        raise InvalidInputError("invalid conversation items", details=problems, code="invalid_item")
+    return items
+
+
+def check_new_item_ids(db: Database, conversation_id: str | None, item_ids: Sequence[str]) -> None:
+    """Item ids about to be added must be well formed, distinct, and new to the conversation (if any)."""
+    for item_id in item_ids:
+        check_item_id(item_id)
+    duplicates = sorted({i for i in item_ids if item_ids.count(i) > 1})
+    if not duplicates and conversation_id is not None:
+        duplicates = sorted(store.existing_item_ids(db, conversation_id, item_ids))
+    if duplicates:
+        raise InvalidInputError(
+            f"item id already used in this conversation: {', '.join(duplicates)}", code="duplicate_item_id"
+        )
+
+
+def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
+    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
+    items = parse_items(raw)
+    check_new_item_ids(db, conversation_id, [item.id for item in items if item.id is not None])
+    return [
+        item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))})
+        for item in items
+    ]
+
+
+def _prefix(item: Item) -> str:
+    return "msg" if item.type == "message" else "item"
+
+
+def _check_count(raw: Sequence[Any]) -> None:
+    if len(raw) > MAX_ITEMS_PER_CALL:
+        raise InvalidInputError(
+            f"{len(raw)} items given, at most {MAX_ITEMS_PER_CALL} per call",
+            code="too_many_items",
+            param="items",
+        )
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+def create_conversation(
+    db: Database,
+    metadata: Mapping[str, Any] | None = None,
+    items: Sequence[Any] = (),
+    now: Clock = system_clock,
+) -> Conversation:
+    """Create a conversation and its initial items (at most 20) in one transaction."""
+    clean = validate_metadata(metadata)
+    _check_count(items)
+    prepared = _prepare(db, None, items)
+    conversation = Conversation(id=new_id("conv"), created_at=now(), metadata=clean)
+    with db.transaction():
+        store.insert_conversation(db, conversation)
+        store.insert_items(db, conversation.id, prepared, conversation.created_at)
+    return conversation
+
+
+def get_conversation(db: Database, conversation_id: str) -> Conversation:
+    return Conversation.model_validate(conversation_wire(db, conversation_id))
+
+
+def update_conversation(db: Database, conversation_id: str, metadata: Mapping[str, Any]) -> Conversation:
+    """Replace the conversation's metadata."""
+    check_conversation_id(conversation_id)
+    clean = validate_metadata(metadata)
+    with db.transaction():
+        if not store.update_metadata(db, conversation_id, clean):
+            raise conversation_not_found(conversation_id)
+    return get_conversation(db, conversation_id)
+
+
+def delete_conversation(db: Database, conversation_id: str) -> ConversationDeleted:
+    """Delete a conversation and all of its items."""
+    check_conversation_id(conversation_id)
+    with db.transaction():
+        if not store.delete_conversation(db, conversation_id):
+            raise conversation_not_found(conversation_id)
+    return ConversationDeleted(id=conversation_id)
+
+
+def list_conversations(
+    db: Database, limit: int = DEFAULT_LIMIT, after: str | None = None, order: Order = "desc"
+) -> ConversationList:
+    """Conversations, newest first by default, paged with an `after` cursor."""
+    check_limit(limit)
+    check_order(order)
+    after_seq = None if after is None else _require_conversation(db, after)
+    rows = store.list_conversations(db, limit=limit + 1, after_seq=after_seq, order=order)
+    return ConversationList(data=rows[:limit], has_more=len(rows) > limit)
+
+
+# --- items ----------------------------------------------------------------------------------------
+
+
+def append_items_in_tx(db: Database, conversation_id: str, items: Sequence[Any], now: Clock) -> list[Item]:
+    """Add items inside the caller's open transaction, with no per-call count limit (for responses)."""
+    if not db.in_transaction:
+        raise RuntimeError("append_items_in_tx needs an open transaction")
+    _require_conversation(db, conversation_id)
+    prepared = _prepare(db, conversation_id, items)
+    store.insert_items(db, conversation_id, prepared, now())
+    return prepared
+
+
+def add_items(
+    db: Database, conversation_id: str, items: Sequence[Any], now: Clock = system_clock
+) -> list[Item]:
+    """Add up to 20 items to a conversation in one transaction; return them with their ids."""
+    check_conversation_id(conversation_id)
+    _check_count(items)
+    parse_items(items)  # report invalid items before taking the write lock
+    with db.transaction():
+        return append_items_in_tx(db, conversation_id, items, now)
+
+
+def list_items(
+    db: Database,
+    conversation_id: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    after: str | None = None,
+    order: Order = "desc",
+    include: Iterable[str] | None = None,
+) -> ItemList:
+    """One page of items, newest first by default; `has_more` says whether another page exists."""
+    wire = list_items_wire(db, conversation_id, limit=limit, after=after, order=order, include=include)
+    return ItemList(
+        data=[ItemAdapter.validate_python(item) for item in wire["data"]], has_more=wire["has_more"]
+    )
+
+
+def all_items(
+    db: Database, conversation_id: str, page_size: int = 100, *, until_seq: int | None = None
+) -> Iterator[Item]:
+    """Every item of a conversation (up to and including `until_seq`), oldest first, read page by page."""
+    _require_conversation(db, conversation_id)
+    after_seq: int | None = None
+    while True:
+        rows = store.fetch_items(db, conversation_id, limit=page_size, after_seq=after_seq, order="asc")
+        for seq, item in rows:
+            if until_seq is not None and seq > until_seq:
+                return
+            yield item
+        if len(rows) < page_size:
+            return
+        after_seq = rows[-1][0]
+
+
+def items_through(db: Database, conversation_id: str, item_ids: Sequence[str]) -> list[Item]:
+    """The conversation's items up to and including the last of `item_ids` in it (a past turn's context).
+
+    Empty if none of them is still in the conversation."""
+    last = item_rows.last_item_seq(db, conversation_id, item_ids)
+    return [] if last is None else list(all_items(db, conversation_id, until_seq=last))
+
+
+def get_item(
+    db: Database, conversation_id: str, item_id: str, *, include: Iterable[str] | None = None
+) -> Item:
+    wanted = check_include(include)
+    _require_conversation(db, conversation_id)
+    check_item_id(item_id)
+    item = store.fetch_item(db, conversation_id, item_id)
+    if item is None:
+        raise item_not_found(conversation_id, item_id)
+    return ItemAdapter.validate_python(filter_wire(item.to_wire(), wanted))
+
+
+def delete_item(db: Database, conversation_id: str, item_id: str) -> Conversation:
+    """Delete one item; returns the conversation, as the OpenAI API does."""
+    check_conversation_id(conversation_id)
+    check_item_id(item_id)
+    with db.transaction():
+        _require_conversation(db, conversation_id)
+        if not store.delete_item(db, conversation_id, item_id):
+            raise item_not_found(conversation_id, item_id)
+    return get_conversation(db, conversation_id)

@@ -1,1 +1,0 @@
-"""Core logic: pure where possible, no printing, no exiting."""

@@ -1,0 +1,365 @@
+"""A client for OpenAI-compatible chat-completions APIs, over httpx, with retries and record/replay.
+
+`InferenceClient` sends `POST /chat/completions` (plain or streamed as server-sent events) and
+`GET /models` to a `ProviderEndpoint` (see `stackctl.inference.endpoints`). Only commands that call providers
+import this module, so httpx is imported here at the top and nowhere on the CLI's start-up path.
+
+Invariants:
+- Every failure is an `UpstreamError` (exit 6) carrying the HTTP status when there was one and the provider's
+  own error message (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
+- A missing or unsendable API key is an `InvalidInputError` (exit 3) before any request; no message quotes
+  a header's value (a transport error that does is masked).
+- 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
+  all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
+  statuses, and a request that httpx refuses to send, fail at once.
+- A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A JSON
+  answer to a stream request is not retried: a whole chat.completion (from a provider that ignores
+  `stream`) is taken as a one-chunk stream, anything else is a failure with the provider's message. A stream
+  that ends without `[DONE]` or a `finish_reason` is a failure ("stream ended early"), never a short answer.
+- Text from a provider (or a recording) is valid Unicode when it leaves: a surrogate pair split across
+  stream chunks is joined, and a lone surrogate becomes U+FFFD (see `stackctl.inference.surrogates`).
+- With a recorder: replay never touches the network; record writes only after a successful, complete call.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from stackctl import __version__
+from stackctl.errors import UpstreamError
+from stackctl.inference.chunks import Answered, SseReader, completion_chunks, finishes, provider_message
+from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
+from stackctl.inference.recording import Recorder, RecordingConfig, describe_request
+from stackctl.inference.surrogates import valid_chunks, valid_json
+
+T = TypeVar("T")
+
+CHAT_PATH = "/chat/completions"
+MODELS_PATH = "/models"
+RETRY_STATUSES = frozenset({408, 409, 429})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection and between bytes of an answer."""
+
+    connect: float = 10.0
+    read: float = 120.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.connect)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    backoff: float = 0.5  # seconds before the second try; doubles each time
+    max_backoff: float = 8.0
+    max_retry_after: float = 30.0  # a provider asking for longer is waited on only this long
+
+
+class _Retryable(Exception):
+    """A failed try that may succeed if tried again."""
+
+    def __init__(self, error: UpstreamError, retry_after: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+def _should_retry(status: int) -> bool:
+    return status in RETRY_STATUSES or status >= 500
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); None if absent or odd."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class InferenceClient:
+    """Talks to one provider endpoint. Use as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        endpoint: ProviderEndpoint,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        recording: RecordingConfig | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.endpoint = endpoint
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.recorder = Recorder(recording) if recording is not None else None
+        self._sleep = sleep
+        self._jitter = jitter
+        self._owns_client = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, timeout=self.timeouts.to_httpx())
+
+    def __enter__(self) -> InferenceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    # -- public calls -------------------------------------------------------------------------------------
+
+    def chat(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /chat/completions` without streaming; returns the chat.completion object."""
+        body = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
+        answer = self._call_json("POST", CHAT_PATH, body)
+        if not isinstance(answer, dict) or not isinstance(answer.get("choices"), list):
+            raise self._error(f"answered {describe_request('POST', CHAT_PATH, body)} with no choices")
+        return answer
+
+    def chat_stream(self, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """`POST /chat/completions` with `stream: true`; yields each parsed chunk as it arrives.
+
+        The request is sent when iteration starts. Pass `stream_options: {"include_usage": true}` in the
+        request to get a last chunk with usage."""
+        body = {**request, "stream": True}
+        recorder = self.recorder
+        if recorder is not None and recorder.config.reads:
+            recording = recorder.lookup("POST", CHAT_PATH, body)
+            if recording is not None and recording.chunks is not None:
+                yield from valid_chunks(recording.chunks)
+                return
+            if not recorder.config.writes:
+                raise recorder.miss("POST", CHAT_PATH, body)
+        chunks: list[dict[str, Any]] = []
+        for chunk in valid_chunks(self._stream_live(body)):
+            chunks.append(chunk)
+            yield chunk
+        if recorder is not None:
+            recorder.save_stream("POST", CHAT_PATH, body, chunks)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        """`GET /models`; returns the `data` list of model objects."""
+        answer = self._call_json("GET", MODELS_PATH, None)
+        data = answer.get("data") if isinstance(answer, dict) else answer
+        if not isinstance(data, list):
+            raise self._error(f"answered GET {MODELS_PATH} with no model list")
+        return [item for item in data if isinstance(item, dict)]
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    def _error(self, message: str, status: int | None = None) -> UpstreamError:
+        # A provider may quote the key it was sent ("Incorrect API key provided: sk-..."): masked here.
+        return UpstreamError(self.endpoint.redact(f"provider {self.endpoint.label} {message}"), status=status)
+
+    def _headers(self, *, stream: bool = False) -> dict[str, str]:
+        if self.endpoint.key_error is not None:
+            raise self.endpoint.key_error
+        headers = {"User-Agent": f"stackctl/{__version__}", "Accept": "application/json"}
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        headers.update(self.endpoint.headers)
+        return headers
+
+    def _call_json(self, method: str, path: str, body: Any) -> Any:
+        recorder = self.recorder
+        if recorder is not None and recorder.config.reads:
+            recording = recorder.lookup(method, path, body)
+            if recording is not None and recording.chunks is None:
+                return valid_json(recording.body)
+            if not recorder.config.writes:
+                raise recorder.miss(method, path, body)
+        status, answer = self._with_retries(lambda: self._try_json(method, path, body))
+        answer = valid_json(answer)
+        if recorder is not None:
+            recorder.save_response(method, path, body, status, answer)
+        return answer
+
+    def _with_retries(self, attempt: Callable[[], T]) -> T:
+        tries = max(1, self.retry.attempts)
+        for number in range(1, tries + 1):
+            try:
+                return attempt()
+            except _Retryable as failure:
+                if number == tries:
+                    error = failure.error
+                    suffix = f" (after {tries} attempts)" if tries > 1 else ""
+                    raise UpstreamError(
+                        error.message + suffix, status=error.status, hint=error.hint
+                    ) from failure.__cause__
+                self._sleep(self._delay(number, failure.retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, failed_tries: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.retry.max_retry_after)
+        base = min(self.retry.backoff * 2.0 ** (failed_tries - 1), self.retry.max_backoff)
+        # Full-range jitter around the base keeps many clients from retrying in lockstep.
+        return base * (0.5 + self._jitter())
+
+    def _transport_failure(self, exc: httpx.TransportError, what: str) -> UpstreamError | _Retryable:
+        """The error for a failed exchange: retryable, unless the request itself was at fault."""
+        url = self.endpoint.base_url
+        detail = self.endpoint.redact(str(exc))  # httpx may quote a header, and so a key
+        if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            return self._error(f"was not sent {what}, which httpx refused: {detail}")
+        if isinstance(exc, httpx.ConnectTimeout):
+            message = f"did not accept a connection within {self.timeouts.connect:g}s at {url}"
+        elif isinstance(exc, httpx.TimeoutException):
+            message = f"did not answer {what} within {self.timeouts.read:g}s (read timeout) at {url}"
+        elif isinstance(exc, httpx.ConnectError):
+            message = f"cannot be reached at {url}: {detail}"
+        else:
+            message = f"failed during {what} at {url}: {detail}"
+        failure = _Retryable(self._error(message))
+        failure.__cause__ = exc
+        return failure
+
+    def _status_failure(self, response: httpx.Response, what: str) -> UpstreamError | _Retryable:
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            payload = response.text
+        reason = response.reason_phrase or "error"
+        message = provider_message(payload, reason)
+        error = self._error(
+            f"answered {what} with HTTP {response.status_code}: {message}", response.status_code
+        )
+        if _should_retry(response.status_code):
+            return _Retryable(error, _retry_after(response.headers))
+        return error
+
+    def _try_json(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        what = describe_request(method, path, body)
+        try:
+            response = self._http.request(method, self.endpoint.url(path), json=body, headers=self._headers())
+        except httpx.TransportError as exc:
+            raise self._transport_failure(exc, what) from exc
+        if not response.is_success:
+            raise self._status_failure(response, what)
+        try:
+            return response.status_code, response.json()
+        except ValueError as exc:
+            raise self._error(f"answered {what} with something that is not JSON") from exc
+
+    # -- streaming ----------------------------------------------------------------------------------------
+
+    def _stream_live(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        what = describe_request("POST", CHAT_PATH, body)
+        response, reader, first = self._with_retries(lambda: self._open_stream(body, what))
+        try:
+            yield first
+            finished = finishes(first)
+            try:
+                for chunk in reader:
+                    finished = finished or finishes(chunk)
+                    yield chunk
+            except httpx.TransportError as exc:
+                failure = self._transport_failure(exc, what)
+                raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
+            if not (reader.done or finished):
+                raise self._error(f"stream ended early for {what}: no [DONE] and no finish_reason")
+        finally:
+            response.close()
+
+    def _open_stream(
+        self, body: dict[str, Any], what: str
+    ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
+        """Send the request and read up to the first chunk; a failure up to there may be retried (not a JSON
+        answer: the provider has decided, see `_whole_answer`)."""
+        request = self._http.build_request(
+            "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)
+        )
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise self._transport_failure(exc, what) from exc
+        try:
+            if not response.is_success:
+                response.read()
+                raise self._status_failure(response, what)
+            if _is_json(response):
+                return self._whole_answer(response, what)
+            reader = SseReader(response.iter_lines(), self._error, what)
+            first = next(reader, None)
+        except httpx.TransportError as exc:
+            response.close()
+            raise self._transport_failure(exc, what) from exc
+        except BaseException:
+            response.close()
+            raise
+        if first is None:
+            response.close()
+            raise _Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
+        return response, reader, first
+
+    def _whole_answer(
+        self, response: httpx.Response, what: str
+    ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
+        """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error.
+        A body that is no JSON but an event stream (mislabelled) is read as the stream it is."""
+        response.read()
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            reader = SseReader(iter(response.text.splitlines()), self._error, what)
+            first = next(reader, None)
+            if first is not None:
+                return response, reader, first
+            payload = response.text
+        if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
+            first, *rest = completion_chunks(payload)
+            return response, Answered(rest), first
+        message = provider_message(payload, "neither a stream nor a chat.completion")
+        raise self._error(f"answered {what} with JSON instead of a stream: {message}")
+
+
+def _is_json(response: httpx.Response) -> bool:
+    media = str(response.headers.get("content-type", "")).partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def client_for_provider(
+    provider_type: str,
+    config: Mapping[str, Any],
+    *,
+    provider_id: str | None = None,
+    api_key: str | None = None,
+    recording: RecordingConfig | None = None,
+    timeouts: Timeouts | None = None,
+    retry: RetryPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> InferenceClient:
+    """An `InferenceClient` for a provider's rendered config (`remote::fireworks`, `{"url": ..., ...}`)."""
+    endpoint = endpoint_for(provider_type, config, provider_id=provider_id, api_key=api_key)
+    return InferenceClient(
+        endpoint, timeouts=timeouts, retry=retry, recording=recording, transport=transport, sleep=sleep
+    )

@@ -1,0 +1,199 @@
+"""Where an inference provider's OpenAI-compatible API lives and how to authenticate to it.
+
+Input is a provider type and its rendered config (a plain dict, `${env.*}` already substituted). Each
+remote provider type names its base URL differently (`url`, `base_url`, `openai_compat_api_base`, `api_base`)
+and some write it without the path of their OpenAI-compatible API (ollama's `http://localhost:11434`, groq's
+`https://api.groq.com`); the table below knows each one's keys, default URL, and that path suffix, so every
+endpoint's `base_url` ends where `/chat/completions` and `/models` can be appended.
+
+Invariants: no network, no httpx; a secret lives only in `ProviderEndpoint.headers`, which never appears in a
+repr, and no error message quotes it; an unknown provider type or a missing base URL is an `InvalidInputError`
+(exit 3); a missing API key, or one that cannot be sent in an HTTP header (a control character such as a stray
+line break, or a non-ASCII character), is an `InvalidInputError` reported only when a call goes to the network
+(replaying recordings needs no secrets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackctl.config.secrets import MASK
+from stackctl.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    """How one provider type's config maps to an OpenAI-compatible endpoint."""
+
+    url_keys: tuple[str, ...]
+    default_url: str | None
+    # Appended to a configured URL that does not already end with it (ollama's url has no /v1).
+    suffix: str = ""
+    key_fields: tuple[str, ...] = ("api_key",)
+    # "bearer": `Authorization: Bearer KEY`; "api-key": Azure's `api-key: KEY` header.
+    auth: str = "bearer"
+    key_required: bool = True
+
+
+PROFILES: dict[str, ProviderProfile] = {
+    "openai": ProviderProfile(("base_url", "url"), "https://api.openai.com/v1"),
+    "fireworks": ProviderProfile(("url", "base_url"), "https://api.fireworks.ai/inference/v1"),
+    "together": ProviderProfile(("url", "base_url"), "https://api.together.xyz/v1"),
+    "groq": ProviderProfile(("url", "base_url"), "https://api.groq.com", suffix="/openai/v1"),
+    "sambanova": ProviderProfile(("url", "base_url"), "https://api.sambanova.ai/v1"),
+    "cerebras": ProviderProfile(("base_url", "url"), "https://api.cerebras.ai", suffix="/v1"),
+    "nvidia": ProviderProfile(("url", "base_url"), "https://integrate.api.nvidia.com", suffix="/v1"),
+    "vllm": ProviderProfile(
+        ("url", "base_url"), None, key_fields=("api_token", "api_key"), key_required=False
+    ),
+    "ollama": ProviderProfile(
+        ("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False
+    ),
+    "llama-openai-compat": ProviderProfile(
+        ("openai_compat_api_base", "base_url", "url"), "https://api.llama.com/compat/v1"
+    ),
+    "passthrough": ProviderProfile(("url", "base_url"), None, key_required=False),
+    "azure": ProviderProfile(("api_base", "base_url", "url"), None, suffix="/openai/v1", auth="api-key"),
+    "gemini": ProviderProfile(("base_url", "url"), "https://generativelanguage.googleapis.com/v1beta/openai"),
+    "anthropic": ProviderProfile(("base_url", "url"), "https://api.anthropic.com/v1"),
+}
+
+
+@dataclass(frozen=True)
+class ProviderEndpoint:
+    """A resolved endpoint: `base_url` + `/chat/completions` is where requests go."""
+
+    label: str
+    provider_type: str
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Set when the provider needs a key and none was given, or the key cannot be sent. Raised only when a
+    # call goes to the network, so that replaying recordings in CI needs no secrets.
+    key_error: InvalidInputError | None = field(default=None, repr=False, compare=False)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def redact(self, text: str) -> str:
+        """The text with every header value and key in it masked, also as a repr would quote them."""
+        secrets = {v for value in self.headers.values() for v in (value, value.removeprefix("Bearer "))}
+        for secret in sorted(secrets, key=len, reverse=True):
+            quoted = (repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1])
+            for form in (secret, *quoted):
+                if len(form) >= 4:  # masking a one-letter "key" would garble the message, not hide much
+                    text = text.replace(form, MASK)
+        return text
+
+
+def short_type(provider_type: str) -> str:
+    """`remote::fireworks` → `fireworks`; a bare name is returned as is."""
+    return provider_type.split("::", 1)[1] if "::" in provider_type else provider_type
+
+
+def profile_for(provider_type: str) -> ProviderProfile:
+    profile = PROFILES.get(short_type(provider_type))
+    if profile is None or (provider_type.startswith("inline::")):
+        supported = ", ".join(f"remote::{name}" for name in sorted(PROFILES))
+        raise InvalidInputError(
+            f"provider type {provider_type!r} has no OpenAI-compatible HTTP API stackctl can call",
+            hint=f"inference providers stackctl calls: {supported}",
+            code="unsupported_provider",
+        )
+    return profile
+
+
+def _secret_text(value: Any) -> str | None:
+    """A secret from a rendered config: a string, or an object with `get_secret_value()` (pydantic)."""
+    if value is None:
+        return None
+    getter = getattr(value, "get_secret_value", None)
+    text = str(getter() if callable(getter) else value).strip()
+    return text or None
+
+
+def _base_url(profile: ProviderProfile, provider_type: str, config: Mapping[str, Any]) -> str:
+    configured = next((str(config[key]) for key in profile.url_keys if config.get(key)), None)
+    url = (configured or profile.default_url or "").strip().rstrip("/")
+    if not url:
+        keys = " or ".join(profile.url_keys)
+        raise InvalidInputError(
+            f"provider {provider_type} has no base URL: its config needs {keys}",
+            code="missing_base_url",
+        )
+    # nvidia's config can say its url already carries the API version.
+    skip_suffix = config.get("append_api_version") is False
+    if profile.suffix and not skip_suffix and not url.endswith(profile.suffix):
+        url += profile.suffix
+    return url
+
+
+def _unsendable(text: str) -> str | None:
+    """What makes the text impossible to send as an HTTP header value, or None if nothing does."""
+    if not text.isascii():
+        return "a non-ASCII character"
+    if not text.isprintable():
+        return "a control character (such as a line break)"
+    return None
+
+
+def _key(profile: ProviderProfile, config: Mapping[str, Any], api_key: str | None) -> tuple[str | None, str]:
+    """The API key, and the name of where it came from (the override, or the config field)."""
+    if (text := _secret_text(api_key)) is not None:
+        return text, "api_key"
+    for name in profile.key_fields:
+        if (text := _secret_text(config.get(name))) is not None:
+            return text, name
+    return None, " or ".join(profile.key_fields)
+
+
+def _key_error(
+    label: str, profile: ProviderProfile, key: str | None, source: str
+) -> InvalidInputError | None:
+    """Why the key cannot be used (missing, or unfit for a header), or None; never quoting the key."""
+    if key is None:
+        if not profile.key_required:
+            return None
+        return InvalidInputError(
+            f"provider {label} has no API key: its config needs {source}",
+            hint="set it with ${env.*} in the run config, e.g. api_key: ${env.PROVIDER_API_KEY}",
+            code="missing_api_key",
+        )
+    problem = _unsendable(key)
+    if problem is None:
+        return None
+    return InvalidInputError(
+        f"provider {label}: the API key in {source} cannot be sent in an HTTP header: it holds {problem}",
+        hint="check the environment variable or file that sets it, e.g. for a line break pasted with it",
+        code="invalid_api_key",
+    )
+
+
+def _auth_headers(profile: ProviderProfile, key: str | None) -> dict[str, str]:
+    if key is None or _unsendable(key):
+        return {}
+    if profile.auth == "api-key":
+        return {"api-key": key}
+    return {"Authorization": f"Bearer {key}"}
+
+
+def endpoint_for(
+    provider_type: str,
+    config: Mapping[str, Any],
+    *,
+    provider_id: str | None = None,
+    api_key: str | None = None,
+) -> ProviderEndpoint:
+    """Resolve a provider's rendered config to its endpoint. `api_key` overrides the config's key fields."""
+    profile = profile_for(provider_type)
+    full_type = provider_type if "::" in provider_type else f"remote::{provider_type}"
+    label = provider_id or full_type
+    key, source = _key(profile, config, api_key)
+    return ProviderEndpoint(
+        label=label,
+        provider_type=full_type,
+        base_url=_base_url(profile, full_type, config),
+        headers=_auth_headers(profile, key),
+        key_error=_key_error(label, profile, key, source),
+    )

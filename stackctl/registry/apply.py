@@ -1,0 +1,407 @@
+"""Resource registration, idempotent like `kubectl apply`.
+
+`register` compares what a run config declares with what the registry holds for that stack and applies the
+difference in one transaction: created / updated / unchanged / skipped / pruned per item. Providers are
+stored with their UNRENDERED config (references kept, literal secrets masked), resources with secret-named
+fields masked, so no secret reaches the database.
+
+Warnings and errors about resources name them by their path in the file the user wrote (through the
+render's `Origins`), and the render's own warnings (resources dropped because their provider_id is
+`__disabled__`) are reported with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackctl.config.envsubst import Ref, Substituter, parse
+from stackctl.config.jsonable import json_compatible
+from stackctl.config.origins import Origins
+from stackctl.config.resolver import ResolvedStack
+from stackctl.config.secrets import redact
+from stackctl.config.substitute import Rendered
+from stackctl.errors import ConfigError, ConflictError, NotFoundError, UsageError
+from stackctl.models.kinds import KINDS, Kind
+
+ACTIONS = ("created", "updated", "unchanged", "skipped", "pruned")
+
+
+@dataclass
+class Change:
+    kind: str
+    id: str
+    action: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "action": self.action, "reason": self.reason}
+
+
+@dataclass
+class Report:
+    stack: str
+    dry_run: bool
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_wire(self) -> dict[str, Any]:
+        summary = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            summary[change.action] += 1
+        return {
+            "stack": self.stack,
+            "dry_run": self.dry_run,
+            "changes": [c.to_dict() for c in self.changes],
+            "summary": summary,
+        }
+
+
+def model_identifier(model_id: str, provider_id: str, provider_model_id: str | None) -> str:
+    """llama-stack's rule: model_id when given and different from provider_model_id, else provider/model."""
+    target = provider_model_id or model_id
+    if model_id and model_id != target:
+        return model_id
+    return f"{provider_id}/{target}"
+
+
+def _would_be_id(raw_id: Any, provider_type: str) -> str:
+    """The id a disabled provider would have had (`${env.X:+ollama}` -> ollama), to recognise references."""
+    if isinstance(raw_id, str) and "${" in raw_id:
+        try:
+            nodes = parse(raw_id)
+        except Exception:
+            nodes = ()
+        if len(nodes) == 1 and isinstance(nodes[0], Ref) and nodes[0].op in ("+", "="):
+            body = "".join(n for n in nodes[0].body if isinstance(n, str))
+            if body and body != "__disabled__":
+                return body
+    return provider_type.rsplit("::", maxsplit=1)[-1]
+
+
+SecretFields = Callable[[str, str], Collection[str]]  # (api, provider_type) -> schema-marked secret fields
+
+
+def _no_marked_fields(api: str, provider_type: str) -> Collection[str]:
+    return ()
+
+
+def _top_level_in(names: set[str]) -> Callable[[tuple[str | int, ...]], bool]:
+    return lambda path: len(path) == 1 and path[0] in names
+
+
+def stack_providers(
+    raw: Mapping[str, Any], env: Mapping[str, str], secret_fields: SecretFields = _no_marked_fields
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Enabled providers with unrendered (masked, JSON-safe) config, and the ids of the disabled ones."""
+    enabled: list[dict[str, Any]] = []
+    disabled: set[str] = set()
+    substituter = Substituter(env=env)
+    for api, entries in (raw.get("providers") or {}).items():
+        for index, entry in enumerate(entries or []):
+            if not isinstance(entry, dict):
+                continue
+            provider_type = str(entry.get("provider_type"))
+            provider_id = substituter.value(
+                entry.get("provider_id"), ("providers", api, index, "provider_id")
+            )
+            if provider_id is None or provider_id == "__disabled__":
+                disabled.add(_would_be_id(entry.get("provider_id"), provider_type))
+                continue
+            marked = set(secret_fields(str(api), provider_type))
+            config = json_compatible(redact(entry.get("config") or {}, _top_level_in(marked)))
+            enabled.append(
+                {
+                    "api": api,
+                    "provider_id": str(provider_id),
+                    "provider_type": provider_type,
+                    "config": config,
+                }
+            )
+    return enabled, disabled
+
+
+def resource_record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[str, Any]:
+    """The registry record of one resource: identity, provider and its (masked) spec."""
+    raw_id = str(item[kind.id_field])
+    provider_resource_id = (item.get(kind.provider_id_field) if kind.provider_id_field else None) or raw_id
+    identifier = (
+        model_identifier(raw_id, provider_id, item.get("provider_model_id"))
+        if kind.name == "model"
+        else raw_id
+    )
+    return {
+        "kind": kind.name,
+        "identifier": identifier,
+        "provider_id": provider_id,
+        "provider_resource_id": provider_resource_id,
+        "spec": redact({**item, "provider_id": provider_id}),
+    }
+
+
+def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    from stackctl.store.registry import canonical
+
+    fields = ("provider_id", "provider_resource_id", "spec")
+    return canonical([old[f] for f in fields]) == canonical([new[f] for f in fields])
+
+
+def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
+    candidates = [p.provider_id for p in stack.providers_of(kind.api)]
+    if len(candidates) == 1:
+        return candidates[0]
+    detail = f"the stack has {len(candidates)} {kind.api} providers" + (
+        f" ({', '.join(candidates)})" if candidates else ""
+    )
+    raise ConfigError(f"{path}: provider_id is required: {detail}", hint="add provider_id to the resource")
+
+
+def desired_resources(
+    doc: Mapping[str, Any], stack: ResolvedStack, disabled: set[str], origins: Origins | None = None
+) -> tuple[list[dict[str, Any]], list[Change], list[str]]:
+    """Resources the config declares, and the ones skipped (with a warning each). Paths in messages are
+    the source file's, through `origins` (the render's)."""
+    origins = origins if origins is not None else Origins()
+    wanted: list[dict[str, Any]] = []
+    skipped: list[Change] = []
+    warnings: list[str] = []
+    errors: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for kind in KINDS.values():
+        for index, item in enumerate(doc.get(kind.key) or []):
+            path = origins.path((kind.key, index))
+            raw_id = str(item.get(kind.id_field))
+            if "provider_id" in item and item["provider_id"] is None:
+                skipped.append(Change(kind.name, raw_id, "skipped", "provider disabled"))
+                warnings.append(f"{path}: {kind.name} '{raw_id}' skipped: its provider is disabled")
+                continue
+            provider_id = item.get("provider_id") or _default_provider(kind, stack, path)
+            if stack.find(provider_id, [kind.api]) is None:
+                if provider_id in disabled:
+                    # Named as it would be registered, so that it matches a row registered before.
+                    would_be = resource_record(kind, item, provider_id)["identifier"]
+                    skipped.append(
+                        Change(kind.name, would_be, "skipped", f"provider '{provider_id}' disabled")
+                    )
+                    warnings.append(
+                        f"{path}: {kind.name} '{would_be}' skipped: provider '{provider_id}' is disabled"
+                    )
+                else:
+                    where = origins.path((kind.key, index, "provider_id"))
+                    errors.append(f"{where}: the stack has no {kind.api} provider '{provider_id}'")
+                continue
+            record = resource_record(kind, item, provider_id)
+            if (kind.name, record["identifier"]) in seen:
+                errors.append(f"{path}: duplicate {kind.name} '{record['identifier']}'")
+                continue
+            seen.add((kind.name, record["identifier"]))
+            wanted.append(record)
+    if errors:
+        raise ConfigError(f"resources do not match the stack ({len(errors)} problem(s))", details=errors)
+    return wanted, skipped, warnings
+
+
+def require_stack(db: Any, name: str | None) -> str:
+    """The stack a resource command acts on: the named one, or the only one."""
+    from stackctl.store import registry as store
+
+    if name is not None:
+        if store.get_stack(db, name) is None:
+            raise NotFoundError(
+                f"no stack named {name!r}", hint="see 'stackctl stacks list'", code="stack_not_found"
+            )
+        return name
+    names = store.stack_names(db)
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise NotFoundError("no stack is registered", hint="register one: stackctl register run.yaml")
+    raise UsageError(
+        f"{len(names)} stacks are registered; say which with --stack", hint=f"stacks: {', '.join(names)}"
+    )
+
+
+def _diff_providers(db: Any, name: str, providers: list[dict[str, Any]]) -> tuple[list[Change], list[Any]]:
+    from stackctl.store import registry as store
+
+    existing = {(p["api"], p["provider_id"]): p for p in store.providers(db, name)}
+    changes: list[Change] = []
+    writes: list[Any] = []
+    for provider in providers:
+        key = (provider["api"], provider["provider_id"])
+        label = f"{provider['api']}/{provider['provider_id']}"
+        old = existing.pop(key, None)
+        if old is None:
+            changes.append(Change("provider", label, "created"))
+        elif store.canonical(old) == store.canonical(provider):
+            changes.append(Change("provider", label, "unchanged"))
+            continue
+        else:
+            changes.append(Change("provider", label, "updated"))
+        writes.append(lambda p=provider: store.put_provider(db, name, p))
+    for api, provider_id in existing:
+        changes.append(Change("provider", f"{api}/{provider_id}", "pruned", "no longer in the config"))
+        writes.append(lambda a=api, i=provider_id: store.delete_provider(db, name, a, i))
+    return changes, writes
+
+
+def _diff_resources(
+    db: Any, name: str, wanted: list[dict[str, Any]], prune: bool, now: int
+) -> tuple[list[Change], list[Any]]:
+    from stackctl.store import registry as store
+
+    existing = {(r["kind"], r["identifier"]): r for r in store.resources(db, name)}
+    changes: list[Change] = []
+    writes: list[Any] = []
+    for item in wanted:
+        old = existing.pop((item["kind"], item["identifier"]), None)
+        resource = {**item, "stack": name}
+        if old is None:
+            changes.append(Change(item["kind"], item["identifier"], "created"))
+        elif _same(old, item):
+            changes.append(Change(item["kind"], item["identifier"], "unchanged"))
+            continue
+        else:
+            changes.append(Change(item["kind"], item["identifier"], "updated"))
+        writes.append(lambda r=resource: store.put_resource(db, r, now))
+    if prune:
+        for kind, identifier in existing:
+            changes.append(Change(kind, identifier, "pruned", "no longer in the config"))
+            writes.append(lambda k=kind, i=identifier: store.delete_resource(db, name, k, i))
+    return changes, writes
+
+
+def _check_orphans(db: Any, name: str, providers: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> None:
+    """Without --prune, kept resources must not lose their provider: that would leave dangling rows."""
+    from stackctl.store import registry as store
+
+    served = {(p["api"], p["provider_id"]) for p in providers}
+    listed = {(w["kind"], w["identifier"]) for w in wanted}
+    orphans = [
+        f"{r['kind']} '{r['identifier']}' uses provider '{r['provider_id']}'"
+        for r in store.resources(db, name)
+        if (r["kind"], r["identifier"]) not in listed
+        and (KINDS[r["kind"]].api, r["provider_id"]) not in served
+    ]
+    if orphans:
+        raise ConflictError(
+            f"stack '{name}': the config drops providers that registered resources still use",
+            details=orphans,
+            hint="rerun with --prune to remove those resources too",
+            code="provider_in_use",
+        )
+
+
+def _merge_skipped(changes: list[Change], skipped: list[Change]) -> list[Change]:
+    """Skipped items after the others; one that --prune removes (its provider is gone) is reported once."""
+    reasons = {(c.kind, c.id): c.reason for c in skipped}
+    merged = [
+        Change(c.kind, c.id, c.action, reasons[(c.kind, c.id)])
+        if c.action == "pruned" and (c.kind, c.id) in reasons
+        else c
+        for c in changes
+    ]
+    pruned = {(c.kind, c.id) for c in changes if c.action == "pruned"}
+    return merged + [c for c in skipped if (c.kind, c.id) not in pruned]
+
+
+def register(
+    db: Any,
+    raw: Mapping[str, Any],
+    rendered: Rendered,
+    stack: ResolvedStack,
+    env: Mapping[str, str],
+    *,
+    source: str | None,
+    now: int,
+    dry_run: bool = False,
+    prune: bool = False,
+    secret_fields: SecretFields = _no_marked_fields,
+) -> Report:
+    """Apply a run config to the registry in one transaction (none at all for a dry run)."""
+    from stackctl.store import registry as store
+
+    name = stack.image_name
+    providers, disabled = stack_providers(raw, env, secret_fields)
+    wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
+    report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
+
+    def plan() -> list[Any]:
+        exists = store.get_stack(db, name) is not None
+        if not prune:
+            _check_orphans(db, name, providers, wanted)
+        provider_changes, provider_writes = _diff_providers(db, name, providers)
+        resource_changes, resource_writes = _diff_resources(db, name, wanted, prune, now)
+        writes = provider_writes + resource_writes
+        report.changes.append(
+            Change(
+                "stack", name, "unchanged" if exists and not writes else "updated" if exists else "created"
+            )
+        )
+        report.changes.extend(provider_changes + _merge_skipped(resource_changes, skipped))
+        if writes or not exists:
+            writes.insert(0, lambda: store.upsert_stack(db, name, source, now))
+        return writes
+
+    if dry_run:
+        plan()
+        return report
+    with db.transaction():
+        for write in plan():
+            write()
+    return report
+
+
+def register_one(
+    db: Any, stack_name: str, kind_name: str, spec: dict[str, Any], *, now: int
+) -> tuple[Change, dict[str, Any]]:
+    """Register a single resource given as a document (from flags or a file) into a registered stack."""
+    from pydantic import ValidationError
+
+    from stackctl.models.runconfig import RESOURCE_KINDS
+    from stackctl.store import registry as store
+
+    kind = KINDS[kind_name]
+    model = RESOURCE_KINDS[kind.key][1]
+    try:
+        item = model.model_validate(spec).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(f"invalid {kind.name}", details=lines) from None
+    served = [p["provider_id"] for p in store.providers(db, stack_name) if p["api"] == kind.api]
+    provider_id = item.get("provider_id")
+    if provider_id is None:
+        if len(served) != 1:
+            raise ConfigError(
+                f"provider_id is required: stack '{stack_name}' has {len(served)} {kind.api} providers",
+                hint="pass --provider-id",
+            )
+        provider_id = served[0]
+    elif provider_id not in served:
+        raise ConfigError(
+            f"stack '{stack_name}' has no {kind.api} provider '{provider_id}'",
+            hint=f"providers: {', '.join(served) or 'none'}",
+        )
+    resource = {**resource_record(kind, item, provider_id), "stack": stack_name}
+    with db.transaction():
+        old = store.get_resource(db, stack_name, kind.name, resource["identifier"])
+        same = old is not None and _same(old, resource)
+        if not same:
+            store.put_resource(db, resource, now)
+    action = "unchanged" if same else "updated" if old else "created"
+    return Change(kind.name, resource["identifier"], action), resource
+
+
+def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
+    """How a registered resource is shown: identity first, then its spec."""
+    return {
+        "identifier": resource["identifier"],
+        "type": resource["kind"],
+        "stack": resource["stack"],
+        "provider_id": resource["provider_id"],
+        "provider_resource_id": resource["provider_resource_id"],
+        "spec": resource["spec"],
+        "created_at": resource["created_at"],
+        "updated_at": resource["updated_at"],
+    }
