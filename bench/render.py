@@ -13,9 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stackctl.config import envsubst, exact, yamlio
-from stackctl.config import substitute as loader
-from stackctl.config import validate as validation
+from stackctl.config import envsubst, exact, layout, pipeline, substitute, validate, yamlio
 
 if not __package__:  # run as `python bench/render.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,20 +63,20 @@ class _Timer:
 def measure(providers: int, fields: int, repeat: int) -> list[Figure]:
     text, env = build_config(providers, fields)
     parse = _Timer(yamlio.load_yaml)
-    check = _Timer(validation.validate_run_config)
+    check = _Timer(validate.validate_run_config)
     # The pipeline looks these up by name at call time, so wrapping the module attributes times them in place.
-    originals = loader.load_yaml, validation.validate_run_config
-    loader.load_yaml = parse  # type: ignore[assignment]
-    validation.validate_run_config = check  # type: ignore[assignment]
+    originals = substitute.load_yaml, pipeline.validate_run_config
+    substitute.load_yaml = parse  # type: ignore[assignment]
+    pipeline.validate_run_config = check  # type: ignore[assignment]
     try:
         start = time.perf_counter()
         for _ in range(repeat):
             # Each CLI run starts with empty caches; keep the parse cache from flattering repeated renders.
             envsubst.parse.cache_clear()
-            rendered = loader.render_config(text, "bench.yaml", env, home="/home/bench")
+            rendered = pipeline.render_config(text, "bench.yaml", env, home="/home/bench")
         total = time.perf_counter() - start
     finally:
-        loader.load_yaml, validation.validate_run_config = originals  # type: ignore[assignment]
+        substitute.load_yaml, pipeline.validate_run_config = originals  # type: ignore[assignment]
 
     count = len(rendered.document["providers"]["inference"])
     substitution = total - parse.seconds - check.seconds
@@ -90,16 +88,16 @@ def measure(providers: int, fields: int, repeat: int) -> list[Figure]:
         ("  validation", check.seconds),
     ]
     figures = [Figure(SUITE, label, seconds / repeat * 1000, "ms") for label, seconds in per_render]
-    return figures + _validation_paths(loader.substitute_config(text, "bench.yaml", env), repeat)
+    return figures + _validation_paths(substitute.substitute_config(text, "bench.yaml", env), repeat)
 
 
 def _validation_paths(doc: dict[str, Any], repeat: int) -> list[Figure]:
     """The same document through each validation path: the pydantic-free one renders take, and pydantic's."""
-    normalized = validation.normalize_layout(doc)
-    validation.dump_with_pydantic(normalized, "bench.yaml")  # build the models outside the timing
+    normalized = layout.normalize_layout(doc)
+    validate.dump_with_pydantic(normalized, "bench.yaml")  # build the models outside the timing
     paths = [
         ("  validation, pydantic-free path", lambda: exact.dump_run_config(normalized)),
-        ("  validation, pydantic path (models built)", lambda: validation.dump_with_pydantic(normalized, "")),
+        ("  validation, pydantic path (models built)", lambda: validate.dump_with_pydantic(normalized, "")),
     ]
     figures = []
     for label, check in paths:

@@ -13,151 +13,18 @@ from YAML files in a providers directory (`stackctl.catalogue.user`). Invariants
 
 from __future__ import annotations
 
-import copy
-import difflib
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from stackctl.config.secrets import is_secret_name as is_secret
+from stackctl.catalogue.spec import PREFIXES, ApiInfo, Path_, ProviderSpec, Violation
 from stackctl.errors import ConfigError
+from stackctl.hints import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-ApiKind = Literal["providable", "routing_table", "builtin"]
-FieldKind = Literal["str", "int", "float", "bool", "list", "dict", "any"]
-FIELD_KINDS: tuple[str, ...] = ("str", "int", "float", "bool", "list", "dict", "any")
-Path_ = tuple[str | int, ...]
-Violation = tuple[Path_, str]
-
-DATA_DIR_PLACEHOLDER = "{data_dir}"
-PREFIXES: tuple[str, ...] = ("inline::", "remote::")
-
-# A reference's name, not preceded by `$` (`$${env.X}` is an escaped literal).
-_ENV_NAME = re.compile(r"(?<!\$)\$\{env\.([A-Z0-9_]+)")
-
 _BUILTIN_MODELS: dict[tuple[str, str], type[BaseModel]] = {}
-
-
-def close_matches(name: str, candidates: Iterable[str]) -> list[str]:
-    return difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """`did you mean 'x'?` for the closest candidates, or None."""
-    matches = close_matches(name, candidates)
-    if not matches:
-        return None
-    return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
-
-
-@dataclass(frozen=True)
-class ApiInfo:
-    name: str
-    kind: ApiKind
-    description: str
-    routes: str | None = None  # for a routing table: the providable API it routes to
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "routes": self.routes, "description": self.description}
-
-
-@dataclass(frozen=True)
-class ConfigField:
-    name: str
-    kind: FieldKind
-    description: str = ""
-    required: bool = False
-    default: Any = None
-    secret: bool = False  # schema-marked; see `is_secret` for the name rule
-    items: FieldKind | None = None  # element kind of a list
-
-    @property
-    def is_secret(self) -> bool:
-        return self.secret or is_secret(self.name)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.kind if self.items is None else f"{self.kind}[{self.items}]",
-            "required": self.required,
-            "default": copy.deepcopy(self.default),
-            "secret": self.is_secret,
-            "description": self.description,
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class ProviderSpec:
-    api: str
-    provider_type: str
-    description: str
-    api_dependencies: tuple[str, ...] = ()
-    optional_api_dependencies: tuple[str, ...] = ()
-    fields: tuple[ConfigField, ...] = ()
-    sample: Mapping[str, Any] = field(default_factory=dict)
-    source: str = "builtin"  # or the path of the YAML file that defined it
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.api, self.provider_type)
-
-    def get_field(self, name: str) -> ConfigField | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-    @property
-    def secret_fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.is_secret)
-
-    def sample_config(self, data_dir: Path) -> dict[str, Any]:
-        """A fresh copy of the sample config with the data dir placeholder filled in."""
-        filled = _fill_placeholder(dict(self.sample), str(data_dir))
-        assert isinstance(filled, dict)
-        return filled
-
-    def env_vars(self) -> list[str]:
-        """Names of the environment variables the sample config references, in first-use order."""
-        names: list[str] = []
-        for text in _strings(self.sample):
-            for name in _ENV_NAME.findall(text):
-                if name not in names:
-                    names.append(name)
-        return names
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "provider_type": self.provider_type,
-            "api": self.api,
-            "description": self.description,
-            "api_dependencies": list(self.api_dependencies),
-            "optional_api_dependencies": list(self.optional_api_dependencies),
-            "source": self.source,
-        }
-
-
-def _fill_placeholder(value: Any, data_dir: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(DATA_DIR_PLACEHOLDER, data_dir)
-    if isinstance(value, Mapping):
-        return {k: _fill_placeholder(v, data_dir) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_fill_placeholder(v, data_dir) for v in value]
-    return copy.deepcopy(value)
-
-
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
 
 
 class Catalogue:
@@ -320,7 +187,7 @@ class Catalogue:
         An empty list means the config is valid. Without `api`, a provider type that several APIs have is
         a `ConfigError`.
         """
-        from stackctl.config.exact import config_conforms
+        from stackctl.catalogue.conform import config_conforms
 
         spec = self._spec_for(provider_type, api)
         if config_conforms(spec, config):
@@ -355,62 +222,3 @@ def _kind_at(spec: ProviderSpec, path: Path_) -> str | None:
     if len(path) == 2 and found.kind == "list" and isinstance(path[1], int):
         return found.items
     return None
-
-
-# --- loading ----------------------------------------------------------------------------------------------
-
-
-def _field_from_record(record: Mapping[str, Any]) -> ConfigField:
-    return ConfigField(
-        name=record["name"],
-        kind=record["type"],
-        description=record.get("description", ""),
-        required=bool(record.get("required", False)),
-        default=record.get("default"),
-        secret=bool(record.get("secret", False)),
-        items=record.get("items"),
-    )
-
-
-def spec_from_record(api: str, record: Mapping[str, Any], source: str = "builtin") -> ProviderSpec:
-    """Turn one plain provider record (built-in data or a checked user file) into a ProviderSpec."""
-    return ProviderSpec(
-        api=api,
-        provider_type=record["provider_type"],
-        description=record.get("description", ""),
-        api_dependencies=tuple(record.get("api_dependencies", ())),
-        optional_api_dependencies=tuple(record.get("optional_api_dependencies", ())),
-        fields=tuple(_field_from_record(f) for f in record.get("fields", ())),
-        sample=copy.deepcopy(dict(record.get("sample") or {})),
-        source=source,
-    )
-
-
-@lru_cache(maxsize=1)
-def _builtin_apis() -> tuple[ApiInfo, ...]:
-    from stackctl.catalogue.data import APIS
-
-    return tuple(ApiInfo(name, kind, description, routes) for name, kind, routes, description in APIS)  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=1)
-def _builtin_specs() -> tuple[ProviderSpec, ...]:
-    from stackctl.catalogue.data import builtin_providers
-
-    return tuple(spec_from_record(api, record) for api, record in builtin_providers())
-
-
-@lru_cache(maxsize=1)
-def _builtin_catalogue() -> Catalogue:
-    return Catalogue(_builtin_apis(), _builtin_specs())
-
-
-def load_catalogue(providers_dir: Path | None = None) -> Catalogue:
-    """The catalogue: built-in APIs and providers, plus the provider types defined in `providers_dir`."""
-    if providers_dir is None:
-        return _builtin_catalogue()
-    from stackctl.catalogue.user import load_user_providers
-
-    builtin = _builtin_catalogue()
-    user = load_user_providers(providers_dir, builtin)
-    return Catalogue(builtin.apis, (*_builtin_specs(), *user))

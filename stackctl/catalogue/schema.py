@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-from stackctl.catalogue.lookup import ConfigField, Path_, Violation, did_you_mean
+from stackctl.catalogue.spec import ConfigField, Path_, Violation
+from stackctl.hints import did_you_mean
 
 if TYPE_CHECKING:
-    from stackctl.catalogue.lookup import ProviderSpec
+    from stackctl.catalogue.spec import ProviderSpec
 
 _SCALARS: dict[str, Any] = {
     "str": str,

@@ -1,6 +1,6 @@
 """The catalogue as the render pipeline and the resolver see it.
 
-`StackCatalogue` adapts `Catalogue` to the two small protocols `loader.ProviderSchemas` and
+`StackCatalogue` adapts `Catalogue` to the two small protocols `rendered.ProviderSchemas` and
 `resolver.Catalogue`: both are keyed by (api, provider_type) and answer "unknown" with None instead of
 raising, since those callers collect every problem before failing.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from stackctl.catalogue.lookup import ApiInfo, Catalogue, ProviderSpec, load_catalogue
+from stackctl.catalogue.load import load_catalogue
+from stackctl.catalogue.lookup import Catalogue
+from stackctl.catalogue.spec import ApiInfo, ProviderSpec
 from stackctl.config.docpath import DocPath
 
 

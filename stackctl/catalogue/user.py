@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from stackctl.catalogue.lookup import FIELD_KINDS, ProviderSpec, did_you_mean, spec_from_record
+from stackctl.catalogue.spec import FIELD_KINDS, ProviderSpec, spec_from_record
 from stackctl.config.yamlio import load_yaml
 from stackctl.errors import ConfigError
+from stackctl.hints import did_you_mean
 
 if TYPE_CHECKING:
     from stackctl.catalogue.lookup import Catalogue

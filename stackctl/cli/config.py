@@ -32,7 +32,7 @@ DistroOpt = Annotated[
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
     """The process environment, overridden by --env-file files in order, then by --env values."""
     from stackctl.cli.sources import read_source
-    from stackctl.config.substitute import parse_env_assignments, parse_env_file
+    from stackctl.config.envfiles import parse_env_assignments, parse_env_file
 
     merged = dict(os.environ)
     for name in env_files or []:
@@ -66,7 +66,7 @@ def render_input(
     validate: bool,
 ) -> Any:
     from stackctl.catalogue.stack import catalogue_for
-    from stackctl.config.substitute import render_config
+    from stackctl.config.pipeline import render_config
 
     environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
     data, source = load_input(file, distro)
@@ -162,7 +162,7 @@ def validate(
 
     Example: stackctl config validate run.yaml && echo ok
     """
-    from stackctl.config.validate import summarize
+    from stackctl.config.pipeline import summarize
 
     rendered, stack = _resolved(file, distro, env, env_file)
     emit(summarize(rendered, stack), output)

@@ -11,7 +11,8 @@ import typer
 from stackctl.cli.output import Format, OutputOpt, emit, emit_text, format_data
 
 if TYPE_CHECKING:
-    from stackctl.catalogue.lookup import Catalogue, ProviderSpec
+    from stackctl.catalogue.lookup import Catalogue
+    from stackctl.catalogue.spec import ProviderSpec
 
 apis_app = typer.Typer(help="List the APIs a stack can serve.", no_args_is_help=True)
 app = typer.Typer(help="Browse the provider types that serve each API.", no_args_is_help=True)
@@ -23,7 +24,7 @@ ApiOpt = Annotated[str | None, typer.Option("--api", help="Only providers of thi
 
 def load_catalogue_from_env() -> Catalogue:
     """The catalogue with the user-defined provider types of $STACKCTL_PROVIDERS_DIR."""
-    from stackctl.catalogue.lookup import load_catalogue
+    from stackctl.catalogue.load import load_catalogue
     from stackctl.paths import providers_dir
 
     return load_catalogue(providers_dir(os.environ))

@@ -49,8 +49,8 @@ def register(
 
     from stackctl.catalogue.stack import catalogue_for
     from stackctl.cli.sources import read_source
+    from stackctl.config.pipeline import render_config
     from stackctl.config.resolver import resolve
-    from stackctl.config.substitute import render_config
     from stackctl.config.yamlio import load_yaml
     from stackctl.registry.apply import register as apply
 

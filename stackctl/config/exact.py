@@ -3,7 +3,8 @@
 Importing pydantic and building the run config models costs more than a whole render, so the render path
 first asks this module. It answers only when it is certain: `dump_run_config` returns exactly what
 `RunConfig.model_validate(doc).model_dump(mode="json", exclude_unset=True)` would, or None; and
-`config_conforms` says True only for a provider config that the provider's pydantic model accepts. On None
+`scalar_conforms` (used by `stackctl.catalogue.conform` for provider configs) says True only for a value
+the declared scalar type takes as it is. On None
 or False the caller asks pydantic, which stays the authority and writes every error message. So this
 module never reports an error itself, and accepts a value only when its type is exactly the declared one
 (no `"8321"` for an int, no `1` for a bool, nothing that JSON cannot hold as it is).
@@ -19,12 +20,9 @@ import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stackctl.models import field_rules
-
-if TYPE_CHECKING:
-    from stackctl.catalogue.lookup import ConfigField, ProviderSpec
 
 _TABLE = Path(__file__).resolve().parents[1] / "models" / "runconfig_table.json"
 _INT_BOUND = 2**63  # pydantic-core takes larger ints too; past this bound the answer is left to it
@@ -148,40 +146,10 @@ def run_config_default(field_name: str) -> Any:
     return table["models"][table["root"]]["fields"][field_name]["default"]
 
 
-def _conforms(field: ConfigField, value: Any) -> bool:
-    if value is None:
-        return not field.required or field.kind == "any"
-    if field.kind != "list":
-        return _kind_conforms(field.kind, value)
-    if field.items == "str" and type(value) is str:
-        return True  # a comma-separated list, split by the model
-    return type(value) is list and all(_kind_conforms(field.items or "any", item) for item in value)
-
-
-def _kind_conforms(kind: str, value: Any) -> bool:
-    if kind == "any":
-        return True
-    if kind == "dict":
-        return type(value) is dict and all(type(key) is str for key in value)
-    if kind == "float" and type(value) is int:
-        return -(2**53) <= value <= 2**53
+def scalar_conforms(kind: str, value: Any) -> bool:
+    """True when `value` certainly has the scalar kind (str, int, float, bool) as pydantic would accept it."""
     try:
         _scalar(kind, value)
     except _Unsure:
         return False
     return True
-
-
-def config_conforms(spec: ProviderSpec, config: Any) -> bool:
-    """True only when the provider's pydantic config model certainly accepts `config` (None is {})."""
-    if config is None:
-        return not any(field.required for field in spec.fields)
-    if type(config) is not dict:
-        return False
-    fields = {field.name: field for field in spec.fields}
-    if any(key not in fields for key in config):
-        return False
-    return all(
-        _conforms(field, config[name]) if name in config else not field.required
-        for name, field in fields.items()
-    )

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 from stackctl.config.docpath import DocPath
 from stackctl.config.origins import Origins
-from stackctl.config.substitute import did_you_mean
 from stackctl.errors import ConfigError
+from stackctl.hints import did_you_mean
 
 
 class ApiInfo(Protocol):
@@ -134,8 +134,8 @@ def unknown_api_names(
     for path, name in named:
         if name in known:
             continue
-        suggestion = did_you_mean(str(name), list(known))
-        tail = f"; did you mean '{suggestion}'?" if suggestion else ""
+        suggestion = did_you_mean(str(name), known, limit=1)
+        tail = f"; {suggestion}" if suggestion else ""
         lines.append(f"{origins.path(path)}: unknown API '{name}'{tail}")
     return lines
 
@@ -176,8 +176,8 @@ def _collect(
             continue
         spec = catalogue.get(api, provider_type)
         if spec is None:
-            suggestion = did_you_mean(provider_type, catalogue.provider_types(api))
-            tail = f"; did you mean '{suggestion}'?" if suggestion else ""
+            suggestion = did_you_mean(provider_type, catalogue.provider_types(api), limit=1)
+            tail = f"; {suggestion}" if suggestion else ""
             errors.append(
                 f"{where}.provider_type: unknown provider type '{provider_type}' for API '{api}'{tail}"
             )

@@ -1,26 +1,23 @@
-"""The config-load pipeline, the only one: read -> substitute -> normalize -> validate.
+"""Stage 1 of the config pipeline: YAML text to the substituted document.
 
-Every command that reads a run config goes through `render_config`. It is pure: the environment, the home
-directory and the provider schemas are arguments. Every problem found in one pass is reported together.
-
-The rendered document comes with its `Origins` (`stackctl.config.origins`): every step that drops list
-elements or moves keys records it there, and every error or warning about the rendered document prints its
-path through them, so that it names the place in the file the user wrote.
+`${env.*}` references are expanded (the grammar is `stackctl.config.envsubst`), typed by the field they land
+in where the provider schemas know it; disabled providers and null-id resources are dropped, and every
+missing variable or malformed reference of the file is reported in one error with its path and line. Pure:
+the environment and the home directory are arguments.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Problems, Substituter, is_provider_list
 from stackctl.config.origins import Origins
+from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.secrets import is_secret_name
 from stackctl.config.yamlio import load_yaml, scalar_lines
-from stackctl.errors import ConfigError, UsageError
+from stackctl.errors import ConfigError
 
 ENV_HINT = (
     "set it in the environment, pass --env NAME=VALUE or --env-file FILE, "
@@ -40,74 +37,6 @@ _ID_FIELDS = {
 }
 _STR_RESOURCE_FIELDS = {"model_type", "purpose", "embedding_model", "dataset_id", "description"}
 _TOP_STR = {"image_name", "distro_name", "container_image", "external_providers_dir", "external_apis_dir"}
-
-
-class ProviderSchemas(Protocol):
-    """What the pipeline needs from the provider catalogue."""
-
-    @property
-    def apis(self) -> Mapping[str, Any]: ...  # the known API names
-
-    def field_kind(self, api: str, provider_type: str, path: DocPath) -> str | None: ...
-
-    def validate_config(
-        self, api: str, provider_type: str, config: dict[str, Any]
-    ) -> list[tuple[DocPath, str]]: ...
-
-    def known_provider(self, api: str, provider_type: str) -> bool: ...
-
-
-@dataclass
-class Rendered:
-    """A rendered run config, the warnings of its render, and where its parts came from in the file."""
-
-    document: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    origins: Origins = field(default_factory=Origins)
-
-
-def parse_env_assignments(items: list[str]) -> dict[str, str]:
-    """`--env KEY=VALUE` arguments. A malformed one is a usage error."""
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--env expects KEY=VALUE, got {item!r}", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434"
-            )
-        out[key] = value
-    return out
-
-
-def parse_env_file(text: str, source: str) -> dict[str, str]:
-    """dotenv format: KEY=VALUE lines, `export` prefixes, # comments, single or double quotes."""
-    out: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not key or not key.replace("_", "").isalnum():
-            # The line is not echoed: its value may be a secret.
-            shown = f"a line starting {key[:20]!r}" if sep else "a line with no '='"
-            raise ConfigError(f"{source}:{number}: expected KEY=VALUE, got {shown}")
-        out[key] = _env_file_value(value.strip())
-    return out
-
-
-def _env_file_value(value: str) -> str:
-    """A dotenv value: quoted (a `# comment` may follow the closing quote) or bare (` #` starts a comment)."""
-    quote = value[:1]
-    if quote in ("'", '"'):
-        end = len(value) - 1 if len(value) >= 2 and value[-1] == quote else value.find(quote + " #", 1)
-        if end > 0:
-            inner = value[1:end]
-            return inner.replace("\\n", "\n").replace('\\"', '"') if quote == '"' else inner
-    return value.split(" #", 1)[0].rstrip() if " #" in value else value
 
 
 def _kind_function(raw: dict[str, Any], schemas: ProviderSchemas | None) -> Any:
@@ -208,7 +137,7 @@ def problem_error(problems: Problems, text: str, source: str) -> ConfigError:
     return ConfigError(message, details=details, hint=ENV_HINT, code="missing_env_var")
 
 
-def _substituted(
+def substitute(
     text: str | bytes, source: str, env: Mapping[str, str], home: str | None, schemas: ProviderSchemas | None
 ) -> Rendered:
     raw = load_yaml(text, source)
@@ -242,27 +171,4 @@ def substitute_config(
     schemas: ProviderSchemas | None = None,
 ) -> dict[str, Any]:
     """Parse and substitute a run config; raise ConfigError listing every problem."""
-    return _substituted(text, source, env, home, schemas).document
-
-
-def render_config(
-    text: str | bytes,
-    source: str,
-    env: Mapping[str, str],
-    *,
-    home: str | None = None,
-    schemas: ProviderSchemas | None = None,
-    validate: bool = True,
-) -> Rendered:
-    """The whole pipeline. With validate=False: substitution only, the document exactly as substituted."""
-    substituted = _substituted(text, source, env, home, schemas)
-    if not validate:
-        return substituted
-    from stackctl.config.validate import validate_run_config
-
-    return validate_run_config(substituted, source, schemas)
-
-
-def did_you_mean(word: str, choices: list[str] | set[str] | frozenset[str]) -> str | None:
-    match = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return match[0] if match else None
+    return substitute(text, source, env, home, schemas).document

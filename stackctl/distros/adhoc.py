@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackctl.catalogue.lookup import Catalogue, ProviderSpec, did_you_mean
+from stackctl.catalogue.lookup import Catalogue
+from stackctl.catalogue.spec import ProviderSpec
 from stackctl.catalogue.stack import StackCatalogue
 from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Node, Ref
 from stackctl.distros.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 from stackctl.files import check_target, replace_atomically
+from stackctl.hints import did_you_mean
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")  # fullmatch: `$` would accept a trailing newline
 _STORES = {
@@ -278,7 +280,7 @@ def _render_each(
     overrides: Sequence[_Override],
     catalogue: StackCatalogue,
 ) -> None:
-    from stackctl.config.substitute import render_config
+    from stackctl.config.pipeline import render_config
     from stackctl.config.yamlio import dump_yaml
 
     text = dump_yaml(document)

@@ -44,12 +44,12 @@ def _entry(name: str) -> Any:
     check_name(name)
     names = template_names()
     if name not in names:
-        from stackctl.config.substitute import did_you_mean
+        from stackctl.hints import did_you_mean
 
-        suggestion = did_you_mean(name, names)
+        suggestion = did_you_mean(name, names, limit=1)
         raise NotFoundError(
             f"no distribution named {name!r}",
-            hint=f"did you mean {suggestion!r}?" if suggestion else "see 'stackctl distro list'",
+            hint=suggestion or "see 'stackctl distro list'",
             code="distro_not_found",
         )
     return templates_root() / name

@@ -19,9 +19,9 @@ from typing import Any
 from stackctl.config.envsubst import Ref, Substituter, parse
 from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
+from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
 from stackctl.config.secrets import redact
-from stackctl.config.substitute import Rendered
 from stackctl.errors import ConfigError, ConflictError, NotFoundError, UsageError
 from stackctl.models.kinds import KINDS, Kind
 

@@ -455,7 +455,7 @@ def _explode(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_exit_1_internal_error(cli: Any, run_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stackctl.config.substitute.render_config", _explode)
+    monkeypatch.setattr("stackctl.config.pipeline.render_config", _explode)
     result = cli("config", "render", str(run_file))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: internal error: RuntimeError: boom\n")
@@ -464,7 +464,7 @@ def test_exit_1_internal_error(cli: Any, run_file: Path, monkeypatch: pytest.Mon
 
 
 def test_exit_1_debug_shows_traceback(cli: Any, run_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stackctl.config.substitute.render_config", _explode)
+    monkeypatch.setattr("stackctl.config.pipeline.render_config", _explode)
     result = cli("--debug", "config", "render", str(run_file))
     assert result.exit_code == 1
     assert "Traceback (most recent call last)" in result.stderr
@@ -476,7 +476,7 @@ def test_exit_130_interrupted(cli: Any, run_file: Path, monkeypatch: pytest.Monk
     def interrupt(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("stackctl.config.substitute.render_config", interrupt)
+    monkeypatch.setattr("stackctl.config.pipeline.render_config", interrupt)
     result = cli("config", "render", str(run_file))
     assert result.exit_code == 130
     assert result.stderr == "error: interrupted\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.stack import catalogue_for
-from stackctl.config.substitute import render_config
+from stackctl.config.pipeline import render_config
 from stackctl.distros.templates import template_info, template_names
 
 EXPECTED = {

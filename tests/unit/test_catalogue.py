@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from stackctl.catalogue.lookup import Catalogue, ProviderSpec, is_secret, load_catalogue
+from stackctl.catalogue.load import load_catalogue
+from stackctl.catalogue.lookup import Catalogue
+from stackctl.catalogue.spec import ProviderSpec
+from stackctl.config.secrets import is_secret_name as is_secret
 from stackctl.errors import ConfigError
 
 PROVIDABLE = [

@@ -17,12 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from stackctl.catalogue.lookup import ConfigField, ProviderSpec, load_catalogue
+from stackctl.catalogue.conform import config_conforms
+from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.schema import build_model, violations
+from stackctl.catalogue.spec import ConfigField, ProviderSpec
 from stackctl.catalogue.stack import catalogue_for
 from stackctl.config import exact
+from stackctl.config.layout import normalize_layout
 from stackctl.config.substitute import substitute_config
-from stackctl.config.validate import normalize_layout
 from stackctl.distros.templates import read_template, template_info, template_names
 from stackctl.models import table as table_module
 from stackctl.models.runconfig import RunConfig
@@ -191,7 +193,7 @@ def test_every_shipped_template_takes_the_fast_path(name: str, tmp_path: Path) -
     for api, entries in fast["providers"].items():
         for entry in (e for e in entries if e["provider_id"] is not None):  # disabled ones stay unexpanded
             spec = CATALOGUE.get(entry["provider_type"], api)
-            assert exact.config_conforms(spec, entry.get("config")), (api, entry)
+            assert config_conforms(spec, entry.get("config")), (api, entry)
 
 
 # --- provider configs ---------------------------------------------------------------------------------------
@@ -232,7 +234,7 @@ def provider_configs(draw: st.DrawFn, wild: bool) -> tuple[ProviderSpec, dict[st
 @given(provider_configs(wild=True))
 def test_a_conforming_provider_config_has_no_violation(case: tuple[ProviderSpec, dict[str, Any]]) -> None:
     spec, config = case
-    if exact.config_conforms(spec, config):
+    if config_conforms(spec, config):
         assert violations(spec, build_model(spec), config) == [], (spec.key, config)
 
 
@@ -240,12 +242,12 @@ def test_a_conforming_provider_config_has_no_violation(case: tuple[ProviderSpec,
 @given(provider_configs(wild=False))
 def test_every_well_typed_provider_config_conforms(case: tuple[ProviderSpec, dict[str, Any]]) -> None:
     spec, config = case
-    assert exact.config_conforms(spec, config), (spec.key, config)
+    assert config_conforms(spec, config), (spec.key, config)
     assert violations(spec, build_model(spec), config) == []
 
 
 def test_a_config_pydantic_would_coerce_is_still_valid_through_the_fallback() -> None:
     config = {"url": "http://127.0.0.1:8000/v1", "max_tokens": "4096"}
     spec = CATALOGUE.get("remote::vllm", "inference")
-    assert not exact.config_conforms(spec, config)
+    assert not config_conforms(spec, config)
     assert CATALOGUE.validate_config("remote::vllm", config, api="inference") == []

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.stack import StackCatalogue
 from stackctl.cli import sources
 from stackctl.cli.sources import read_source
 from stackctl.config import yamlio
-from stackctl.config.substitute import parse_env_assignments, parse_env_file, render_config, substitute_config
+from stackctl.config.envfiles import parse_env_assignments, parse_env_file
+from stackctl.config.pipeline import render_config
+from stackctl.config.substitute import substitute_config
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
 from stackctl.models.runconfig import RESOURCE_KINDS
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from stackctl.catalogue.stack import catalogue_for
+from stackctl.config.pipeline import render_config
 from stackctl.config.resolver import resolve
-from stackctl.config.substitute import render_config
 from stackctl.config.yamlio import load_yaml
 from stackctl.errors import (
     ConfigError,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from stackctl.catalogue.lookup import load_catalogue
+from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.stack import StackCatalogue
+from stackctl.config.pipeline import render_config
 from stackctl.config.resolver import resolve
-from stackctl.config.substitute import render_config
 from stackctl.errors import ConfigError
 
 BUILTIN = StackCatalogue(load_catalogue())

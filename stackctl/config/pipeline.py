@@ -1,0 +1,52 @@
+"""The config-load pipeline, the only one: read -> substitute -> normalize -> validate.
+
+Every command that reads a run config goes through `render_config`. It is pure: the environment, the home
+directory and the provider schemas are arguments. Every problem found in one pass is reported together.
+Stage 1 is `stackctl.config.substitute` (YAML and `${env.*}`), stage 2 `stackctl.config.layout` (the later
+llama-stack layout mapped onto the canonical one), stage 3 `stackctl.config.validate` (schemas).
+
+The rendered document comes with its `Origins` (`stackctl.config.origins`): every step that drops list
+elements or moves keys records it there, and every error or warning about the rendered document prints its
+path through them, so that it names the place in the file the user wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stackctl.config.rendered import ProviderSchemas, Rendered
+from stackctl.config.substitute import substitute
+from stackctl.config.validate import validate_run_config
+from stackctl.models.kinds import KINDS
+
+
+def render_config(
+    text: str | bytes,
+    source: str,
+    env: Mapping[str, str],
+    *,
+    home: str | None = None,
+    schemas: ProviderSchemas | None = None,
+    validate: bool = True,
+) -> Rendered:
+    """The whole pipeline. With validate=False: substitution only, the document exactly as substituted."""
+    substituted = substitute(text, source, env, home, schemas)
+    if not validate:
+        return substituted
+    return validate_run_config(substituted, source, schemas)
+
+
+def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
+    """What `config validate` reports for a valid config and its resolved stack."""
+    doc = rendered.document
+    providers = doc.get("providers", {})
+    return {
+        "valid": True,
+        "image_name": doc.get("image_name"),
+        "apis": sorted(providers),
+        "providers": len(stack.order),
+        "order": [p.key for p in stack.order],
+        "resources": {k.key: len(doc[k.key]) for k in KINDS.values() if doc.get(k.key)},
+        "warnings": [*rendered.warnings, *stack.warnings],
+    }

@@ -1,0 +1,34 @@
+"""What the config pipeline's stages share: the rendered document, and what they ask of the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from stackctl.config.docpath import DocPath
+from stackctl.config.origins import Origins
+
+
+class ProviderSchemas(Protocol):
+    """What the pipeline needs from the provider catalogue."""
+
+    @property
+    def apis(self) -> Mapping[str, Any]: ...  # the known API names
+
+    def field_kind(self, api: str, provider_type: str, path: DocPath) -> str | None: ...
+
+    def validate_config(
+        self, api: str, provider_type: str, config: dict[str, Any]
+    ) -> list[tuple[DocPath, str]]: ...
+
+    def known_provider(self, api: str, provider_type: str) -> bool: ...
+
+
+@dataclass
+class Rendered:
+    """A rendered run config, the warnings of its render, and where its parts came from in the file."""
+
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    origins: Origins = field(default_factory=Origins)
