@@ -122,13 +122,11 @@ def resource_app(kind_name: str) -> typer.Typer:
 
     @app.command("list")
     def list_(ctx: typer.Context, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
-        from stackctl.registry.apply import require_stack, resource_view
-        from stackctl.store import registry as store
+        from stackctl.registry import records
 
         with open_db(ctx) as db:
-            empty = stack is None and not store.stack_names(db)
-            rows = [] if empty else store.resources(db, require_stack(db, stack), kind.name)
-        emit({"object": "list", "data": [resource_view(r) for r in rows]}, output, columns=RESOURCE_COLUMNS)
+            rows = records.list_resources(db, stack, kind.name)
+        emit({"object": "list", "data": rows}, output, columns=RESOURCE_COLUMNS)
 
     list_.__doc__ = f"List registered {kind.key}.\n\nExample: stackctl {kind.cli} list -o json"
 
@@ -136,15 +134,11 @@ def resource_app(kind_name: str) -> typer.Typer:
     def get(
         ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.yaml
     ) -> None:
-        from stackctl.errors import NotFoundError
-        from stackctl.registry.apply import require_stack, resource_view
-        from stackctl.store import registry as store
+        from stackctl.registry import records
 
         with open_db(ctx) as db:
-            found = store.get_resource(db, require_stack(db, stack), kind.name, identifier)
-        if found is None:
-            raise NotFoundError(f"no {kind.name} '{identifier}'", hint=f"see 'stackctl {kind.cli} list'")
-        emit(resource_view(found), output)
+            found = records.get_resource(db, stack, kind.name, identifier)
+        emit(found, output)
 
     get.__doc__ = f"Show one registered {kind.name}.\n\nExample: stackctl {kind.cli} get ID -o json"
 
@@ -170,7 +164,7 @@ def resource_app(kind_name: str) -> typer.Typer:
         output: OutputOpt = Format.table,
     ) -> None:
         from stackctl.errors import UsageError
-        from stackctl.registry.apply import register_one, require_stack
+        from stackctl.registry.records import register_one, require_stack
 
         spec = _spec_from(file, sets)
         if identifier is not None:
@@ -198,15 +192,10 @@ def resource_app(kind_name: str) -> typer.Typer:
     def unregister(
         ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table
     ) -> None:
-        from stackctl.errors import NotFoundError
-        from stackctl.registry.apply import require_stack
-        from stackctl.store import registry as store
+        from stackctl.registry import records
 
         with open_db(ctx) as db:
-            name = require_stack(db, stack)
-            with db.transaction():
-                if not store.delete_resource(db, name, kind.name, identifier):
-                    raise NotFoundError(f"no {kind.name} '{identifier}' in stack '{name}'")
+            records.unregister(db, stack, kind.name, identifier)
         emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
 
     unregister.__doc__ = (
@@ -232,7 +221,7 @@ def _add_models_refresh(app: typer.Typer) -> None:
         """
         from stackctl.inference.client import client_for_provider
         from stackctl.inference.recording import recording_config_from_env
-        from stackctl.registry.apply import require_stack
+        from stackctl.registry.records import require_stack
         from stackctl.registry.refresh import refresh_models
 
         environ = build_env(env, env_file)

@@ -16,15 +16,10 @@ def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
 
     Example: stackctl stacks list -o json
     """
-    from stackctl.store import registry as store
+    from stackctl.registry import records
 
     with open_db(ctx) as db:
-        rows = []
-        for name in store.stack_names(db):
-            info = store.get_stack(db, name) or {}
-            info["providers"] = len(store.providers(db, name))
-            info["resources"] = len(store.resources(db, name))
-            rows.append(info)
+        rows = records.list_stacks(db)
     emit(
         {"object": "list", "data": rows},
         output,
@@ -43,16 +38,10 @@ def stacks_show(ctx: typer.Context, name: str, output: OutputOpt = Format.yaml) 
 
     Example: stackctl stacks show my-stack -o json
     """
-    from stackctl.registry.apply import require_stack, resource_view
-    from stackctl.store import registry as store
+    from stackctl.registry import records
 
     with open_db(ctx) as db:
-        require_stack(db, name)
-        body = {
-            **(store.get_stack(db, name) or {}),
-            "providers": store.providers(db, name),
-            "resources": [resource_view(r) for r in store.resources(db, name)],
-        }
+        body = records.show_stack(db, name)
     emit(body, output)
 
 
@@ -62,11 +51,8 @@ def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.tabl
 
     Example: stackctl stacks delete my-stack
     """
-    from stackctl.registry.apply import require_stack
-    from stackctl.store import registry as store
+    from stackctl.registry import records
 
     with open_db(ctx) as db:
-        require_stack(db, name)
-        with db.transaction():
-            store.delete_stack(db, name)
+        records.delete_stack(db, name)
     emit({"name": name, "deleted": True}, output)

@@ -13,7 +13,6 @@ render's `Origins`), and the render's own warnings (resources dropped because th
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from stackctl.config.envsubst import Ref, Substituter, parse
@@ -22,48 +21,9 @@ from stackctl.config.origins import Origins
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
 from stackctl.config.secrets import redact
-from stackctl.errors import ConfigError, ConflictError, NotFoundError, UsageError
+from stackctl.errors import ConfigError, ConflictError
 from stackctl.models.kinds import KINDS, Kind
-
-ACTIONS = ("created", "updated", "unchanged", "skipped", "pruned")
-
-
-@dataclass
-class Change:
-    kind: str
-    id: str
-    action: str
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "action": self.action, "reason": self.reason}
-
-
-@dataclass
-class Report:
-    stack: str
-    dry_run: bool
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_wire(self) -> dict[str, Any]:
-        summary = dict.fromkeys(ACTIONS, 0)
-        for change in self.changes:
-            summary[change.action] += 1
-        return {
-            "stack": self.stack,
-            "dry_run": self.dry_run,
-            "changes": [c.to_dict() for c in self.changes],
-            "summary": summary,
-        }
-
-
-def model_identifier(model_id: str, provider_id: str, provider_model_id: str | None) -> str:
-    """llama-stack's rule: model_id when given and different from provider_model_id, else provider/model."""
-    target = provider_model_id or model_id
-    if model_id and model_id != target:
-        return model_id
-    return f"{provider_id}/{target}"
+from stackctl.registry.records import Change, Report, resource_record, same_resource
 
 
 def _would_be_id(raw_id: Any, provider_type: str) -> str:
@@ -122,31 +82,6 @@ def stack_providers(
     return enabled, disabled
 
 
-def resource_record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[str, Any]:
-    """The registry record of one resource: identity, provider and its (masked) spec."""
-    raw_id = str(item[kind.id_field])
-    provider_resource_id = (item.get(kind.provider_id_field) if kind.provider_id_field else None) or raw_id
-    identifier = (
-        model_identifier(raw_id, provider_id, item.get("provider_model_id"))
-        if kind.name == "model"
-        else raw_id
-    )
-    return {
-        "kind": kind.name,
-        "identifier": identifier,
-        "provider_id": provider_id,
-        "provider_resource_id": provider_resource_id,
-        "spec": redact({**item, "provider_id": provider_id}),
-    }
-
-
-def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    from stackctl.store.registry import canonical
-
-    fields = ("provider_id", "provider_resource_id", "spec")
-    return canonical([old[f] for f in fields]) == canonical([new[f] for f in fields])
-
-
 def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
     candidates = [p.provider_id for p in stack.providers_of(kind.api)]
     if len(candidates) == 1:
@@ -202,26 +137,6 @@ def desired_resources(
     return wanted, skipped, warnings
 
 
-def require_stack(db: Any, name: str | None) -> str:
-    """The stack a resource command acts on: the named one, or the only one."""
-    from stackctl.store import registry as store
-
-    if name is not None:
-        if store.get_stack(db, name) is None:
-            raise NotFoundError(
-                f"no stack named {name!r}", hint="see 'stackctl stacks list'", code="stack_not_found"
-            )
-        return name
-    names = store.stack_names(db)
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise NotFoundError("no stack is registered", hint="register one: stackctl register run.yaml")
-    raise UsageError(
-        f"{len(names)} stacks are registered; say which with --stack", hint=f"stacks: {', '.join(names)}"
-    )
-
-
 def _diff_providers(db: Any, name: str, providers: list[dict[str, Any]]) -> tuple[list[Change], list[Any]]:
     from stackctl.store import registry as store
 
@@ -259,7 +174,7 @@ def _diff_resources(
         resource = {**item, "stack": name}
         if old is None:
             changes.append(Change(item["kind"], item["identifier"], "created"))
-        elif _same(old, item):
+        elif same_resource(old, item):
             changes.append(Change(item["kind"], item["identifier"], "unchanged"))
             continue
         else:
@@ -351,57 +266,3 @@ def register(
         for write in plan():
             write()
     return report
-
-
-def register_one(
-    db: Any, stack_name: str, kind_name: str, spec: dict[str, Any], *, now: int
-) -> tuple[Change, dict[str, Any]]:
-    """Register a single resource given as a document (from flags or a file) into a registered stack."""
-    from pydantic import ValidationError
-
-    from stackctl.models.runconfig import RESOURCE_KINDS
-    from stackctl.store import registry as store
-
-    kind = KINDS[kind_name]
-    model = RESOURCE_KINDS[kind.key][1]
-    try:
-        item = model.model_validate(spec).model_dump(mode="json", exclude_unset=True)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"invalid {kind.name}", details=lines) from None
-    served = [p["provider_id"] for p in store.providers(db, stack_name) if p["api"] == kind.api]
-    provider_id = item.get("provider_id")
-    if provider_id is None:
-        if len(served) != 1:
-            raise ConfigError(
-                f"provider_id is required: stack '{stack_name}' has {len(served)} {kind.api} providers",
-                hint="pass --provider-id",
-            )
-        provider_id = served[0]
-    elif provider_id not in served:
-        raise ConfigError(
-            f"stack '{stack_name}' has no {kind.api} provider '{provider_id}'",
-            hint=f"providers: {', '.join(served) or 'none'}",
-        )
-    resource = {**resource_record(kind, item, provider_id), "stack": stack_name}
-    with db.transaction():
-        old = store.get_resource(db, stack_name, kind.name, resource["identifier"])
-        same = old is not None and _same(old, resource)
-        if not same:
-            store.put_resource(db, resource, now)
-    action = "unchanged" if same else "updated" if old else "created"
-    return Change(kind.name, resource["identifier"], action), resource
-
-
-def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
-    """How a registered resource is shown: identity first, then its spec."""
-    return {
-        "identifier": resource["identifier"],
-        "type": resource["kind"],
-        "stack": resource["stack"],
-        "provider_id": resource["provider_id"],
-        "provider_resource_id": resource["provider_resource_id"],
-        "spec": resource["spec"],
-        "created_at": resource["created_at"],
-        "updated_at": resource["updated_at"],
-    }

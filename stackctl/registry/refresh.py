@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from stackctl.errors import InvalidInputError
 from stackctl.models.kinds import KINDS
-from stackctl.registry.apply import Change, Report, resource_record
+from stackctl.registry.records import Change, Report, resource_record
 from stackctl.registry.routing import render_provider_config
 
 

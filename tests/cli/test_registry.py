@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.registry.apply import KINDS
+from stackctl.models.kinds import KINDS
 from tests.runconfigs import OPENAI_STACK, dump_tables, full_config, write_config
 
 ENV = {"FIREWORKS_API_KEY": "sk-test"}

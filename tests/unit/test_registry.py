@@ -21,7 +21,9 @@ from stackctl.errors import (
     UsageError,
 )
 from stackctl.inference.client import RetryPolicy, client_for_provider
-from stackctl.registry.apply import KINDS, Report, model_identifier, register, require_stack
+from stackctl.models.kinds import KINDS
+from stackctl.registry.apply import register
+from stackctl.registry.records import Report, model_identifier, require_stack
 from stackctl.registry.refresh import refresh_models
 from stackctl.store import registry as store
 from stackctl.store.sqlite.connection import Database, open_database
