@@ -1,4 +1,4 @@
-"""Files stackctl writes: always whole or not at all.
+"""Files stackctl writes, always whole or not at all; and the bound on what it reads.
 
 A target that cannot be written (a directory, a missing parent directory, no permission) is an
 `InvalidInputError` naming the path, raised before anything is written; no other OSError escapes.
@@ -11,6 +11,9 @@ import tempfile
 from pathlib import Path
 
 from stackctl.errors import InvalidInputError
+
+# The most stackctl reads from one input (a file, stdin, an env file), checked while reading.
+MAX_INPUT_BYTES = 10 * 1024 * 1024
 
 
 def check_target(path: Path) -> None:

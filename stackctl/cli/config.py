@@ -2,78 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
 
+from stackctl.cli.inputs import build_env, load_input, render_input
+from stackctl.cli.options import DistroOpt, EnvFileOpt, EnvOpt, FileArg
 from stackctl.cli.output import DocOutputOpt, Format, OutputOpt, emit
 
 app = typer.Typer(help="Render, inspect and validate run configs.", no_args_is_help=True)
-
-FileArg = Annotated[
-    str | None, typer.Argument(metavar="FILE", help="Run config file, or - for stdin.", show_default=False)
-]
-EnvOpt = Annotated[
-    list[str] | None,
-    typer.Option("--env", "-e", metavar="KEY=VALUE", help="Set a variable for substitution (repeatable)."),
-]
-EnvFileOpt = Annotated[
-    list[str] | None,
-    typer.Option("--env-file", metavar="FILE", help="Read variables from a dotenv file (repeatable)."),
-]
-DistroOpt = Annotated[
-    str | None,
-    typer.Option("--distro", metavar="NAME", help="Render a shipped distribution instead of a file."),
-]
-
-
-def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
-    """The process environment, overridden by --env-file files in order, then by --env values."""
-    from stackctl.cli.sources import read_source
-    from stackctl.config.envfiles import parse_env_assignments, parse_env_file
-
-    merged = dict(os.environ)
-    for name in env_files or []:
-        data, source = read_source(name, sys.stdin.buffer)
-        merged.update(parse_env_file(data.decode("utf-8", "replace"), source))
-    merged.update(parse_env_assignments(env or []))
-    return merged
-
-
-def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
-    from stackctl.cli.sources import read_source
-    from stackctl.errors import UsageError
-
-    if file is not None and distro is not None:
-        raise UsageError("give either FILE or --distro, not both")
-    if distro is not None:
-        from stackctl.distros.templates import read_template
-
-        return read_template(distro)
-    if file is None:
-        raise UsageError("missing run config", hint="give a FILE, - for stdin, or --distro NAME")
-    return read_source(file, sys.stdin.buffer)
-
-
-def render_input(
-    file: str | None,
-    distro: str | None,
-    env: list[str] | None,
-    env_files: list[str] | None,
-    *,
-    validate: bool,
-) -> Any:
-    from stackctl.catalogue.stack import catalogue_for
-    from stackctl.config.pipeline import render_config
-
-    environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
-    data, source = load_input(file, distro)
-    schemas = catalogue_for(environ)
-    return render_config(
-        data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
-    ), schemas
 
 
 @app.command("render")

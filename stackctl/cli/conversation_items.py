@@ -7,12 +7,24 @@ the output module; JSON output is exactly the OpenAI wire shape. Heavy modules a
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stackctl.cli.db import open_db
+from stackctl.cli.inputs import collect_items
+from stackctl.cli.options import (
+    AfterOpt,
+    ConvId,
+    IncludeOpt,
+    ItemId,
+    ItemOpt,
+    ItemsFileOpt,
+    LimitOpt,
+    MessageOpt,
+    Order,
+    OrderOpt,
+)
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
@@ -21,66 +33,6 @@ if TYPE_CHECKING:
 
 items_app = typer.Typer(help="Add, list, read and delete the items of a conversation.", no_args_is_help=True)
 
-ConvId = Annotated[
-    str, typer.Argument(metavar="CONVERSATION_ID", help="Conversation id (conv_...).", show_default=False)
-]
-ItemId = Annotated[str, typer.Argument(metavar="ITEM_ID", help="Item id.", show_default=False)]
-MetadataOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--metadata", "-m", metavar="KEY=VALUE", help="Metadata KEY=VALUE (repeatable).", show_default=False
-    ),
-]
-ItemOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--item",
-        metavar="JSON|@FILE",
-        help="An item as JSON, or @FILE holding one (repeatable).",
-        show_default=False,
-    ),
-]
-ItemsFileOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--items-file",
-        metavar="FILE|-",
-        help="A JSON array or JSON lines of items; - reads stdin.",
-        show_default=False,
-    ),
-]
-MessageOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--message",
-        metavar="ROLE:TEXT",
-        help="A message ROLE:TEXT (user, assistant, system, developer).",
-        show_default=False,
-    ),
-]
-LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", help="Page size, 1..100.")]
-AfterOpt = Annotated[
-    str | None,
-    typer.Option("--after", metavar="ID", help="List after this id (a cursor).", show_default=False),
-]
-
-
-class Order(str, Enum):
-    asc = "asc"
-    desc = "desc"
-
-
-OrderOpt = Annotated[Order, typer.Option("--order", help="asc (oldest first) or desc (newest first).")]
-IncludeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--include",
-        metavar="FIELD",
-        help="Extra fields, e.g. message.output_text.logprobs (repeatable).",
-        show_default=False,
-    ),
-]
-
 ITEM_COLUMNS = [
     ("ID", "id"),
     ("TYPE", "type"),
@@ -88,25 +40,6 @@ ITEM_COLUMNS = [
     ("STATUS", "status"),
     ("SUMMARY", "summary"),
 ]
-ROLES = ("user", "assistant", "system", "developer")
-
-
-def collect_items(items: list[str] | None, items_file: str | None, messages: list[str] | None) -> list[Any]:
-    """Items from --item, then --items-file, then --message, in that order."""
-    from stackctl.cli.inputs import json_arg, json_documents
-    from stackctl.errors import UsageError
-
-    collected = [json_arg(value, "--item") for value in items or ()]
-    if items_file is not None:
-        collected.extend(json_documents(items_file))
-    for value in messages or ():
-        role, sep, text = value.partition(":")
-        if not sep or role not in ROLES:
-            raise UsageError(
-                f"--message expects ROLE:TEXT with ROLE one of {', '.join(ROLES)}, got {value!r}"
-            )
-        collected.append({"type": "message", "role": role, "content": text})
-    return collected
 
 
 def _summary(item: dict[str, Any]) -> str:

@@ -10,7 +10,10 @@ from typing import Annotated
 
 import typer
 
-from stackctl.cli.conversation_items import (
+from stackctl.cli.conversation_items import items_app
+from stackctl.cli.db import open_db
+from stackctl.cli.inputs import collect_items
+from stackctl.cli.options import (
     AfterOpt,
     ConvId,
     ItemOpt,
@@ -20,10 +23,7 @@ from stackctl.cli.conversation_items import (
     MetadataOpt,
     Order,
     OrderOpt,
-    collect_items,
-    items_app,
 )
-from stackctl.cli.db import open_db
 from stackctl.cli.output import Format, OutputOpt
 
 app = typer.Typer(
@@ -50,8 +50,8 @@ def create_cmd(
 
     Example: stackctl conv create -m topic=demo --message 'user:Hello there' -o json
     """
-    from stackctl.cli.inputs import parse_pairs
     from stackctl.cli.output import emit
+    from stackctl.config.envfiles import parse_pairs
     from stackctl.conversations import service as core
 
     pairs = parse_pairs(metadata or [], "--metadata")
@@ -86,8 +86,8 @@ def update_cmd(
 
     Example: stackctl conv update conv_0123... -m topic=billing -m priority=high
     """
-    from stackctl.cli.inputs import parse_pairs
     from stackctl.cli.output import emit
+    from stackctl.config.envfiles import parse_pairs
     from stackctl.conversations import service as core
     from stackctl.errors import UsageError
 

@@ -1,44 +1,34 @@
-"""Reading command-line input: `k=v` pairs, JSON arguments with `@path`, files where `-` means stdin.
+"""The one reader of command-line input: files where `-` means stdin, JSON arguments with `@path`, items,
+`--env`/`--env-file` variables, and the run config a command renders.
 
-Malformed flag syntax is a usage error (exit 2); unreadable files and invalid JSON are invalid input (exit 3).
+Malformed flag syntax is a usage error (exit 2); a missing file is not found (exit 4); unreadable files,
+text that is not UTF-8 and invalid JSON are invalid input (exit 3). Reads are bounded by the YAML size limit.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from stackctl.errors import InvalidInputError, UsageError
-
-
-def parse_pairs(values: Sequence[str], option: str) -> dict[str, str]:
-    """`["k=v", ...]` as a dict; a later key wins, as with repeated flags elsewhere."""
-    pairs: dict[str, str] = {}
-    for value in values:
-        key, sep, rest = value.partition("=")
-        if not sep or not key:
-            raise UsageError(f"{option} expects KEY=VALUE, got {value!r}")
-        pairs[key] = rest
-    return pairs
+from stackctl.errors import InvalidInputError, NotFoundError, UsageError
+from stackctl.files import MAX_INPUT_BYTES as MAX_BYTES
 
 
 def read_text(source: str) -> str:
-    """The contents of a file, or of stdin for `-`; either must be UTF-8 text."""
+    """The contents of a file, or of stdin for `-`; either must be UTF-8 text within the size limit."""
+    data, _ = read_source(source, sys.stdin.buffer)
     name = "stdin" if source == "-" else source
+    if len(data) > MAX_BYTES:
+        raise InvalidInputError(f"{name}: input larger than {MAX_BYTES:,} bytes", code="document_too_large")
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).expanduser().read_text(encoding="utf-8")
-        # stdin may decode with surrogateescape (C locale): bytes that are not UTF-8 only show up here.
-        text.encode("utf-8")
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        return data.decode("utf-8")
     except UnicodeError as exc:
         raise InvalidInputError(
             f"cannot read {name}: not UTF-8 text", hint="save it as UTF-8 (JSON and text input must be UTF-8)"
         ) from exc
-    return text
 
 
 def json_arg(value: str, option: str) -> Any:
@@ -68,3 +58,88 @@ def json_documents(source: str) -> list[Any]:
                 raise InvalidInputError(f"{source}:{number}: invalid JSON: {exc}") from exc
         return docs
     return data if isinstance(data, list) else [data]
+
+
+def read_source(name: str, stdin: BinaryIO) -> tuple[bytes, str]:
+    """Read a file or stdin (`-`), refusing anything larger than the YAML size limit."""
+    if name == "-":
+        data = stdin.read(MAX_BYTES + 1)
+        return data, "<stdin>"
+    path = Path(name).expanduser()
+    try:
+        if path.is_dir():
+            raise InvalidInputError(f"{name}: is a directory, not a file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InvalidInputError(
+                f"{name}: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})",
+                code="document_too_large",
+            )
+        return path.read_bytes(), name
+    except FileNotFoundError:
+        raise NotFoundError(f"{name}: no such file", code="file_not_found") from None
+    except PermissionError:
+        raise InvalidInputError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+ROLES = ("user", "assistant", "system", "developer")
+
+
+def collect_items(items: list[str] | None, items_file: str | None, messages: list[str] | None) -> list[Any]:
+    """Items from --item, then --items-file, then --message, in that order."""
+    collected = [json_arg(value, "--item") for value in items or ()]
+    if items_file is not None:
+        collected.extend(json_documents(items_file))
+    for value in messages or ():
+        role, sep, text = value.partition(":")
+        if not sep or role not in ROLES:
+            raise UsageError(
+                f"--message expects ROLE:TEXT with ROLE one of {', '.join(ROLES)}, got {value!r}"
+            )
+        collected.append({"type": "message", "role": role, "content": text})
+    return collected
+
+
+def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
+    """The process environment, overridden by --env-file files in order, then by --env values."""
+    from stackctl.config.envfiles import parse_env_assignments, parse_env_file
+
+    merged = dict(os.environ)
+    for name in env_files or []:
+        data, source = read_source(name, sys.stdin.buffer)
+        merged.update(parse_env_file(data.decode("utf-8", "replace"), source))
+    merged.update(parse_env_assignments(env or []))
+    return merged
+
+
+def load_input(file: str | None, distro: str | None) -> tuple[bytes, str]:
+    if file is not None and distro is not None:
+        raise UsageError("give either FILE or --distro, not both")
+    if distro is not None:
+        from stackctl.distros.templates import read_template
+
+        return read_template(distro)
+    if file is None:
+        raise UsageError("missing run config", hint="give a FILE, - for stdin, or --distro NAME")
+    return read_source(file, sys.stdin.buffer)
+
+
+def render_input(
+    file: str | None,
+    distro: str | None,
+    env: list[str] | None,
+    env_files: list[str] | None,
+    *,
+    validate: bool,
+) -> Any:
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.config.pipeline import render_config
+
+    environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
+    data, source = load_input(file, distro)
+    schemas = catalogue_for(environ)
+    return render_config(
+        data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
+    ), schemas

@@ -10,14 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from stackctl.cli.config import EnvFileOpt, EnvOpt, build_env
 from stackctl.cli.db import open_db
+from stackctl.cli.inputs import build_env
+from stackctl.cli.options import EnvFileOpt, EnvOpt, StackOpt
 from stackctl.cli.output import Format, OutputOpt, emit, warn
-
-StackOpt = Annotated[
-    str | None,
-    typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
-]
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
 RESOURCE_COLUMNS = [
@@ -48,7 +44,7 @@ def register(
     import os
 
     from stackctl.catalogue.stack import catalogue_for
-    from stackctl.cli.sources import read_source
+    from stackctl.cli.inputs import read_source
     from stackctl.config.pipeline import render_config
     from stackctl.config.resolver import resolve
     from stackctl.config.yamlio import load_yaml
@@ -89,9 +85,10 @@ def _emit_report(report: Any, output: Format) -> None:
 
 
 def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
-    from stackctl.cli.sources import read_source
+    from stackctl.cli.inputs import read_source
+    from stackctl.config.envfiles import parse_pairs
     from stackctl.config.yamlio import load_yaml
-    from stackctl.errors import InvalidInputError, UsageError
+    from stackctl.errors import InvalidInputError
 
     spec: dict[str, Any] = {}
     if file is not None:
@@ -100,10 +97,7 @@ def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
         if not isinstance(loaded, dict):
             raise InvalidInputError(f"{source}: expected a mapping")
         spec.update(loaded)
-    for item in sets or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+    for key, value in parse_pairs(sets or [], "--set").items():
         try:
             spec[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackctl.cli.conversation_items import AfterOpt, LimitOpt, Order, OrderOpt
+from stackctl.cli.options import AfterOpt, LimitOpt, Order, OrderOpt
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:

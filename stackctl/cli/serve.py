@@ -64,7 +64,7 @@ def serve(
     from stackctl.paths import db_location
 
     if config is not None:
-        from stackctl.cli.config import render_input
+        from stackctl.cli.inputs import render_input
 
         render_input(config, None, None, None, validate=True)
     if not api_key and not is_loopback(host):

@@ -5,21 +5,29 @@ Values read here are secrets as far as stackctl knows: errors name the line, nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stackctl.errors import ConfigError, UsageError
 
 
-def parse_env_assignments(items: list[str]) -> dict[str, str]:
-    """`--env KEY=VALUE` arguments. A malformed one is a usage error."""
+def parse_pairs(values: Sequence[str], option: str, *, hint: str | None = None) -> dict[str, str]:
+    """The one `KEY=VALUE` parser: a repeatable option's values as a dict, a later key winning.
+
+    The key is trimmed; the value is kept as given. A value without `=` or with an empty key is a usage error.
+    """
     out: dict[str, str] = {}
-    for item in items:
+    for item in values:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(
-                f"--env expects KEY=VALUE, got {item!r}", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434"
-            )
+            raise UsageError(f"{option} expects KEY=VALUE, got {item!r}", hint=hint)
         out[key] = value
     return out
+
+
+def parse_env_assignments(items: Sequence[str]) -> dict[str, str]:
+    """`--env KEY=VALUE` arguments."""
+    return parse_pairs(items, "--env", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434")
 
 
 def parse_env_file(text: str, source: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from stackctl.errors import ConfigError
+from stackctl.files import MAX_INPUT_BYTES
 
 try:
     from yaml import CSafeDumper as _Dumper
@@ -19,7 +20,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
 

@@ -144,7 +144,7 @@ def test_list_all_merges_every_page(cli):
         (["conv", "items", "create", "CID"], 2),
         (["conv", "items", "create", "CID", "--message", "robot:hi"], 2),
         (["conv", "items", "create", "CID", "--item", "{not json"], 3),
-        (["conv", "items", "create", "CID", "--item", "@/no/such/file.json"], 3),
+        (["conv", "items", "create", "CID", "--item", "@/no/such/file.json"], 4),
         (["conv", "items", "create", "CID", "--item", '{"type": "message", "role": "user"}'], 3),
         (["conv", "create", "--metadata", "novalue"], 2),
         (["conv", "create", "--metadata", "k=" + "v" * 513], 3),

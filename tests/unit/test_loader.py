@@ -11,8 +11,8 @@ import pytest
 
 from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.stack import StackCatalogue
-from stackctl.cli import sources
-from stackctl.cli.sources import read_source
+from stackctl.cli import inputs as sources
+from stackctl.cli.inputs import read_source
 from stackctl.config import yamlio
 from stackctl.config.envfiles import parse_env_assignments, parse_env_file
 from stackctl.config.pipeline import render_config

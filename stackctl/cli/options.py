@@ -1,0 +1,87 @@
+"""Option and argument types shared by command groups, so that one flag means one thing everywhere."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+FileArg = Annotated[
+    str | None, typer.Argument(metavar="FILE", help="Run config file, or - for stdin.", show_default=False)
+]
+EnvOpt = Annotated[
+    list[str] | None,
+    typer.Option("--env", "-e", metavar="KEY=VALUE", help="Set a variable for substitution (repeatable)."),
+]
+EnvFileOpt = Annotated[
+    list[str] | None,
+    typer.Option("--env-file", metavar="FILE", help="Read variables from a dotenv file (repeatable)."),
+]
+DistroOpt = Annotated[
+    str | None,
+    typer.Option("--distro", metavar="NAME", help="Render a shipped distribution instead of a file."),
+]
+ConvId = Annotated[
+    str, typer.Argument(metavar="CONVERSATION_ID", help="Conversation id (conv_...).", show_default=False)
+]
+ItemId = Annotated[str, typer.Argument(metavar="ITEM_ID", help="Item id.", show_default=False)]
+MetadataOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metadata", "-m", metavar="KEY=VALUE", help="Metadata KEY=VALUE (repeatable).", show_default=False
+    ),
+]
+ItemOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--item",
+        metavar="JSON|@FILE",
+        help="An item as JSON, or @FILE holding one (repeatable).",
+        show_default=False,
+    ),
+]
+ItemsFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--items-file",
+        metavar="FILE|-",
+        help="A JSON array or JSON lines of items; - reads stdin.",
+        show_default=False,
+    ),
+]
+MessageOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--message",
+        metavar="ROLE:TEXT",
+        help="A message ROLE:TEXT (user, assistant, system, developer).",
+        show_default=False,
+    ),
+]
+LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", help="Page size, 1..100.")]
+AfterOpt = Annotated[
+    str | None,
+    typer.Option("--after", metavar="ID", help="List after this id (a cursor).", show_default=False),
+]
+
+
+class Order(str, Enum):
+    asc = "asc"
+    desc = "desc"
+
+
+OrderOpt = Annotated[Order, typer.Option("--order", help="asc (oldest first) or desc (newest first).")]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        metavar="FIELD",
+        help="Extra fields, e.g. message.output_text.logprobs (repeatable).",
+        show_default=False,
+    ),
+]
+StackOpt = Annotated[
+    str | None,
+    typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
+]
