@@ -14,6 +14,7 @@ from stackctl.models.conversations import ItemAdapter
 from stackctl.models.responses import Response
 from stackctl.registry.routing import ModelTarget
 from stackctl.responses import service as core
+from stackctl.responses import turn
 from stackctl.responses.translation import items_to_messages
 from stackctl.store import registry
 from stackctl.store.sqlite.connection import Database, open_database
@@ -469,5 +470,5 @@ def test_a_response_stored_without_usage_details_reads_back_with_zeros(db: Datab
 def test_text_that_is_not_valid_unicode_is_invalid_input(field, value):
     request = {"model": "m", "input": "hi", field: value}
     with pytest.raises(InvalidInputError, match=f"^{field} is not valid UTF-8 text") as info:
-        core.parse_request(request)
+        turn.parse_request(request)
     assert (info.value.code, info.value.param) == ("invalid_text", field)
