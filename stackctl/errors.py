@@ -8,7 +8,8 @@ these; only the CLI boundary (`stackctl.cli.main`) turns them into output and ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -103,3 +104,32 @@ class InterruptedByUser(StackctlError):
 
     exit_code = EXIT_INTERRUPTED
     code = "interrupted"
+
+
+def location(loc: Iterable[Any], *, skip: Collection[str] = ()) -> str:
+    """A validation error's location as a path: `items[0].content`, leaving out the tags in `skip`.
+
+    A discriminated union adds its tag right after a list index (or at the top): noise to a user, so a
+    string in `skip` that follows an index (or starts the path) is dropped.
+    """
+    path = ""
+    previous: object = 0
+    for part in loc:
+        if isinstance(previous, int) and isinstance(part, str) and part in skip:
+            previous = part
+            continue
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        previous = part
+    return path.lstrip(".")
+
+
+def validation_lines(
+    errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip: Collection[str] = ()
+) -> list[str]:
+    """The one turning of pydantic validation errors into `path: message` lines (for `details`)."""
+    lines = []
+    for error in errors:
+        path = location(error.get("loc", ()), skip=skip)
+        where = f"{prefix}.{path}" if prefix and path and not path.startswith("[") else f"{prefix}{path}"
+        lines.append(f"{where or '(top)'}: {error.get('msg', 'invalid')}")
+    return lines

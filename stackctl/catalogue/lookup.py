@@ -90,7 +90,7 @@ class Catalogue:
         """The APIs that have a provider of exactly this type."""
         return [spec.api for spec in self.providers if spec.provider_type == provider_type]
 
-    def get(self, provider_type: str, api: str) -> ProviderSpec:
+    def get(self, api: str, provider_type: str) -> ProviderSpec:
         """The provider of exactly this type for this API."""
         self.providable_api(api)
         spec = self._providers.get((api, provider_type))
@@ -125,10 +125,10 @@ class Catalogue:
         raise self._unknown_provider(name, None)
 
     def sample_config(self, api: str, provider_type: str, data_dir: Path) -> dict[str, Any]:
-        return self.get(provider_type, api).sample_config(data_dir)
+        return self.get(api, provider_type).sample_config(data_dir)
 
     def env_vars(self, api: str, provider_type: str) -> list[str]:
-        return self.get(provider_type, api).env_vars()
+        return self.get(api, provider_type).env_vars()
 
     @staticmethod
     def _candidates(name: str) -> list[str]:
@@ -157,7 +157,7 @@ class Catalogue:
 
     def _spec_for(self, provider_type: str, api: str | None) -> ProviderSpec:
         if api is not None:
-            return self.get(provider_type, api)
+            return self.get(api, provider_type)
         apis = self.apis_of(provider_type)
         if len(apis) > 1:
             raise ConfigError(
@@ -167,7 +167,7 @@ class Catalogue:
             )
         if not apis:
             raise self._unknown_provider(provider_type, None)
-        return self.get(provider_type, apis[0])
+        return self.get(apis[0], provider_type)
 
     def config_model(self, provider_type: str, api: str | None = None) -> type[BaseModel]:
         """The pydantic model of this provider's config (built on first use, then cached)."""

@@ -145,6 +145,14 @@ def _field_from_record(record: Mapping[str, Any]) -> ConfigField:
     )
 
 
+def short_name(provider_type: str) -> str:
+    """The one short name of a provider type, as ids and image names use it.
+
+    `remote::fireworks` -> `fireworks`; `remote::hf::endpoint` -> `hf-endpoint`; a bare name stays as it is.
+    """
+    return provider_type.split("::", 1)[-1].replace("::", "-")
+
+
 def spec_from_record(api: str, record: Mapping[str, Any], source: str = "builtin") -> ProviderSpec:
     """Turn one plain provider record (built-in data or a checked user file) into a ProviderSpec."""
     return ProviderSpec(

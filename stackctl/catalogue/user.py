@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stackctl.catalogue.spec import FIELD_KINDS, ProviderSpec, spec_from_record
 from stackctl.config.yamlio import load_yaml
-from stackctl.errors import ConfigError
+from stackctl.errors import ConfigError, validation_lines
 from stackctl.hints import did_you_mean
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def _load_file(path: Path, builtin: Catalogue) -> ProviderSpec:
     try:
         doc = _ProviderDoc.model_validate(data)
     except ValidationError as exc:
-        details = [f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()]
+        details = validation_lines(exc.errors())
         raise ConfigError(f"{path}: invalid provider definition", details=details) from None
     _check_apis(path, doc, builtin)
     if (doc.api, doc.provider_type) in {spec.key for spec in builtin.providers}:

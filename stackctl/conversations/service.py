@@ -31,7 +31,7 @@ from stackctl.conversations.wire import (
     list_items_wire,
 )
 from stackctl.conversations.wire import require_conversation as _require_conversation
-from stackctl.errors import InvalidInputError
+from stackctl.errors import InvalidInputError, validation_lines
 from stackctl.ids import new_id
 from stackctl.models.conversations import (
     ITEM_TYPES,
@@ -86,22 +86,6 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     return dict(metadata)
 
 
-def _error_lines(exc: ValidationError, prefix: str) -> list[str]:
-    lines = []
-    for error in exc.errors():
-        path = ""
-        previous: object = 0
-        for part in error["loc"]:
-            # Discriminated unions add the tag right after a list index (or at the top): noise to a user.
-            if isinstance(previous, int) and isinstance(part, str) and part in _TAGS:
-                previous = part
-                continue
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-            previous = part
-        lines.append(f"{prefix}{path}: {error['msg']}")
-    return lines
-
-
 def parse_items(raw: Sequence[Any]) -> list[Item]:
     """Validate raw items (mappings or item models) against the item union; all problems reported at once.
 
@@ -114,7 +98,7 @@ def parse_items(raw: Sequence[Any]) -> list[Item]:
         try:
             items.append(ItemAdapter.validate_python(data))
         except ValidationError as exc:
-            problems.extend(_error_lines(exc, f"items[{index}]"))
+            problems.extend(validation_lines(exc.errors(), prefix=f"items[{index}]", skip=_TAGS))
     if problems:
         raise InvalidInputError("invalid conversation items", details=problems, code="invalid_item")
     return items

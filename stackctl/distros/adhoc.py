@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.catalogue.lookup import Catalogue
-from stackctl.catalogue.spec import ProviderSpec
+from stackctl.catalogue.spec import ProviderSpec, short_name
 from stackctl.catalogue.stack import StackCatalogue
 from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Node, Ref
@@ -45,12 +45,6 @@ class AdhocStack:
     document: dict[str, Any]
     required_env: list[str] = field(default_factory=list)
     optional_env: list[str] = field(default_factory=list)
-
-
-def short_name(provider_type: str) -> str:
-    """`remote::fireworks` -> `fireworks`; `remote::hf::endpoint` -> `hf-endpoint`."""
-    tail = provider_type.split("::", 1)[-1]
-    return tail.replace("::", "-")
 
 
 def derive_image_name(specs: Iterable[ProviderSpec]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from stackctl.catalogue.spec import short_name
 from stackctl.config.envsubst import Ref, Substituter, parse
 from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
@@ -37,7 +38,7 @@ def _would_be_id(raw_id: Any, provider_type: str) -> str:
             body = "".join(n for n in nodes[0].body if isinstance(n, str))
             if body and body != "__disabled__":
                 return body
-    return provider_type.rsplit("::", maxsplit=1)[-1]
+    return short_name(provider_type)
 
 
 SecretFields = Callable[[str, str], Collection[str]]  # (api, provider_type) -> schema-marked secret fields

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackctl.config.secrets import redact
-from stackctl.errors import ConfigError, NotFoundError, UsageError
+from stackctl.errors import ConfigError, NotFoundError, UsageError, validation_lines
 from stackctl.models.kinds import KINDS, Kind
 from stackctl.store import registry as store
 
@@ -111,8 +111,7 @@ def register_one(
     try:
         item = model.model_validate(spec).model_dump(mode="json", exclude_unset=True)
     except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"invalid {kind.name}", details=lines) from None
+        raise ConfigError(f"invalid {kind.name}", details=validation_lines(exc.errors())) from None
     served = [p["provider_id"] for p in store.providers(db, stack_name) if p["api"] == kind.api]
     provider_id = item.get("provider_id")
     if provider_id is None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from stackctl.conversations import service as conv
 from stackctl.conversations import wire as item_pages
-from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError
+from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError, validation_lines
 from stackctl.ids import is_id, new_id
 from stackctl.inference.surrogates import has_surrogate
 from stackctl.models.conversations import Item
@@ -67,9 +67,8 @@ def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseReque
         try:
             request = ResponseRequest.model_validate(dict(request))
         except ValidationError as exc:
-            lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
             raise InvalidInputError(
-                "invalid response request", details=lines, code="invalid_request"
+                "invalid response request", details=validation_lines(exc.errors()), code="invalid_request"
             ) from None
     _check_text(request)
     return request

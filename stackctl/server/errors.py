@@ -23,6 +23,7 @@ from stackctl.errors import (
     EXIT_UPSTREAM,
     EXIT_USAGE,
     StackctlError,
+    location,
 )
 
 STATUS_BY_EXIT = {
@@ -63,13 +64,6 @@ def from_stackctl(exc: StackctlError) -> JSONResponse:
     return error_response(status, message, exc.code, exc.param)
 
 
-def _location(loc: tuple[Any, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path.lstrip(".")
-
-
 def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:
     """FastAPI's validation errors as one OpenAI error: 400 for unparsable JSON, 422 for schema violations."""
     if any(error.get("type") == "json_invalid" for error in errors):
@@ -78,12 +72,10 @@ def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:
     for error in errors:
         # FastAPI prefixes every location with where it was found ("body", "query", "path").
         loc = tuple(error.get("loc", ()))
-        where = (
-            _location(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else _location(loc)
-        )
+        where = location(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else location(loc)
         lines.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
     first = tuple(errors[0].get("loc", ())) if errors else ()
-    param = _location(first[1:]) or None if first else None
+    param = location(first[1:]) or None if first else None
     return error_response(422, "invalid request: " + "; ".join(lines), "invalid_request", param)
 
 

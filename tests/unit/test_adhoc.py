@@ -95,7 +95,7 @@ def test_bad_name_is_rejected() -> None:
 
 
 def test_derive_image_name_flattens_nested_types() -> None:
-    spec = catalogue_for({}).catalogue.get("remote::hf::endpoint", "inference")
+    spec = catalogue_for({}).catalogue.get("inference", "remote::hf::endpoint")
     assert derive_image_name([spec]) == "adhoc-hf-endpoint"
 
 

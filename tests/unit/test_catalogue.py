@@ -136,7 +136,7 @@ def test_about_sixty_five_providers_covering_every_providable_api(catalogue: Cat
     ],
 )
 def test_known_providers_exist(catalogue: Catalogue, api: str, provider_type: str) -> None:
-    spec = catalogue.get(provider_type, api)
+    spec = catalogue.get(api, provider_type)
     assert (spec.api, spec.provider_type) == (api, provider_type)
 
 
@@ -148,8 +148,8 @@ def test_same_type_under_several_apis_is_keyed_by_api(catalogue: Catalogue) -> N
         "eval",
         "post_training",
     ]
-    assert catalogue.get("remote::nvidia", "safety").get_field("config_id") is not None
-    assert catalogue.get("remote::nvidia", "inference").get_field("config_id") is None
+    assert catalogue.get("safety", "remote::nvidia").get_field("config_id") is not None
+    assert catalogue.get("inference", "remote::nvidia").get_field("config_id") is None
 
 
 def test_real_dependencies(catalogue: Catalogue) -> None:
@@ -165,7 +165,7 @@ def test_real_dependencies(catalogue: Catalogue) -> None:
         ("inference", "remote::fireworks"): set(),
     }  # fmt: skip
     for (api, provider_type), expected in deps.items():
-        assert set(catalogue.get(provider_type, api).api_dependencies) == expected, provider_type
+        assert set(catalogue.get(api, provider_type).api_dependencies) == expected, provider_type
 
 
 def test_dependencies_name_known_apis(catalogue: Catalogue) -> None:
@@ -215,7 +215,7 @@ def test_unknown_provider_did_you_mean(catalogue: Catalogue) -> None:
     assert "unknown provider type 'fireworkz' for API 'inference'" in err.value.message
     assert err.value.hint == "did you mean 'remote::fireworks'?"
     with pytest.raises(ConfigError) as err:
-        catalogue.get("remote::olama", "inference")
+        catalogue.get("inference", "remote::olama")
     assert "remote::ollama" in (err.value.hint or "")
 
 
@@ -393,10 +393,10 @@ def test_not_secret_names(name: str) -> None:
 
 
 def test_secret_fields_schema_marked_or_named(catalogue: Catalogue) -> None:
-    bedrock = catalogue.get("remote::bedrock", "safety")
+    bedrock = catalogue.get("safety", "remote::bedrock")
     assert "aws_access_key_id" in bedrock.secret_fields  # schema-marked; the name alone is not secret
     assert not is_secret("aws_access_key_id")
-    vllm = catalogue.get("remote::vllm", "inference")
+    vllm = catalogue.get("inference", "remote::vllm")
     assert vllm.secret_fields == ("api_token",)
     for spec in catalogue.providers:
         for config_field in spec.fields:

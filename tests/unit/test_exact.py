@@ -192,7 +192,7 @@ def test_every_shipped_template_takes_the_fast_path(name: str, tmp_path: Path) -
     assert json.dumps(fast) == json.dumps(pydantic_dump(doc))
     for api, entries in fast["providers"].items():
         for entry in (e for e in entries if e["provider_id"] is not None):  # disabled ones stay unexpanded
-            spec = CATALOGUE.get(entry["provider_type"], api)
+            spec = CATALOGUE.get(api, entry["provider_type"])
             assert config_conforms(spec, entry.get("config")), (api, entry)
 
 
@@ -248,6 +248,6 @@ def test_every_well_typed_provider_config_conforms(case: tuple[ProviderSpec, dic
 
 def test_a_config_pydantic_would_coerce_is_still_valid_through_the_fallback() -> None:
     config = {"url": "http://127.0.0.1:8000/v1", "max_tokens": "4096"}
-    spec = CATALOGUE.get("remote::vllm", "inference")
+    spec = CATALOGUE.get("inference", "remote::vllm")
     assert not config_conforms(spec, config)
     assert CATALOGUE.validate_config("remote::vllm", config, api="inference") == []
