@@ -18,23 +18,15 @@ from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.secrets import is_secret_name
 from stackctl.config.yamlio import load_yaml, scalar_lines
 from stackctl.errors import ConfigError
+from stackctl.models.kinds import KINDS
 
 ENV_HINT = (
     "set it in the environment, pass --env NAME=VALUE or --env-file FILE, "
     "or give a default: ${env.NAME:=value}"
 )
 
-# New-layout resource kinds and their id fields, besides the canonical ones of RESOURCE_KINDS.
-_ID_FIELDS = {
-    "models": "model_id",
-    "shields": "shield_id",
-    "vector_dbs": "vector_db_id",
-    "vector_stores": "vector_store_id",
-    "datasets": "dataset_id",
-    "scoring_fns": "scoring_fn_id",
-    "benchmarks": "benchmark_id",
-    "tool_groups": "toolgroup_id",
-}
+# Resource lists and their id fields: the kinds table, plus the later layout's name for vector_dbs.
+_ID_FIELDS = {kind.key: kind.id_field for kind in KINDS.values()} | {"vector_stores": "vector_store_id"}
 _STR_RESOURCE_FIELDS = {"model_type", "purpose", "embedding_model", "dataset_id", "description"}
 _TOP_STR = {"image_name", "distro_name", "container_image", "external_providers_dir", "external_apis_dir"}
 

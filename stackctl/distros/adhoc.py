@@ -27,6 +27,7 @@ from stackctl.distros.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 from stackctl.files import check_target, replace_atomically
 from stackctl.hints import did_you_mean
+from stackctl.models.kinds import KINDS
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")  # fullmatch: `$` would accept a trailing newline
 _STORES = {
@@ -36,7 +37,7 @@ _STORES = {
 }
 # An override's optional variables are switched on and off in every combination: 2**8 renders at most.
 MAX_SWITCHED_VARIABLES = 8
-_RESOURCE_KINDS = ("models", "shields", "vector_dbs", "datasets", "scoring_fns", "benchmarks", "tool_groups")
+_RESOURCE_KINDS = tuple(kind.key for kind in KINDS.values())
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stackctl.models import field_rules
+from stackctl.models.kinds import KINDS
 
 
 class _Strict(BaseModel):
@@ -133,29 +134,25 @@ class RunConfig(_Strict):
     telemetry: dict[str, Any] | None = None
     storage: dict[str, Any] | None = None
 
-    _list_rule = field_validator(
-        "apis",
-        "models",
-        "shields",
-        "vector_dbs",
-        "datasets",
-        "scoring_fns",
-        "benchmarks",
-        "tool_groups",
-        mode="before",
-    )(field_rules.none_as_empty_list)
+    _list_rule = field_validator("apis", *(kind.key for kind in KINDS.values()), mode="before")(
+        field_rules.none_as_empty_list
+    )
     _name_rule = field_validator("image_name", mode="before")(field_rules.number_as_text)
 
 
+# The input model of each resource kind; ids and keys come from the kinds table.
+_INPUT_MODELS: dict[str, type[BaseModel]] = {
+    "model": ModelInput,
+    "shield": ShieldInput,
+    "vector_db": VectorDBInput,
+    "dataset": DatasetInput,
+    "scoring_fn": ScoringFnInput,
+    "benchmark": BenchmarkInput,
+    "tool_group": ToolGroupInput,
+}
 # Resource kinds: top-level key -> (id field, model).
 RESOURCE_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
-    "models": ("model_id", ModelInput),
-    "shields": ("shield_id", ShieldInput),
-    "vector_dbs": ("vector_db_id", VectorDBInput),
-    "datasets": ("dataset_id", DatasetInput),
-    "scoring_fns": ("scoring_fn_id", ScoringFnInput),
-    "benchmarks": ("benchmark_id", BenchmarkInput),
-    "tool_groups": ("toolgroup_id", ToolGroupInput),
+    kind.key: (kind.id_field, _INPUT_MODELS[kind.name]) for kind in KINDS.values()
 }
 
 TOP_LEVEL_KEYS = frozenset(RunConfig.model_fields) | {"distro_name", "registered_resources"}
