@@ -7,7 +7,6 @@ A target that cannot be written (a directory, a missing parent directory, no per
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from stackctl.errors import InvalidInputError
@@ -40,6 +39,8 @@ def replace_atomically(path: Path, text: str) -> None:
     """
     check_target(path)
     try:
+        import tempfile  # only writers need it; start-up of every command imports this module
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _write_error(path, exc) from None

@@ -1,4 +1,4 @@
-"""The pydantic-free validators (`config/exact.py`, `catalogue/conform.py`) answer only when certain, as pydantic does.
+"""The pydantic-free validators (config/exact.py, catalogue/conform.py) answer only when certain, as pydantic.
 
 Two properties, over documents that mix well-typed values with arbitrary ones:
 - whenever it accepts a run config, pydantic accepts it too and dumps the very same JSON, key order included;
