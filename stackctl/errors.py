@@ -3,7 +3,17 @@
 Every failure a user can cause is a `StackctlError` subclass carrying an exit code, a stable snake_case
 code, a message, an optional hint, optional details (one line each, usually `path: message`) and, for
 request input, the parameter at fault (`param`, which the HTTP server reports). Core modules raise
-these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes.
+these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes, and only
+`stackctl.server.errors` into OpenAI error objects and HTTP statuses.
+
+    StackctlError                 exit 1, internal (never raised itself)
+    ├── UsageError                exit 2, bad flag or malformed spec            HTTP 400
+    ├── InvalidInputError         exit 3, invalid input                         HTTP 400
+    │   └── ConfigError           exit 3, invalid run config                    HTTP 400
+    ├── NotFoundError             exit 4                                        HTTP 404
+    ├── ConflictError             exit 5                                        HTTP 409
+    ├── UpstreamError             exit 6, the provider failed                   HTTP 502
+    └── InterruptedByUser         exit 130
 """
 
 from __future__ import annotations
