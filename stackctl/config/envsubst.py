@@ -16,6 +16,7 @@ is known (`kind`): then that type decides.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -221,12 +222,17 @@ def coerce(text: str, kind: str | None = None) -> Any:
         return lowered == "true"
     if kind in (None, "int", "float") and _INT.fullmatch(text):
         try:
-            return float(text) if kind == "float" else int(text)
+            return _finite(float(text), text) if kind == "float" else int(text)
         except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits): keep the text
             pass
     elif kind in (None, "float") and _FLOAT.fullmatch(text) and not _leading_zero(text):
-        return float(text)
+        return _finite(float(text), text)
     return text
+
+
+def _finite(number: float, text: str) -> float | str:
+    """The number, unless the text overflows to infinity (`1e400`): coercion never invents a value."""
+    return number if math.isfinite(number) else text
 
 
 def _leading_zero(text: str) -> bool:

@@ -119,10 +119,18 @@ def test_numbers(text: str, expected: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["0123", "00", "-007", "00.5", "1_000", "0x10", "inf", "nan", "1.2.3", "12abc"]
+    "text", ["0123", "00", "-007", "00.5", "1_000", "0x10", "inf", "nan", "1.2.3", "12abc", "1e400", "-1e999"]
 )
 def test_non_numbers_and_leading_zeros_stay_strings(text: str) -> None:
     assert value_of("${env.N}", {"N": text}) == text
+
+
+def test_overflow_to_infinity_keeps_the_text() -> None:
+    # A number text that float() turns into infinity is no number the file meant: it stays the string.
+    assert coerce("1e400") == "1e400"
+    assert coerce("1e400", "float") == "1e400"
+    assert coerce("1" + "0" * 400, "float") == "1" + "0" * 400
+    assert coerce("1e308") == 1e308
 
 
 def test_defaults_are_coerced_like_values() -> None:
