@@ -45,29 +45,25 @@ def register(
 
     from stackctl.catalogue.stack import catalogue_for
     from stackctl.cli.inputs import read_source
-    from stackctl.config.pipeline import render_config
-    from stackctl.config.resolver import resolve
-    from stackctl.config.yamlio import load_yaml
     from stackctl.registry.apply import register as apply
+    from stackctl.registry.checks import prepare
 
     environ = build_env(env, env_file)
     data, source = read_source(file, sys.stdin.buffer)
     schemas = catalogue_for(environ)
-    rendered = render_config(data, source, environ, home=os.path.expanduser("~"), schemas=schemas)
-    stack = resolve(rendered.document, schemas, source, rendered.origins)
-    raw = load_yaml(data, source)
+    prepared = prepare(data, source, environ, schemas, home=os.path.expanduser("~"))
+    assert prepared.rendered is not None and prepared.stack is not None
     with open_db(ctx, create=not dry_run) as db:
         report = apply(
             db,
-            raw,
-            rendered,
-            stack,
+            prepared.raw,
+            prepared.rendered,
+            prepared.stack,
             environ,
             source=None if source == "<stdin>" else os.path.abspath(source),
             now=int(time.time()),
             dry_run=dry_run,
             prune=prune,
-            secret_fields=schemas.secret_fields,
         )
     _emit_report(report, output)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from stackctl.cli.db import open_db
@@ -33,16 +35,26 @@ def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
 
 
 @stacks_app.command("show")
-def stacks_show(ctx: typer.Context, name: str, output: OutputOpt = Format.yaml) -> None:
-    """Show a stack: its providers (unrendered config) and resources.
+def stacks_show(
+    ctx: typer.Context,
+    name: str,
+    output: OutputOpt = Format.yaml,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print the defaults of secret fields in clear.")
+    ] = False,
+) -> None:
+    """Show a stack: its providers (unrendered config, as registered) and resources.
+
+    The defaults of secret fields (`${env.KEY:=...}`) print masked unless --show-secrets.
 
     Example: stackctl stacks show my-stack -o json
     """
+    from stackctl.config.secrets import redact
     from stackctl.registry import records
 
     with open_db(ctx) as db:
         body = records.show_stack(db, name)
-    emit(body, output)
+    emit(body if show_secrets else redact(body), output)
 
 
 @stacks_app.command("delete")

@@ -255,10 +255,23 @@ class Substituter:
     # (see `stackctl.config.origins`), and the source path of each element dropped.
     kept: dict[DocPath, tuple[int, ...]] = field(default_factory=dict)
     dropped: list[DocPath] = field(default_factory=list)
+    # Paths whose missing variables are not problems now (secret fields, read at call time): the string
+    # keeps its reference text and the variables are listed in `deferred`.
+    defer: Callable[[DocPath], bool] | None = None
+    deferred: list[Missing] = field(default_factory=list)
 
     def string(self, text: str, path: DocPath) -> Any:
         if "${" not in text:
             return text
+        before = len(self.problems.missing)
+        value = self._string(text, path)
+        if len(self.problems.missing) > before and self.defer is not None and self.defer(path):
+            self.deferred.extend(self.problems.missing[before:])
+            del self.problems.missing[before:]
+            return text
+        return value
+
+    def _string(self, text: str, path: DocPath) -> Any:
         whole = _SIMPLE.fullmatch(text)
         if whole is not None:  # the common case: the string is one plain reference
             return self._typed(self._simple(whole, path), path)
@@ -353,7 +366,7 @@ class Substituter:
         return {k: provider_id if k == "provider_id" else self.value(v, (*path, k)) for k, v in item.items()}
 
     def _if_expandable(self, value: Any, path: DocPath) -> Any:
-        trial = Substituter(env=self.env, home=self.home, kind_of=self.kind_of)
+        trial = Substituter(env=self.env, home=self.home, kind_of=self.kind_of, defer=self.defer)
         expanded = trial.value(value, path)
         return value if trial._problem_count() else expanded
 

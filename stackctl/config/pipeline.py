@@ -29,9 +29,11 @@ def render_config(
     home: str | None = None,
     schemas: ProviderSchemas | None = None,
     validate: bool = True,
+    defer_secrets: bool = False,
 ) -> Rendered:
-    """The whole pipeline. With validate=False: substitution only, the document exactly as substituted."""
-    substituted = substitute(text, source, env, home, schemas)
+    """The whole pipeline. With validate=False: substitution only, the document exactly as substituted.
+    With defer_secrets: secret fields whose variables are unset are warnings (see `substitute`)."""
+    substituted = substitute(text, source, env, home, schemas, defer_secrets=defer_secrets)
     if not validate:
         return substituted
     return validate_run_config(substituted, source, schemas)

@@ -8,11 +8,11 @@ the environment and the home directory are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from stackctl.config.docpath import DocPath, format_path
-from stackctl.config.envsubst import Problems, Substituter, is_provider_list
+from stackctl.config.envsubst import Missing, Problems, Substituter, is_provider_list
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.secrets import is_secret_name
@@ -129,14 +129,63 @@ def problem_error(problems: Problems, text: str, source: str) -> ConfigError:
     return ConfigError(message, details=details, hint=ENV_HINT, code="missing_env_var")
 
 
+def secret_path_function(raw: Mapping[str, Any], schemas: Any) -> Callable[[DocPath], bool]:
+    """Whether a path of the raw document is a secret field: by its name, or marked by its provider's
+    schema (`schemas.secret_fields(api, provider_type)`, when the schemas offer it)."""
+    found = raw.get("providers")
+    providers: Mapping[Any, Any] = found if isinstance(found, dict) else {}
+    marked = getattr(schemas, "secret_fields", None)
+
+    def is_secret(path: DocPath) -> bool:
+        if any(isinstance(part, str) and is_secret_name(part) for part in path):
+            return True
+        if marked is None or len(path) < 5 or path[0] != "providers" or path[3] != "config":
+            return False
+        entries = providers.get(path[1])
+        index = path[2]
+        if not isinstance(entries, list) or not isinstance(index, int) or index >= len(entries):
+            return False
+        entry = entries[index]
+        provider_type = entry.get("provider_type") if isinstance(entry, dict) else None
+        return isinstance(provider_type, str) and path[4] in marked(str(path[1]), provider_type)
+
+    return is_secret
+
+
+def _deferred_warnings(deferred: list[Missing], text: str | bytes, source: str) -> list[str]:
+    lines = scalar_lines(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+    out = []
+    for missing in deferred:
+        line = lines.get(missing.path)
+        where = f"{format_path(missing.path)} ({source}:{line})" if line else format_path(missing.path)
+        out.append(
+            f"{where}: environment variable {missing.name} is not set; "
+            "this secret is read from the environment when the provider is called"
+        )
+    return out
+
+
 def substitute(
-    text: str | bytes, source: str, env: Mapping[str, str], home: str | None, schemas: ProviderSchemas | None
+    text: str | bytes,
+    source: str,
+    env: Mapping[str, str],
+    home: str | None,
+    schemas: ProviderSchemas | None,
+    *,
+    defer_secrets: bool = False,
 ) -> Rendered:
+    """Stage 1. With `defer_secrets`, a secret field whose variables are unset keeps its reference text
+    and is a warning, not an error: `register` stores references, the secret is read at call time."""
     raw = load_yaml(text, source)
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
         raise ConfigError(f"{source}: a run config must be a YAML mapping, got {kind}")
-    substituter = Substituter(env=env, home=home, kind_of=_kind_function(raw, schemas))
+    substituter = Substituter(
+        env=env,
+        home=home,
+        kind_of=_kind_function(raw, schemas),
+        defer=secret_path_function(raw, schemas) if defer_secrets else None,
+    )
     doc = substituter.value(raw, ())
     if substituter.problems:
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
@@ -148,6 +197,8 @@ def substitute(
         for path in substituter.dropped
         if not is_provider_list(path[:-1])
     ]
+    if substituter.deferred:
+        warnings += _deferred_warnings(substituter.deferred, text, source)
     origins = Origins(kept=substituter.kept)
     _drop_null_resources(doc, origins)
     _null_disabled_auth(doc)

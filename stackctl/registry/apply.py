@@ -1,9 +1,10 @@
 """Resource registration, idempotent like `kubectl apply`.
 
 `register` compares what a run config declares with what the registry holds for that stack and applies the
-difference in one transaction: created / updated / unchanged / skipped / pruned per item. Providers are
-stored with their UNRENDERED config (references kept, literal secrets masked), resources with secret-named
-fields masked, so no secret reaches the database.
+difference in one transaction: created / updated / unchanged / skipped / pruned per item. Providers and
+resources are stored as the file writes them: `${env.*}` references unrendered, defaults included, so no
+value taken from the environment reaches the database; a literal secret in a secret field is refused before
+this module runs (`stackctl.registry.checks`, which every caller goes through).
 
 Warnings and errors about resources name them by their path in the file the user wrote (through the
 render's `Origins`), and the render's own warnings (resources dropped because their provider_id is
@@ -12,7 +13,7 @@ render's `Origins`), and the render's own warnings (resources dropped because th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from stackctl.catalogue.spec import short_name
@@ -21,7 +22,6 @@ from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
-from stackctl.config.secrets import redact
 from stackctl.errors import ConfigError, ConflictError
 from stackctl.models.kinds import KINDS, Kind
 from stackctl.registry.records import Change, Report, resource_record, same_resource
@@ -41,21 +41,8 @@ def _would_be_id(raw_id: Any, provider_type: str) -> str:
     return short_name(provider_type)
 
 
-SecretFields = Callable[[str, str], Collection[str]]  # (api, provider_type) -> schema-marked secret fields
-
-
-def _no_marked_fields(api: str, provider_type: str) -> Collection[str]:
-    return ()
-
-
-def _top_level_in(names: set[str]) -> Callable[[tuple[str | int, ...]], bool]:
-    return lambda path: len(path) == 1 and path[0] in names
-
-
-def stack_providers(
-    raw: Mapping[str, Any], env: Mapping[str, str], secret_fields: SecretFields = _no_marked_fields
-) -> tuple[list[dict[str, Any]], set[str]]:
-    """Enabled providers with unrendered (masked, JSON-safe) config, and the ids of the disabled ones."""
+def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[list[dict[str, Any]], set[str]]:
+    """Enabled providers with their unrendered (JSON-safe) config, and the ids of the disabled ones."""
     enabled: list[dict[str, Any]] = []
     disabled: set[str] = set()
     substituter = Substituter(env=env)
@@ -70,8 +57,9 @@ def stack_providers(
             if provider_id is None or provider_id == "__disabled__":
                 disabled.add(_would_be_id(entry.get("provider_id"), provider_type))
                 continue
-            marked = set(secret_fields(str(api), provider_type))
-            config = json_compatible(redact(entry.get("config") or {}, _top_level_in(marked)))
+            # As written: references stay references, defaults included (`${env.KEY:=none}` is how a
+            # local provider is configured); `checks.literal_secrets` has refused literal secrets.
+            config = json_compatible(entry.get("config") or {})
             enabled.append(
                 {
                     "api": api,
@@ -233,13 +221,12 @@ def register(
     now: int,
     dry_run: bool = False,
     prune: bool = False,
-    secret_fields: SecretFields = _no_marked_fields,
 ) -> Report:
     """Apply a run config to the registry in one transaction (none at all for a dry run)."""
     from stackctl.store import registry as store
 
     name = stack.image_name
-    providers, disabled = stack_providers(raw, env, secret_fields)
+    providers, disabled = stack_providers(raw, env)
     wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
     report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
 

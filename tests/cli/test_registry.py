@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -242,26 +243,123 @@ def test_stacks_list_show_delete(cli: Any, run_yaml: Path) -> None:
     assert cli("stacks", "delete", "full").exit_code == 4
 
 
-def test_secrets_never_reach_the_database(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
-    secret, literal = "sk-very-secret-123", "literal-secret-456"
+def _database_bytes() -> dict[str, bytes]:
+    return {
+        suffix: Path(db_path() + suffix).read_bytes()
+        for suffix in ("", "-wal", "-shm")
+        if Path(db_path() + suffix).exists()
+    }
+
+
+def test_values_from_the_environment_never_reach_the_database(
+    cli: Any, tmp_path: Path, run_yaml: Path
+) -> None:
+    secret = "sk-very-secret-123"
     text = run_yaml.read_text().replace(
-        "  description: exact match\n", f"  description: exact match\n  params: {{api_token: {literal}}}\n"
+        "  description: exact match\n",
+        "  description: exact match\n  params:\n    api_token: ${env.SCORING_TOKEN}\n",
     )
     write_config(tmp_path, text)
-    result = cli("register", str(run_yaml), env={"FIREWORKS_API_KEY": secret})
+    env = {"FIREWORKS_API_KEY": secret, "SCORING_TOKEN": "tok-from-env-789"}
+    result = cli("register", str(run_yaml), env=env)
     assert result.exit_code == 0, result.stderr
-    assert (
-        cli(
-            "models", "refresh", env={"FIREWORKS_API_KEY": secret, "STACKCTL_INFERENCE_MODE": "nope"}
-        ).exit_code
-        == 3
+    assert cli("models", "refresh", env={**env, "STACKCTL_INFERENCE_MODE": "nope"}).exit_code == 3
+    for data in _database_bytes().values():
+        assert secret.encode() not in data
+        assert b"tok-from-env-789" not in data
+
+
+LITERAL_KEYS = """\
+version: 2
+image_name: literal
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      api_key: sk-literal-123
+  - provider_id: vllm
+    provider_type: remote::vllm
+    config:
+      url: http://127.0.0.1:1/v1
+      api_token: fake
+models:
+- model_id: gpt-4.1
+  provider_id: openai
+"""
+
+
+def test_a_literal_secret_is_refused_and_the_database_unchanged(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    before = _database_bytes()
+    path = write_config(tmp_path, LITERAL_KEYS, "literal.yaml")
+    result = cli("register", str(path), "-o", "json", env=ENV)
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "literal_secret"
+    assert error["details"] == [
+        f"providers.inference[0].config.api_key ({path}:8): a literal secret; it would be stored in the database",
+        f"providers.inference[1].config.api_token ({path}:13): a literal secret; it would be stored in the database",
+    ]
+    assert "${env.NAME}" in error["hint"]
+    assert _database_bytes() == before
+    assert b"sk-literal-123" not in b"".join(before.values())
+
+
+def test_a_literal_secret_is_refused_on_a_fresh_database_which_stays_absent(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, LITERAL_KEYS, "literal.yaml")
+    assert cli("register", str(path)).exit_code == 3
+    assert not Path(db_path()).exists()
+
+
+DEFAULTED_KEY = """\
+version: 2
+image_name: local
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      base_url: ${env.OPENAI_BASE_URL:=http://127.0.0.1:9/v1}
+      api_key: ${env.OPENAI_API_KEY:=none}
+  - provider_id: other
+    provider_type: remote::openai
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.OTHER_API_KEY}
+models:
+- model_id: gpt-4.1
+  provider_id: openai
+"""
+
+
+def test_references_are_stored_as_written_and_unset_secrets_are_warnings(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, DEFAULTED_KEY, "local.yaml")
+    result = cli("register", str(path), "-o", "json", env={"OPENAI_API_KEY": "sk-set-now", "OTHER_API_KEY": ""})
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        f"warning: providers.inference[1].config.api_key ({path}:14): environment variable OTHER_API_KEY is "
+        "not set; this secret is read from the environment when the provider is called\n"
     )
-    for suffix in ("", "-wal", "-shm"):
-        path = Path(db_path() + suffix)
-        if path.exists():
-            data = path.read_bytes()
-            assert secret.encode() not in data
-            assert literal.encode() not in data
+    with sqlite3.connect(db_path()) as conn:
+        stored = dict(conn.execute("SELECT provider_id, config FROM stack_providers").fetchall())
+    assert json.loads(stored["openai"])["api_key"] == "${env.OPENAI_API_KEY:=none}"
+    assert json.loads(stored["other"])["api_key"] == "${env.OTHER_API_KEY}"
+    assert b"sk-set-now" not in b"".join(_database_bytes().values())
+    # Output masks the defaults of secret fields unless asked.
+    shown = json.loads(cli("stacks", "show", "local", "-o", "json").stdout)
+    assert shown["providers"][0]["config"]["api_key"] == "${env.OPENAI_API_KEY:=********}"
+    clear = json.loads(cli("stacks", "show", "local", "-o", "json", "--show-secrets").stdout)
+    assert clear["providers"][0]["config"]["api_key"] == "${env.OPENAI_API_KEY:=none}"
+
+
+def test_other_missing_variables_stay_errors(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, DEFAULTED_KEY.replace("http://127.0.0.1:9/v1\n      api_key: ${env.OTHER", "${env.OTHER_URL}\n      api_key: ${env.OTHER"), "local.yaml")
+    result = cli("register", str(path))
+    assert result.exit_code == 3
+    assert "OTHER_URL is not set" in result.stderr
+    assert "OTHER_API_KEY" not in result.stderr
 
 
 def test_models_refresh(cli: Any, tmp_path: Path, fake_openai: Any) -> None:
@@ -324,23 +422,29 @@ providers:
     provider_type: remote::s3
     config:
       bucket_name: bucket
-      aws_access_key_id: AKIAREALKEYID12345
+      aws_access_key_id: ${env.AWS_KEY_ID:=AKIADEFAULTKEYID}
       aws_secret_access_key: ${env.AWS_SECRET}
 """
 
 
-def test_marked_secrets_and_literal_defaults_never_reach_the_database(cli: Any, tmp_path: Path) -> None:
+def test_marked_secrets_are_stored_as_written_and_masked_in_output(cli: Any, tmp_path: Path) -> None:
     path = write_config(tmp_path, SECRETS_STACK)
-    assert cli("register", str(path), env={"AWS_SECRET": "x"}).exit_code == 0
+    assert cli("register", str(path), env={"AWS_SECRET": "x", "AWS_KEY_ID": "AKIAFROMENV"}).exit_code == 0
     shown = json.loads(cli("stacks", "show", "secrets", "-o", "json").stdout)
     configs = {p["provider_id"]: p["config"] for p in shown["providers"]}
-    assert configs["s3"]["aws_access_key_id"] == "********"
+    # aws_access_key_id is secret by its schema only; the name is not secret-like.
     assert configs["s3"]["aws_secret_access_key"] == "${env.AWS_SECRET}"  # a reference names no secret
     assert configs["openai"]["api_key"] == "${env.MY_OPENAI_KEY:=********}"
-    for suffix in ("", "-wal", "-shm"):
-        data = Path(db_path() + suffix).read_bytes() if Path(db_path() + suffix).exists() else b""
-        assert b"AKIAREALKEYID12345" not in data
-        assert b"DEFAULTSECRET" not in data
+    data = b"".join(_database_bytes().values())
+    assert b"AKIAFROMENV" not in data  # from the environment: never stored
+    assert b"sk-proj-DEFAULTSECRET" in data  # the file's own text, stored as written
+
+
+def test_a_literal_in_a_schema_marked_secret_field_is_refused(cli: Any, tmp_path: Path) -> None:
+    text = SECRETS_STACK.replace("${env.AWS_KEY_ID:=AKIADEFAULTKEYID}", "AKIAREALKEYID12345")
+    result = cli("register", str(write_config(tmp_path, text)), env={"AWS_SECRET": "x"})
+    assert result.exit_code == 3
+    assert "providers.files[0].config.aws_access_key_id" in result.stderr
 
 
 def test_provider_config_json_cannot_hold_is_stored_as_json(cli: Any, tmp_path: Path) -> None:

@@ -1,0 +1,315 @@
+"""Every check a run config must pass before it is registered, and `config validate`'s report of them.
+
+`prepare` is the one way from file text to what `register` applies: the file's own checks (the `FILE_CHECKS`
+table: duplicate mapping keys, literal secrets), then the render (secret fields whose variables are unset
+are warnings: they are read at call time), then the resolver; it raises at the first failing stage.
+`validate_file` runs the same stages but collects: every problem of the file in one run, each with its path
+and `file:line`, and the warnings. A check is a function `(FileContext) -> list[Problem]`; adding one to
+`FILE_CHECKS` (raw document) or `DOCUMENT_CHECKS` (rendered and resolved) makes both `register` and
+`config validate` apply it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackctl.config.docpath import DocPath, format_path
+from stackctl.config.envsubst import Ref, Substituter, SyntaxProblem, parse
+from stackctl.config.rendered import Rendered
+from stackctl.config.resolver import ResolvedStack
+from stackctl.config.secrets import is_secret_name
+from stackctl.errors import ConfigError, StackctlError
+from stackctl.models.kinds import KINDS
+
+LITERAL_SECRET_HINT = "write the field as a reference, e.g. api_key: ${env.NAME} or ${env.NAME:=none}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: what, where in the document, and on which line of which file."""
+
+    message: str
+    path: str | None = None
+    file: str | None = None
+    line: int | None = None
+    code: str = "invalid_config"
+
+    def text(self) -> str:
+        where = f"{self.path} ({self.file}:{self.line})" if self.path and self.line else self.path
+        return f"{where}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "file": self.file,
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass
+class FileContext:
+    """What a check may look at: the file's text and source name, its YAML, the environment, the schemas,
+    and (for document checks) the render and the resolved stack."""
+
+    text: str
+    source: str
+    raw: Mapping[str, Any]
+    env: Mapping[str, str]
+    schemas: Any
+    lines: dict[DocPath, int] = field(default_factory=dict)
+    rendered: Rendered | None = None
+    stack: ResolvedStack | None = None
+
+    def problem(self, path: DocPath, message: str, code: str = "invalid_config") -> Problem:
+        return Problem(message, format_path(path), self.source, self.lines.get(path), code)
+
+
+Check = Callable[[FileContext], list[Problem]]
+
+
+def duplicate_keys(ctx: FileContext) -> list[Problem]:
+    """A key given twice in one YAML mapping: PyYAML keeps the last silently, so a typo'd copy wins."""
+    import yaml
+
+    try:
+        root = yaml.compose(ctx.text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return []  # the loader reports it
+    problems: list[Problem] = []
+    stack: list[tuple[Any, DocPath]] = [(root, ())] if root is not None else []
+    seen_nodes: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in first:
+                    problems.append(
+                        Problem(
+                            f"duplicate key '{key}' (first given on line {first[key]})",
+                            format_path((*path, key)),
+                            ctx.source,
+                            line,
+                            "duplicate_key",
+                        )
+                    )
+                else:
+                    first[key] = line
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _is_literal(value: Any) -> bool:
+    """Whether a secret field's value holds a secret written out (no reference at all)."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        if not value.strip():
+            return False
+        if "${" not in value:
+            return True
+        try:
+            nodes = parse(value)
+        except SyntaxProblem:
+            return False  # the render reports it
+        return not any(isinstance(node, Ref) for node in nodes)
+    if isinstance(value, dict):
+        return any(_is_literal(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_literal(v) for v in value)
+    return False
+
+
+def _secret_leaves(value: Any, path: DocPath, marked: set[str]) -> list[DocPath]:
+    """Paths under `value` of secret fields (by name, or marked at the top level) holding literal text."""
+    found: list[DocPath] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = (*path, key)
+            secret = isinstance(key, str) and (is_secret_name(key) or (len(child) == 5 and key in marked))
+            if secret:
+                if _is_literal(item):
+                    found.append(child)
+            else:
+                found.extend(_secret_leaves(item, child, marked))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_secret_leaves(item, (*path, index), marked))
+    return found
+
+
+def _enabled_providers(ctx: FileContext) -> list[tuple[DocPath, str, str, Any]]:
+    substituter = Substituter(env=ctx.env)
+    out = []
+    providers = ctx.raw.get("providers")
+    for api, entries in (providers if isinstance(providers, dict) else {}).items():
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            provider_id = substituter.value(entry.get("provider_id"), ("providers", api, index))
+            if provider_id is None or provider_id == "__disabled__":
+                continue  # never stored
+            out.append((("providers", api, index), str(api), str(entry.get("provider_type")), entry))
+    return out
+
+
+def literal_secrets(ctx: FileContext) -> list[Problem]:
+    """Secret fields of what `register` stores (enabled providers' configs, resources) that hold literal
+    text: the database would hold the secret. A reference (`${env.KEY}`, `${env.KEY:=none}`) is fine."""
+    marked_of = getattr(ctx.schemas, "secret_fields", None)
+    paths: list[DocPath] = []
+    for base, api, provider_type, entry in _enabled_providers(ctx):
+        marked = set(marked_of(api, provider_type)) if marked_of is not None else set()
+        paths.extend(_secret_leaves(entry.get("config"), (*base, "config"), marked))
+    containers: list[tuple[DocPath, Any]] = [((), ctx.raw)]
+    if isinstance(ctx.raw.get("registered_resources"), dict):
+        containers.append((("registered_resources",), ctx.raw["registered_resources"]))
+    for prefix, container in containers:
+        for key in {kind.key for kind in KINDS.values()} | {"vector_stores"}:
+            items = container.get(key)
+            if isinstance(items, list):
+                paths.extend(_secret_leaves(items, (*prefix, key), set()))
+    return [
+        ctx.problem(path, "a literal secret; it would be stored in the database", "literal_secret")
+        for path in paths
+    ]
+
+
+def resources_match_stack(ctx: FileContext) -> list[Problem]:
+    """Resources naming providers the stack has (or can default to), each once."""
+    from stackctl.registry.apply import desired_resources, stack_providers
+
+    assert ctx.rendered is not None and ctx.stack is not None
+    _, disabled = stack_providers(ctx.raw, ctx.env)
+    try:
+        desired_resources(ctx.rendered.document, ctx.stack, disabled, ctx.rendered.origins)
+    except ConfigError as exc:
+        return problems_of(exc, ctx)
+    return []
+
+
+FILE_CHECKS: list[Check] = [duplicate_keys, literal_secrets]
+DOCUMENT_CHECKS: list[Check] = [resources_match_stack]
+
+_DETAIL = re.compile(r"^(?P<path>[\w.\[\]<>-]+)(?: \((?P<file>.+):(?P<line>\d+)\))?: (?P<message>.+)$", re.S)
+
+
+def problems_of(exc: StackctlError, ctx: FileContext) -> list[Problem]:
+    """A stage's error as problems: one per detail line (`path (file:line): message`), with the line looked
+    up in the file when the detail gives none."""
+    by_text = {format_path(path): line for path, line in ctx.lines.items()}
+    if not exc.details:
+        return [Problem(exc.message, None, ctx.source, None, exc.code)]
+    out = []
+    for detail in exc.details:
+        match = _DETAIL.match(detail)
+        if match is None:
+            out.append(Problem(detail, None, ctx.source, None, exc.code))
+            continue
+        path = match["path"]
+        line = int(match["line"]) if match["line"] else by_text.get(path)
+        out.append(Problem(match["message"], path, ctx.source, line, exc.code))
+    return out
+
+
+def _context(
+    data: str | bytes, source: str, env: Mapping[str, str], schemas: Any
+) -> tuple[FileContext, list[Problem]]:
+    from stackctl.config.yamlio import load_yaml, scalar_lines
+
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    raw = load_yaml(data, source)
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise ConfigError(f"{source}: a run config must be a YAML mapping, got {kind}")
+    ctx = FileContext(text, source, raw, env, schemas, scalar_lines(text))
+    problems = [problem for check in FILE_CHECKS for problem in check(ctx)]
+    return ctx, problems
+
+
+def _refuse(problems: list[Problem], source: str) -> ConfigError:
+    literal = any(p.code == "literal_secret" for p in problems)
+    return ConfigError(
+        f"{source}: {len(problems)} problem(s)",
+        details=[p.text() for p in problems],
+        hint=LITERAL_SECRET_HINT if literal else None,
+        code="literal_secret" if literal else problems[0].code,
+    )
+
+
+def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
+    from stackctl.config.pipeline import render_config
+    from stackctl.config.resolver import resolve
+
+    ctx.rendered = render_config(data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True)
+    ctx.stack = resolve(ctx.rendered.document, ctx.schemas, ctx.source, ctx.rendered.origins)
+
+
+def prepare(
+    data: str | bytes, source: str, env: Mapping[str, str], schemas: Any, *, home: str | None
+) -> FileContext:
+    """Check, render and resolve a run config for `register`; raise `ConfigError` at the first failing
+    stage, listing all of that stage's problems. Nothing is written."""
+    ctx, problems = _context(data, source, env, schemas)
+    if problems:
+        raise _refuse(problems, source)
+    _render(ctx, data, home)
+    return ctx
+
+
+@dataclass
+class Validation:
+    """`config validate`'s report."""
+
+    valid: bool
+    problems: list[Problem]
+    warnings: list[str]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "problems": [p.to_dict() for p in self.problems],
+            "warnings": self.warnings,
+            **self.summary,
+        }
+
+
+def validate_file(
+    data: str | bytes, source: str, env: Mapping[str, str], schemas: Any, *, home: str | None
+) -> Validation:
+    """Every check `register` makes, every problem collected (the stages after a failing render or resolve
+    cannot run; the file's own checks always do)."""
+    from stackctl.config.pipeline import summarize
+
+    try:
+        ctx, problems = _context(data, source, env, schemas)
+    except ConfigError as exc:
+        return Validation(False, [Problem(exc.message, None, source, None, exc.code)], [])
+    try:
+        _render(ctx, data, home)
+    except ConfigError as exc:
+        problems += problems_of(exc, ctx)
+    warnings: list[str] = []
+    if ctx.rendered is not None and ctx.stack is not None:
+        problems += [problem for check in DOCUMENT_CHECKS for problem in check(ctx)]
+        summary = summarize(ctx.rendered, ctx.stack)
+        warnings = summary.pop("warnings")
+        summary.pop("valid")
+    else:
+        summary = {}
+    return Validation(not problems, problems, warnings, summary if not problems else {})
