@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackctl.cli.options import AfterOpt, LimitOpt, Order, OrderOpt
+from stackctl.cli.options import AfterOpt, EnvFileOpt, EnvOpt, LimitOpt, Order, OrderOpt
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
@@ -138,6 +138,8 @@ def create_cmd(
     max_output_tokens: Annotated[
         int | None, typer.Option("--max-output-tokens", metavar="N", help="Cap the answer's length.")
     ] = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
     output: OutputOpt = Format.table,
 ) -> None:
     """Ask a model for a response, optionally within a conversation (whose history is the context).
@@ -147,10 +149,12 @@ def create_cmd(
       stackctl responses create --model gpt-4.1 --input 'Name three rivers' -o json
       stackctl responses create --model openai/gpt-4.1 --conversation conv_0123... --input 'More?' --stream
       echo 'Summarise this' | stackctl responses create --model gpt-4.1 --input-file -
-    """
-    import os
 
+    The provider's config (its API key included) is rendered now from the environment, overridden by
+    --env-file files, then by --env values (as `config render` does); none of them is stored.
+    """
     from stackctl.cli.db import open_db
+    from stackctl.cli.inputs import build_env
     from stackctl.cli.output import emit
     from stackctl.errors import UsageError
     from stackctl.responses import service as core
@@ -168,12 +172,12 @@ def create_cmd(
         "store": not no_store,
         "stream": stream,
     }
-    env = dict(os.environ)
+    environ = build_env(env, env_file)
     with open_db(ctx) as db:
         if stream:
-            _print_stream(core.stream_response(db, request, env=env), output)
+            _print_stream(core.stream_response(db, request, env=environ), output)
             return
-        response = core.create_response(db, request, env=env)
+        response = core.create_response(db, request, env=environ)
     emit(response if output is not Format.table else _summary(response), output)
 
 

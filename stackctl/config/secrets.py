@@ -1,4 +1,4 @@
-"""Which config fields hold secrets, and redaction of them for display."""
+"""Which config fields hold secrets, redaction of them for display, and the error for one left unset."""
 
 from __future__ import annotations
 
@@ -98,3 +98,15 @@ def _masked_text(nodes: tuple[Any, ...]) -> str:
         else:
             parts.append(f"${{env.{node.name}:{node.op}{_masked_text(node.body)}}}")
     return "".join(parts)
+
+
+def unset_secret_error(label: str, field: str, variable: str) -> Any:
+    """The call-time error for a secret field whose variable is not set: it names the variable."""
+    from stackctl.errors import InvalidInputError
+
+    return InvalidInputError(
+        f"provider {label}: {field} comes from ${{env.{variable}}}, which is not set in this environment",
+        hint=f"set {variable}, or pass --env {variable}=... or --env-file FILE; "
+        f"a provider that needs no key can say so in the run config: ${{env.{variable}:=none}}",
+        code="missing_env_var",
+    )

@@ -352,6 +352,7 @@ def client_for_provider(
     *,
     provider_id: str | None = None,
     api_key: str | None = None,
+    unset_secrets: Mapping[str, str] | None = None,
     recording: RecordingConfig | None = None,
     timeouts: Timeouts | None = None,
     retry: RetryPolicy | None = None,
@@ -359,7 +360,9 @@ def client_for_provider(
     sleep: Callable[[float], None] = time.sleep,
 ) -> InferenceClient:
     """An `InferenceClient` for a provider's rendered config (`remote::fireworks`, `{"url": ..., ...}`)."""
-    endpoint = endpoint_for(provider_type, config, provider_id=provider_id, api_key=api_key)
+    endpoint = endpoint_for(
+        provider_type, config, provider_id=provider_id, api_key=api_key, unset_secrets=unset_secrets
+    )
     return InferenceClient(
         endpoint, timeouts=timeouts, retry=retry, recording=recording, transport=transport, sleep=sleep
     )

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stackctl.config.secrets import MASK
+from stackctl.config.secrets import MASK, unset_secret_error
 from stackctl.errors import InvalidInputError
 
 
@@ -149,12 +149,16 @@ def _key(profile: ProviderProfile, config: Mapping[str, Any], api_key: str | Non
 
 
 def _key_error(
-    label: str, profile: ProviderProfile, key: str | None, source: str
+    label: str, profile: ProviderProfile, key: str | None, source: str, unset: Mapping[str, str]
 ) -> InvalidInputError | None:
     """Why the key cannot be used (missing, or unfit for a header), or None; never quoting the key."""
     if key is None:
         if not profile.key_required:
             return None
+        for name in profile.key_fields:
+            if name in unset:
+                error: InvalidInputError = unset_secret_error(label, name, unset[name])
+                return error
         return InvalidInputError(
             f"provider {label} has no API key: its config needs {source}",
             hint="set it with ${env.*} in the run config, e.g. api_key: ${env.PROVIDER_API_KEY}",
@@ -184,8 +188,10 @@ def endpoint_for(
     *,
     provider_id: str | None = None,
     api_key: str | None = None,
+    unset_secrets: Mapping[str, str] | None = None,
 ) -> ProviderEndpoint:
-    """Resolve a provider's rendered config to its endpoint. `api_key` overrides the config's key fields."""
+    """Resolve a provider's rendered config to its endpoint. `api_key` overrides the config's key fields;
+    `unset_secrets` (field -> variable) names the variables of key fields the render left unset."""
     profile = profile_for(provider_type)
     full_type = provider_type if "::" in provider_type else f"remote::{provider_type}"
     label = provider_id or full_type
@@ -195,5 +201,5 @@ def endpoint_for(
         provider_type=full_type,
         base_url=_base_url(profile, full_type, config),
         headers=_auth_headers(profile, key),
-        key_error=_key_error(label, profile, key, source),
+        key_error=_key_error(label, profile, key, source, unset_secrets or {}),
     )

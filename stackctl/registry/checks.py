@@ -24,7 +24,7 @@ from stackctl.config.secrets import is_secret_name
 from stackctl.errors import ConfigError, StackctlError
 from stackctl.models.kinds import KINDS
 
-LITERAL_SECRET_HINT = "write the field as a reference, e.g. api_key: ${env.NAME} or ${env.NAME:=none}"
+LITERAL_SECRET_HINT = "write the field as a reference, e.g. api_key: ${env.NAME} or ${env.NAME:=none}"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -113,25 +113,21 @@ def duplicate_keys(ctx: FileContext) -> list[Problem]:
 
 def _is_literal(value: Any) -> bool:
     """Whether a secret field's value holds a secret written out (no reference at all)."""
-    if value is None or isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
+    if isinstance(value, dict | list):
+        return any(_is_literal(v) for v in (value.values() if isinstance(value, dict) else value))
     if isinstance(value, str):
-        if not value.strip():
-            return False
-        if "${" not in value:
-            return True
-        try:
-            nodes = parse(value)
-        except SyntaxProblem:
-            return False  # the render reports it
-        return not any(isinstance(node, Ref) for node in nodes)
-    if isinstance(value, dict):
-        return any(_is_literal(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_is_literal(v) for v in value)
-    return False
+        return _is_literal_text(value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_literal_text(value: str) -> bool:
+    if not value.strip():
+        return False  # empty: no secret
+    try:
+        nodes = parse(value) if "${" in value else (value,)
+    except SyntaxProblem:
+        return False  # the render reports it
+    return not any(isinstance(node, Ref) for node in nodes)
 
 
 def _secret_leaves(value: Any, path: DocPath, marked: set[str]) -> list[DocPath]:
@@ -255,7 +251,9 @@ def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
     from stackctl.config.pipeline import render_config
     from stackctl.config.resolver import resolve
 
-    ctx.rendered = render_config(data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True)
+    ctx.rendered = render_config(
+        data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True
+    )
     ctx.stack = resolve(ctx.rendered.document, ctx.schemas, ctx.source, ctx.rendered.origins)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from stackctl.config.secrets import unset_secret_error
 from stackctl.errors import InvalidInputError
 from stackctl.models.kinds import KINDS
 from stackctl.registry.records import Change, Report, resource_record
-from stackctl.registry.routing import render_provider_config
+from stackctl.registry.routing import render_provider
 
 
 class ModelLister(Protocol):
@@ -52,7 +53,7 @@ def ask_providers(
             )
             continue
         label = f"{provider['api']}/{provider['provider_id']}"
-        config = render_provider_config(provider["config"], env, label)
+        config, unset = render_provider(provider["config"], env, label)
         try:
             client = client_factory(provider["provider_type"], config, provider["provider_id"])
         except InvalidInputError as exc:
@@ -62,6 +63,11 @@ def ask_providers(
             continue
         try:
             models = client.list_models()
+        except InvalidInputError as exc:
+            if exc.code != "missing_api_key" or not unset:
+                raise
+            field_name, variable = next(iter(unset.items()))
+            raise unset_secret_error(label, field_name, variable) from None
         finally:
             client.close()
         allowed = _allowed_models(config)

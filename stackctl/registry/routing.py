@@ -6,8 +6,9 @@ an `InvalidInputError` (exit 3) listing them; none is a `NotFoundError` (exit 4)
 
 The registry holds each provider's config unrendered (`${env.*}` references, never secrets); it is rendered
 here, at call time, from the env mapping passed in. A missing variable in a secret field is left empty so that
-replaying recordings needs no secrets (the inference client reports the missing key only when it goes to the
-network); any other missing variable is a `ConfigError` (exit 3).
+replaying recordings needs no secrets; the target remembers the variable, so that the inference client, when
+it goes to the network without the key, names it ("api_key comes from ${env.OPENAI_API_KEY}, which is not
+set"). Any other missing variable is a `ConfigError` (exit 3).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class ModelTarget:
     provider_type: str
     provider_model_id: str
     config: Mapping[str, Any] = field(repr=False)
+    # Secret fields left null because their variable is unset: field -> variable.
+    unset_secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 def find_model(db: Database, name: str) -> dict[str, Any]:
@@ -59,6 +62,14 @@ def find_model(db: Database, name: str) -> dict[str, Any]:
 
 def render_provider_config(config: Mapping[str, Any], env: Mapping[str, str], label: str) -> dict[str, Any]:
     """Substitute `${env.*}` in a stored provider config; secret fields that stay empty become null."""
+    return render_provider(config, env, label)[0]
+
+
+def render_provider(
+    config: Mapping[str, Any], env: Mapping[str, str], label: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The rendered config, and for each top-level secret field left null because its variable is unset,
+    that variable's name (so that a call that needs the secret can name it)."""
     substituter = Substituter(env=env)
     rendered: dict[str, Any] = substituter.value(dict(config), ())
     problems = [m for m in substituter.problems.missing if not _secret_path(m.path)]
@@ -66,10 +77,12 @@ def render_provider_config(config: Mapping[str, Any], env: Mapping[str, str], la
         lines = [f"config.{'.'.join(map(str, m.path))}: ${{env.{m.name}}} is not set" for m in problems]
         lines += [f"config.{'.'.join(map(str, path))}: {exc}" for path, exc in substituter.problems.syntax]
         raise ConfigError(f"provider {label}: its config cannot be rendered", details=lines)
+    unset: dict[str, str] = {}
     for missing in substituter.problems.missing:
         _set(rendered, missing.path, None)
+        unset.setdefault(str(missing.path[0]), missing.name)
     cleaned: dict[str, Any] = _drop_masks(rendered)
-    return cleaned
+    return cleaned, unset
 
 
 def _secret_path(path: tuple[Any, ...]) -> bool:
@@ -104,7 +117,7 @@ def resolve_model(db: Database, name: str, env: Mapping[str, str]) -> ModelTarge
             hint="re-register the stack's run config with `stackctl register`",
             code="provider_not_found",
         )
-    config = render_provider_config(provider["config"], env, provider["provider_id"])
+    config, unset = render_provider(provider["config"], env, provider["provider_id"])
     return ModelTarget(
         identifier=model["identifier"],
         stack=model["stack"],
@@ -112,4 +125,5 @@ def resolve_model(db: Database, name: str, env: Mapping[str, str]) -> ModelTarge
         provider_type=provider["provider_type"],
         provider_model_id=model["provider_resource_id"] or model["identifier"],
         config=config,
+        unset_secrets=unset,
     )

@@ -66,6 +66,7 @@ def default_client_factory(target: ModelTarget, env: Mapping[str, str]) -> Infer
         target.provider_type,
         target.config,
         provider_id=target.provider_id,
+        unset_secrets=target.unset_secrets,
         recording=recording_config_from_env(env),
     )
 

@@ -289,7 +289,9 @@ models:
 """
 
 
-def test_a_literal_secret_is_refused_and_the_database_unchanged(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
+def test_a_literal_secret_is_refused_and_the_database_unchanged(
+    cli: Any, tmp_path: Path, run_yaml: Path
+) -> None:
     register(cli, run_yaml)
     before = _database_bytes()
     path = write_config(tmp_path, LITERAL_KEYS, "literal.yaml")
@@ -336,7 +338,9 @@ models:
 
 def test_references_are_stored_as_written_and_unset_secrets_are_warnings(cli: Any, tmp_path: Path) -> None:
     path = write_config(tmp_path, DEFAULTED_KEY, "local.yaml")
-    result = cli("register", str(path), "-o", "json", env={"OPENAI_API_KEY": "sk-set-now", "OTHER_API_KEY": ""})
+    result = cli(
+        "register", str(path), "-o", "json", env={"OPENAI_API_KEY": "sk-set-now", "OTHER_API_KEY": ""}
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
         f"warning: providers.inference[1].config.api_key ({path}:14): environment variable OTHER_API_KEY is "
@@ -355,7 +359,14 @@ def test_references_are_stored_as_written_and_unset_secrets_are_warnings(cli: An
 
 
 def test_other_missing_variables_stay_errors(cli: Any, tmp_path: Path) -> None:
-    path = write_config(tmp_path, DEFAULTED_KEY.replace("http://127.0.0.1:9/v1\n      api_key: ${env.OTHER", "${env.OTHER_URL}\n      api_key: ${env.OTHER"), "local.yaml")
+    path = write_config(
+        tmp_path,
+        DEFAULTED_KEY.replace(
+            "http://127.0.0.1:9/v1\n      api_key: ${env.OTHER",
+            "${env.OTHER_URL}\n      api_key: ${env.OTHER",
+        ),
+        "local.yaml",
+    )
     result = cli("register", str(path))
     assert result.exit_code == 3
     assert "OTHER_URL is not set" in result.stderr

@@ -251,7 +251,9 @@ def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) ->
         return client_for_provider(provider_type, config, provider_id=provider_id)
 
     # The key is missing: the client refuses before anything is sent, and nothing is written.
-    with pytest.raises(InvalidInputError, match="has no API key"):
+    with pytest.raises(
+        InvalidInputError, match=r"api_key comes from \$\{env.FIREWORKS_API_KEY\}, which is not set"
+    ):
         refresh_models(db, "full", {}, real_client, now=5)
     assert dump_tables(db.path) == before
 

@@ -250,7 +250,9 @@ def test_empty_input_is_fine_when_history_or_instructions_give_messages(
 def test_missing_secret_is_reported_only_when_going_to_the_network(
     db: Database, fake_openai: FakeOpenAI
 ) -> None:
-    with pytest.raises(InvalidInputError, match="no API key"):
+    with pytest.raises(
+        InvalidInputError, match=r"api_key comes from \$\{env.OPENAI_API_KEY\}, which is not set"
+    ):
         core.create_response(db, {"model": "fake-model", "input": "x"}, env={})
     assert fake_openai.requests == []
 
