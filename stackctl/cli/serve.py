@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from stackctl.cli.options import EnvFileOpt, EnvOpt
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8321
 
@@ -36,17 +38,65 @@ def _log_config() -> dict[str, Any]:
     return config
 
 
+def _apply_config(ctx: typer.Context, config: str, environ: dict[str, str]) -> tuple[str | None, int | None]:
+    """Register (apply) the run config in one transaction, report on stderr, and return the file's
+    `server.host`/`server.port`. A bad file raises before anything is written or bound."""
+    import os
+    import time
+
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.cli.db import open_db
+    from stackctl.cli.inputs import read_source
+    from stackctl.registry.apply import register, server_address
+    from stackctl.registry.checks import prepare
+
+    data, source = read_source(config, sys.stdin.buffer)
+    prepared = prepare(data, source, environ, catalogue_for(environ), home=os.path.expanduser("~"))
+    assert prepared.rendered is not None and prepared.stack is not None
+    with open_db(ctx) as db:
+        report = register(
+            db,
+            prepared.raw,
+            prepared.rendered,
+            prepared.stack,
+            environ,
+            source=None if source == "<stdin>" else os.path.abspath(source),
+            now=int(time.time()),
+        )
+    for message in report.warnings:
+        sys.stderr.write(f"warning: {message}\n")
+    summary = report.to_wire()["summary"]
+    counts = ", ".join(f"{n} {action}" for action, n in summary.items() if n) or "nothing"
+    sys.stderr.write(f"registered stack {report.stack} from {source}: {counts}\n")
+    return server_address(prepared.rendered.document)
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[
-        str, typer.Option("--host", help="Address to bind (loopback by default).")
-    ] = DEFAULT_HOST,
-    port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="TCP port to listen on.")
-    ] = DEFAULT_PORT,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Run config to render and validate at start (- for stdin).")
+        str | None,
+        typer.Option(
+            "--host",
+            help=f"Address to bind [default: the file's server.host, else {DEFAULT_HOST}].",
+            show_default=False,
+        ),
     ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help=f"TCP port [default: the file's server.port, else {DEFAULT_PORT}].",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="Run config to register at start and serve (- for stdin)."),
+    ] = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
     api_key: Annotated[
         str | None,
         typer.Option("--api-key", envvar="STACKCTL_API_KEY", help="Require 'Authorization: Bearer KEY'."),
@@ -54,19 +104,24 @@ def serve(
 ) -> None:
     """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
-    Provider configs (API keys included) are rendered from this process's environment at each call.
-    A bad --config fails at start with exit 3. Binding a non-loopback address without an api key warns.
+    With --config FILE it serves that stack, as `llama stack run FILE` does: the file is registered (as
+    `stackctl register FILE`) at start, in one transaction, and its server.host/server.port are used
+    unless --host/--port are given. A bad file stops it with exit 3 before it binds. Without --config it
+    serves what is registered. Provider configs (API keys included) are rendered at each call from this
+    process's environment, overridden by --env-file files, then --env values; none of them is stored.
+    Binding a non-loopback address without an api key warns.
 
-    Example: STACKCTL_API_KEY=secret stackctl serve --port 8321
+    Example: STACKCTL_API_KEY=secret stackctl serve --config run.yaml --port 8321
     """
     import os
 
+    from stackctl.cli.inputs import build_env
     from stackctl.paths import db_location
 
-    if config is not None:
-        from stackctl.cli.inputs import render_input
-
-        render_input(config, None, None, None, validate=True)
+    environ = build_env(env, env_file)
+    file_host, file_port = _apply_config(ctx, config, environ) if config is not None else (None, None)
+    host = host or file_host or DEFAULT_HOST
+    port = port if port is not None else file_port if file_port is not None else DEFAULT_PORT
     if not api_key and not is_loopback(host):
         sys.stderr.write(
             f"warning: serving on {host} without an api key: anyone who can reach it can read and change "
@@ -77,5 +132,5 @@ def serve(
     from stackctl.server.app import create_app
 
     state = ctx.find_root().obj
-    app = create_app(db_location(os.environ, getattr(state, "db", None)), api_key or None, env=os.environ)
+    app = create_app(db_location(os.environ, getattr(state, "db", None)), api_key or None, env=environ)
     uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)

@@ -254,3 +254,15 @@ def register(
         for write in plan():
             write()
     return report
+
+
+def server_address(document: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    """The `server.host` and `server.port` a rendered run config gives (None where it gives none)."""
+    server = document.get("server")
+    if not isinstance(server, Mapping):
+        return None, None
+    host, port = server.get("host"), server.get("port")
+    return (
+        str(host) if isinstance(host, str) and host else None,
+        port if isinstance(port, int) and not isinstance(port, bool) else None,
+    )

@@ -5,6 +5,7 @@ uvicorn is replaced by a recorder here; the real server is exercised in tests/e2
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,59 @@ def test_help_has_an_example(cli):
 )
 def test_is_loopback(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
+
+
+LOCAL = """\
+version: 2
+image_name: local
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.SERVE_TEST_KEY:=none}
+models:
+- model_id: gpt-4.1
+  provider_id: openai
+  provider_model_id: gpt-4.1
+server:
+  host: 127.0.0.2
+  port: 8555
+"""
+
+
+def test_config_is_registered_at_start_and_its_server_block_used(cli, started, tmp_path: Path):
+    config = tmp_path / "run.yaml"
+    config.write_text(LOCAL)
+    result = cli("serve", "--config", str(config))
+    assert result.exit_code == 0, result.stderr
+    assert (started[0]["host"], started[0]["port"]) == ("127.0.0.2", 8555)
+    assert f"registered stack local from {config}: 3 created" in result.stderr  # stack, provider, model
+    assert result.stdout == ""
+    models = cli("models", "list", "-o", "json")
+    assert [m["identifier"] for m in json.loads(models.stdout)["data"]] == ["openai/gpt-4.1"]
+    again = cli("serve", "--config", str(config), "--host", "127.0.0.1", "--port", "9001")
+    assert (started[1]["host"], started[1]["port"]) == ("127.0.0.1", 9001)
+    assert "unchanged" in again.stderr
+
+
+def test_serve_env_reaches_the_app(cli, started, tmp_path: Path):
+    envfile = tmp_path / "vars.env"
+    envfile.write_text("FROM_FILE=1\nBOTH=file\n")
+    result = cli("serve", "--env-file", str(envfile), "--env", "BOTH=flag")
+    assert result.exit_code == 0, result.stderr
+    app_env = started[0]["app"].state.env
+    assert (app_env["FROM_FILE"], app_env["BOTH"]) == ("1", "flag")
+
+
+def test_a_file_register_refuses_stops_serve_before_it_binds(cli, started, tmp_path: Path):
+    import os
+
+    config = tmp_path / "run.yaml"
+    config.write_text(LOCAL.replace("${env.SERVE_TEST_KEY:=none}", "sk-literal"))
+    result = cli("serve", "--config", str(config))
+    assert result.exit_code == 3
+    assert "providers.inference[0].config.api_key" in result.stderr
+    assert started == []
+    assert not Path(os.environ["STACKCTL_DB"]).exists()
