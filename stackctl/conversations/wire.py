@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from stackctl.errors import InvalidInputError, NotFoundError
-from stackctl.ids import is_id
+from stackctl.ids import check_id
 from stackctl.models.lists import list_envelope
 from stackctl.store import item_rows as rows
 from stackctl.store.sqlite.connection import Database
@@ -43,12 +43,7 @@ INCLUDABLE = tuple(sorted(_OPTIONAL_FIELDS))
 
 
 def check_conversation_id(conversation_id: str) -> None:
-    if not is_id(conversation_id, "conv"):
-        raise InvalidInputError(
-            f"malformed conversation id: {conversation_id!r}",
-            hint="conversation ids are 'conv_' followed by 48 lowercase hex characters",
-            code="invalid_id",
-        )
+    check_id(conversation_id, "conv", "conversation")
 
 
 def check_item_id(item_id: str) -> None:
@@ -87,7 +82,7 @@ def check_include(include: Iterable[str] | None) -> frozenset[str]:
 
 
 def conversation_not_found(conversation_id: str) -> NotFoundError:
-    return NotFoundError(f"conversation not found: {conversation_id}", code="conversation_not_found")
+    return NotFoundError(f"Conversation '{conversation_id}' not found", code="conversation_not_found")
 
 
 def item_not_found(conversation_id: str, item_id: str) -> NotFoundError:

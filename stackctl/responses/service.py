@@ -120,7 +120,7 @@ def get_response(db: Database, response_id: str) -> Response:
     check_response_id(response_id)
     response = store.fetch_response(db, response_id)
     if response is None:
-        raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
+        raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
     return response
 
 
@@ -129,7 +129,7 @@ def delete_response(db: Database, response_id: str) -> ResponseDeleted:
     check_response_id(response_id)
     with db.transaction():
         if not store.delete_response(db, response_id):
-            raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
+            raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
     return ResponseDeleted(id=response_id)
 
 
@@ -149,7 +149,7 @@ def list_responses(
         check_response_id(after)
         after_seq = store.response_seq(db, after)
         if after_seq is None:
-            raise NotFoundError(f"response not found: {after}", code="response_not_found")
+            raise NotFoundError(f"Response '{after}' not found", code="response_not_found")
     if model is not None:
         model = _model_filter(db, model)
     rows = store.list_responses(db, limit=limit + 1, after_seq=after_seq, order=order, model=model)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from stackctl.conversations import service as conv
 from stackctl.conversations import wire as item_pages
 from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError, validation_lines
-from stackctl.ids import is_id, new_id
+from stackctl.ids import check_id, new_id
 from stackctl.inference.surrogates import has_surrogate
 from stackctl.models.conversations import Item
 from stackctl.models.responses import (
@@ -54,12 +54,7 @@ class Plan:
 
 
 def check_response_id(response_id: str) -> None:
-    if not is_id(response_id, "resp"):
-        raise InvalidInputError(
-            f"malformed response id: {response_id!r}",
-            hint="response ids are 'resp_' followed by 48 lowercase hex characters",
-            code="invalid_id",
-        )
+    check_id(response_id, "resp", "response")
 
 
 def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseRequest:
@@ -113,7 +108,7 @@ def _chain(db: Database, response_id: str) -> list[Item]:
         previous = store.fetch_response(db, current)
         if previous is None:
             if current == response_id:
-                raise NotFoundError(f"response not found: {response_id}", code="response_not_found")
+                raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
             break  # an older link was deleted: the chain starts here
         turn = [*store.all_input_items(db, current), *previous.output]
         history = _conversation_through(db, previous, turn)

@@ -133,7 +133,10 @@ def test_list_all_merges_every_page(cli):
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        (["conv", "get", "conv_nothex"], 3),
+        (["conv", "get", "conv_not.valid"], 3),
+        (["conv", "get", "resp_" + "a" * 48], 3),
+        (["conv", "get", "conv_" + "a" * 60], 3),
+        (["conv", "get", "conv_nonexistent123"], 4),
         (["conv", "get", MISSING], 4),
         (["conv", "items", "list", MISSING], 4),
         (["conv", "items", "list", "CID", "--limit", "0"], 3),

@@ -224,7 +224,10 @@ def test_get_list_delete_and_no_store(cli, registered: FakeOpenAI) -> None:
     deleted = json.loads(cli("responses", "delete", kept["id"], "-o", "json").stdout)
     assert deleted == {"id": kept["id"], "object": "response.deleted", "deleted": True}
     assert cli("responses", "get", kept["id"]).exit_code == 4
-    assert cli("responses", "get", "resp_nope").exit_code == 3
+    assert cli("responses", "get", "resp_nope").exit_code == 4  # well-formed, not stored
+    malformed = cli("responses", "get", "conv_" + "a" * 48)
+    assert malformed.exit_code == 3
+    assert "expected an id that begins with 'resp_'" in malformed.stderr
 
 
 def test_model_found_by_provider_model_id_or_identifier(cli, registered: FakeOpenAI) -> None:

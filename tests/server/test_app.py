@@ -78,6 +78,11 @@ def test_items_without_type_are_messages(client: TestClient) -> None:
     [
         ("get", "/v1/conversations/nope", 400, "invalid_id"),
         ("get", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
+        ("get", "/v1/conversations/conv_nonexistent123", 404, "conversation_not_found"),
+        ("get", "/v1/conversations/conv_bad.id", 400, "invalid_id"),
+        ("get", "/v1/conversations/conv_" + "a" * 60, 400, "invalid_id"),
+        ("get", "/v1/responses/resp_nonexistent123", 404, "response_not_found"),
+        ("get", "/v1/responses/conv_" + "a" * 48, 400, "invalid_id"),
         ("delete", f"/v1/conversations/{MISSING}", 404, "conversation_not_found"),
         ("get", f"/v1/conversations/{MISSING}/items", 404, "conversation_not_found"),
         ("get", "/v1/responses/nope", 400, "invalid_id"),
@@ -93,6 +98,13 @@ def test_errors_are_openai_error_objects(
     client: TestClient, method: str, path: str, status: int, code: str
 ) -> None:
     assert _error(client.request(method, path), status)["code"] == code
+
+
+def test_not_found_and_malformed_messages(client: TestClient) -> None:
+    missing = _error(client.get("/v1/conversations/conv_nonexistent123"), 404)
+    assert missing["message"] == "Conversation 'conv_nonexistent123' not found"
+    malformed = _error(client.get("/v1/conversations/msg_abc"), 400)
+    assert "expected an id that begins with 'conv_'" in malformed["message"]
 
 
 def test_bad_json_is_400_and_schema_violations_422(client: TestClient) -> None:

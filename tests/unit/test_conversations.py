@@ -57,10 +57,20 @@ def test_client_item_ids_are_kept_and_unique_per_conversation(db):
     assert [i.id for i in core.all_items(db, conv.id)] == ["mine-1"]
 
 
-@pytest.mark.parametrize("bad", ["conv_123", "CONV_" + "a" * 48, "conv_" + "A" * 48, "resp_" + "a" * 48, ""])
+@pytest.mark.parametrize(
+    "bad", ["CONV_" + "a" * 48, "resp_" + "a" * 48, "", "conv_", "conv_a.b", "conv_a b", "conv_" + "a" * 60]
+)
 def test_malformed_conversation_id_is_invalid_input(db, bad):
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="expected an id that begins with 'conv_'"):
         core.get_conversation(db, bad)
+
+
+@pytest.mark.parametrize("unknown", ["conv_123", "conv_nonexistent123", "conv_" + "A" * 48, "conv_" + "a" * 59])
+def test_a_well_formed_unknown_conversation_id_is_not_found(db, unknown):
+    with pytest.raises(NotFoundError, match=f"Conversation '{unknown}' not found"):
+        core.get_conversation(db, unknown)
+    with pytest.raises(NotFoundError):
+        core.list_items(db, unknown)
 
 
 def test_malformed_item_id_is_invalid_input(db):
