@@ -440,3 +440,57 @@ def test_input_that_is_not_utf8_exits_3_before_any_call(
         assert "error: input is not valid UTF-8 text" in result.stderr
         assert "--input" in result.stderr
     assert chat_posts(registered) == []
+
+
+# --- a run config as local providers write it: the key from the environment, with a default ------------
+
+
+def _headers_of_posts(fake: FakeOpenAI) -> list[dict[str, str]]:
+    return [{k.lower(): v for k, v in r.headers.items()} for r in fake.requests if r.method == "POST"]
+
+
+def test_a_defaulted_key_registers_unset_and_is_sent_as_written(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "run.yaml"
+    text = run_config(fake_openai.base_url, models=(("gpt-4.1", "gpt-4.1"),))
+    path.write_text(text.replace("${env.OPENAI_API_KEY}", "${env.OPENAI_API_KEY:=none}"))
+    registered = cli("register", str(path))
+    assert registered.exit_code == 0, registered.stderr
+    result = cli("responses", "create", "--model", "gpt-4.1", "--input", "hi", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["output_text"] == "echo: hi"
+    assert _headers_of_posts(fake_openai)[-1]["authorization"] == "Bearer none"
+    # --env and --env-file override the environment at call time, --env last, as in `config render`.
+    envfile = tmp_path / "keys.env"
+    envfile.write_text("OPENAI_API_KEY=sk-from-file\n")
+    args = ("responses", "create", "--model", "gpt-4.1", "--input", "again", "--env-file", str(envfile))
+    assert cli(*args).exit_code == 0
+    assert _headers_of_posts(fake_openai)[-1]["authorization"] == "Bearer sk-from-file"
+    assert cli(*args, "--env", "OPENAI_API_KEY=sk-from-flag").exit_code == 0
+    assert _headers_of_posts(fake_openai)[-1]["authorization"] == "Bearer sk-from-flag"
+
+
+def test_an_unset_key_registers_with_a_warning_and_the_call_names_the_variable(
+    cli, fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "run.yaml"
+    path.write_text(run_config(fake_openai.base_url))
+    registered = cli("register", str(path))
+    assert registered.exit_code == 0, registered.stderr
+    assert "environment variable OPENAI_API_KEY is not set" in registered.stderr
+    result = cli("responses", "create", "--model", "fake-model", "--input", "hi")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(
+        "error: provider openai: api_key comes from ${env.OPENAI_API_KEY}, which is not set in this environment\n"
+    )
+    assert "has no API key" not in result.stderr
+    assert chat_posts(fake_openai) == []
+    assert (
+        cli(
+            "responses", "create", "--model", "fake-model", "--input", "hi", "--env", "OPENAI_API_KEY=k"
+        ).exit_code
+        == 0
+    )

@@ -65,7 +65,9 @@ def test_malformed_conversation_id_is_invalid_input(db, bad):
         core.get_conversation(db, bad)
 
 
-@pytest.mark.parametrize("unknown", ["conv_123", "conv_nonexistent123", "conv_" + "A" * 48, "conv_" + "a" * 59])
+@pytest.mark.parametrize(
+    "unknown", ["conv_123", "conv_nonexistent123", "conv_" + "A" * 48, "conv_" + "a" * 59]
+)
 def test_a_well_formed_unknown_conversation_id_is_not_found(db, unknown):
     with pytest.raises(NotFoundError, match=f"Conversation '{unknown}' not found"):
         core.get_conversation(db, unknown)
