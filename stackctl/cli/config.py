@@ -95,14 +95,38 @@ def validate(
     env_file: EnvFileOpt = None,
     output: OutputOpt = Format.table,
 ) -> None:
-    """Render and resolve a run config; exit 0 when it is valid, 3 with every problem listed when not.
+    """Check a run config as `register` would: exit 0 when it is valid, 3 with every problem listed.
+
+    Render, resolve, resources against the stack's providers, duplicate keys, literal secrets: every
+    problem of the file in one run, each with its path and file:line. With -o json it always prints
+    {"valid": ..., "problems": [...], "warnings": [...]} on stdout.
 
     Example: stackctl config validate run.yaml && echo ok
     """
-    from stackctl.config.pipeline import summarize
+    import os
 
-    rendered, stack = _resolved(file, distro, env, env_file)
-    emit(summarize(rendered, stack), output)
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.cli.output import warn
+    from stackctl.errors import ConfigError
+    from stackctl.registry.checks import validate_file
+
+    environ = build_env(env, env_file)
+    data, source = load_input(file, distro)
+    report = validate_file(data, source, environ, catalogue_for(environ), home=os.path.expanduser("~"))
+    for message in report.warnings:
+        warn(message)
+    if output is not Format.table:
+        emit(report.to_wire(), output)
+        if not report.valid:
+            raise typer.Exit(3)
+        return
+    if not report.valid:
+        raise ConfigError(
+            f"{source}: {len(report.problems)} problem(s)",
+            details=[p.text() for p in report.problems],
+            code="invalid_config",
+        )
+    emit(report.to_wire(), output)
 
 
 stack_app = typer.Typer(help="Resolve stacks: dependencies and instantiation order.", no_args_is_help=True)
