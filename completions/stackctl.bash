@@ -132,7 +132,7 @@ _stackctl() {
         "providers show") opts="--api --help --output --show-secrets -h -o" ;;
         "register") opts="--dry-run --env --env-file --help --output --prune -e -h -o" ;;
         "responses") opts="create delete get input-items list --help -h" ;;
-        "responses create") opts="--conversation --help --input --input-file --instructions --max-output-tokens --model --no-store --output --previous-response-id --stream --temperature -h -o" ;;
+        "responses create") opts="--conversation --env --env-file --help --input --input-file --instructions --max-output-tokens --model --no-store --output --previous-response-id --stream --temperature -e -h -o" ;;
         "responses delete") opts="--help --output -h -o" ;;
         "responses get") opts="--help --output -h -o" ;;
         "responses input-items") opts="--after --before --help --limit --order --output -h -o" ;;
@@ -142,7 +142,7 @@ _stackctl() {
         "scoring-fns list") opts="--help --output --stack -h -o" ;;
         "scoring-fns register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "scoring-fns unregister") opts="--help --output --stack -h -o" ;;
-        "serve") opts="--api-key --config --help --host --port -h" ;;
+        "serve") opts="--api-key --config --env --env-file --help --host --port -e -h" ;;
         "shields") opts="get list register unregister --help -h" ;;
         "shields get") opts="--help --output --stack -h -o" ;;
         "shields list") opts="--help --output --stack -h -o" ;;
@@ -153,7 +153,7 @@ _stackctl() {
         "stacks") opts="delete list show --help -h" ;;
         "stacks delete") opts="--help --output -h -o" ;;
         "stacks list") opts="--help --output -h -o" ;;
-        "stacks show") opts="--help --output -h -o" ;;
+        "stacks show") opts="--help --output --show-secrets -h -o" ;;
         "tool-groups") opts="get list register unregister --help -h" ;;
         "tool-groups get") opts="--help --output --stack -h -o" ;;
         "tool-groups list") opts="--help --output --stack -h -o" ;;

@@ -108,7 +108,7 @@ def items_list_cmd(
     from stackctl.conversations import wire as item_pages
     from stackctl.models.lists import list_envelope
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         page = item_pages.list_items_wire(
             db, conversation_id, limit=limit, after=after, order=order.value, include=include
         )
@@ -143,7 +143,7 @@ def items_get_cmd(
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(core.get_item(db, conversation_id, item_id, include=include), output)
 
 
@@ -158,5 +158,5 @@ def items_delete_cmd(
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(core.delete_item(db, conversation_id, item_id), output)

@@ -70,7 +70,7 @@ def get_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = For
     from stackctl.cli.output import emit
     from stackctl.conversations import wire as item_pages
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(item_pages.conversation_wire(db, conversation_id), output)
 
 
@@ -96,7 +96,7 @@ def update_cmd(
     if metadata and clear_metadata:
         raise UsageError("--metadata and --clear-metadata exclude each other")
     pairs = parse_pairs(metadata or [], "--metadata")
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(core.update_conversation(db, conversation_id, pairs), output)
 
 
@@ -109,7 +109,7 @@ def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = 
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(core.delete_conversation(db, conversation_id), output)
 
 
@@ -128,6 +128,6 @@ def list_cmd(
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         page = core.list_conversations(db, limit=limit, after=after, order=order.value)
     emit(page, output, columns=CONV_COLUMNS)

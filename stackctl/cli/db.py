@@ -17,7 +17,9 @@ app = typer.Typer(help="Inspect and migrate the stackctl database.", no_args_is_
 def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) -> Database:
     """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema.
 
-    `create=False`: a database that does not exist stays absent (an empty one in memory is used).
+    `create=False` (commands that only read, and deletes): a database that does not exist stays absent,
+    with its directories; an empty one in memory is used, so lists are empty and gets not found, and a
+    notice on stderr names the path looked at.
     """
     import os
 
@@ -26,6 +28,10 @@ def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) ->
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
+    if not create and "://" not in location and not os.path.exists(location):
+        import sys
+
+        sys.stderr.write(f"notice: no database at {location}: nothing is stored yet\n")
     return open_database(location, create=create) if migrate else connect(location, create=create)
 
 

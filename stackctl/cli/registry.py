@@ -114,7 +114,7 @@ def resource_app(kind_name: str) -> typer.Typer:
     def list_(ctx: typer.Context, stack: StackOpt = None, output: OutputOpt = Format.table) -> None:
         from stackctl.registry import records
 
-        with open_db(ctx) as db:
+        with open_db(ctx, create=False) as db:
             rows = records.list_resources(db, stack, kind.name)
         emit({"object": "list", "data": rows}, output, columns=RESOURCE_COLUMNS)
 
@@ -126,7 +126,7 @@ def resource_app(kind_name: str) -> typer.Typer:
     ) -> None:
         from stackctl.registry import records
 
-        with open_db(ctx) as db:
+        with open_db(ctx, create=False) as db:
             found = records.get_resource(db, stack, kind.name, identifier)
         emit(found, output)
 
@@ -184,7 +184,7 @@ def resource_app(kind_name: str) -> typer.Typer:
     ) -> None:
         from stackctl.registry import records
 
-        with open_db(ctx) as db:
+        with open_db(ctx, create=False) as db:
             records.unregister(db, stack, kind.name, identifier)
         emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
 

@@ -191,7 +191,7 @@ def get_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         response = core.get_response(db, response_id)
     emit(response if output is not Format.table else _summary(response), output)
 
@@ -213,7 +213,7 @@ def list_cmd(
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         page = core.list_responses(db, limit=limit, after=after, order=order.value, model=model)
     emit(page, output, columns=RESPONSE_COLUMNS)
 
@@ -228,7 +228,7 @@ def delete_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Form
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         emit(core.delete_response(db, response_id), output)
 
 
@@ -253,7 +253,7 @@ def input_items_cmd(
     from stackctl.cli.db import open_db
     from stackctl.responses import service as core
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         page = core.list_input_items(
             db, response_id, limit=limit, after=after, before=before, order=order.value
         )

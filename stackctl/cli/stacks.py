@@ -20,7 +20,7 @@ def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
     """
     from stackctl.registry import records
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         rows = records.list_stacks(db)
     emit(
         {"object": "list", "data": rows},
@@ -52,7 +52,7 @@ def stacks_show(
     from stackctl.config.secrets import redact
     from stackctl.registry import records
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         body = records.show_stack(db, name)
     emit(body if show_secrets else redact(body), output)
 
@@ -65,6 +65,6 @@ def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.tabl
     """
     from stackctl.registry import records
 
-    with open_db(ctx) as db:
+    with open_db(ctx, create=False) as db:
         records.delete_stack(db, name)
     emit({"name": name, "deleted": True}, output)

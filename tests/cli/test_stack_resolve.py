@@ -50,12 +50,15 @@ def test_validate_fails_on_a_missing_dependency(cli: Any, tmp_path: Path) -> Non
     path.write_text(RUN.split("  inference:", maxsplit=1)[0])
     result = cli("config", "validate", str(path), "-o", "json")
     assert result.exit_code == 3
-    error = json.loads(result.stderr)["error"]
-    assert error["code"] == "unresolved"
-    assert error["details"] == [
-        "providers.safety: provider 'llama-guard' (inline::llama-guard) needs API 'inference', "
-        "which no enabled provider serves"
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["code"], p["path"], p["message"]) for p in problems] == [
+        (
+            "unresolved",
+            "providers.safety",
+            "provider 'llama-guard' (inline::llama-guard) needs API 'inference', which no enabled provider serves",
+        )
     ]
+    assert problems[0]["line"] is not None
 
 
 def test_resolve_errors_name_the_entries_in_the_file(cli: Any, tmp_path: Path) -> None:
