@@ -150,7 +150,7 @@ def _secret_leaves(value: Any, path: DocPath, marked: set[str]) -> list[DocPath]
 
 def _enabled_providers(ctx: FileContext) -> list[tuple[DocPath, str, str, Any]]:
     substituter = Substituter(env=ctx.env)
-    out = []
+    out: list[tuple[DocPath, str, str, Any]] = []
     providers = ctx.raw.get("providers")
     for api, entries in (providers if isinstance(providers, dict) else {}).items():
         for index, entry in enumerate(entries if isinstance(entries, list) else []):

@@ -484,7 +484,8 @@ def test_an_unset_key_registers_with_a_warning_and_the_call_names_the_variable(
     result = cli("responses", "create", "--model", "fake-model", "--input", "hi")
     assert result.exit_code == 3
     assert result.stderr.startswith(
-        "error: provider openai: api_key comes from ${env.OPENAI_API_KEY}, which is not set in this environment\n"
+        "error: provider openai: api_key comes from ${env.OPENAI_API_KEY}, "
+        "which is not set in this environment\n"
     )
     assert "has no API key" not in result.stderr
     assert chat_posts(fake_openai) == []

@@ -55,7 +55,8 @@ def test_validate_fails_on_a_missing_dependency(cli: Any, tmp_path: Path) -> Non
         (
             "unresolved",
             "providers.safety",
-            "provider 'llama-guard' (inline::llama-guard) needs API 'inference', which no enabled provider serves",
+            "provider 'llama-guard' (inline::llama-guard) needs API 'inference', "
+            "which no enabled provider serves",
         )
     ]
     assert problems[0]["line"] is not None
