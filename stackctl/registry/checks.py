@@ -310,4 +310,5 @@ def validate_file(
         summary.pop("valid")
     else:
         summary = {}
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))  # in file order; unlocated ones last
     return Validation(not problems, problems, warnings, summary if not problems else {})

@@ -292,3 +292,20 @@ def test_provider_configs_render_from_the_injected_env(
     assert created.json()["output_text"] == "echo: hi"
     sent = {k.lower(): v for k, v in fake_openai.requests[-1].headers.items()}
     assert sent["authorization"] == "Bearer sk-injected"
+
+
+def test_an_unset_key_is_a_400_naming_the_variable(
+    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml.write_text(run_config(fake_openai.base_url))
+    registered = cli("--db", db_path, "register", str(run_yaml))  # type: ignore[operator]
+    assert registered.exit_code == 0, registered.stderr  # an unset secret is only a warning at register
+    with TestClient(create_app(db_path, env={}), raise_server_exceptions=False) as test_client:
+        created = test_client.post("/v1/responses", json={"model": "fake-model", "input": "hi"})
+    error = _error(created, 400)
+    assert error["message"] == (
+        "provider openai: api_key comes from ${env.OPENAI_API_KEY}, which is not set in this environment"
+    )
+    assert fake_openai.requests == []
