@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -49,12 +50,28 @@ def stacks_show(
 
     Example: stackctl stacks show my-stack -o json
     """
-    from stackctl.config.secrets import redact
     from stackctl.registry import records
 
     with open_db(ctx, create=False) as db:
         body = records.show_stack(db, name)
-    emit(body if show_secrets else redact(body), output)
+    emit(body if show_secrets else _masked(body), output)
+
+
+def _masked(body: dict[str, Any]) -> dict[str, Any]:
+    """The stack with the literal text of secret fields masked: by name, or marked by their schema."""
+    import os
+
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.config.secrets import redact
+
+    catalogue = catalogue_for(os.environ)
+    providers = []
+    for provider in body.get("providers", []):
+        marked = set(catalogue.secret_fields(provider["api"], provider["provider_type"]))
+        config = redact(provider["config"], _top_level_in(marked))
+        providers.append({**provider, "config": config})
+    masked: dict[str, Any] = redact({**body, "providers": providers})
+    return masked
 
 
 @stacks_app.command("delete")
@@ -68,3 +85,7 @@ def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.tabl
     with open_db(ctx, create=False) as db:
         records.delete_stack(db, name)
     emit({"name": name, "deleted": True}, output)
+
+
+def _top_level_in(names: set[str]) -> Callable[[tuple[str | int, ...]], bool]:
+    return lambda path: len(path) == 1 and path[0] in names

@@ -445,6 +445,7 @@ def test_marked_secrets_are_stored_as_written_and_masked_in_output(cli: Any, tmp
     shown = json.loads(cli("stacks", "show", "secrets", "-o", "json").stdout)
     configs = {p["provider_id"]: p["config"] for p in shown["providers"]}
     # aws_access_key_id is secret by its schema only; the name is not secret-like.
+    assert configs["s3"]["aws_access_key_id"] == "${env.AWS_KEY_ID:=********}"
     assert configs["s3"]["aws_secret_access_key"] == "${env.AWS_SECRET}"  # a reference names no secret
     assert configs["openai"]["api_key"] == "${env.MY_OPENAI_KEY:=********}"
     data = b"".join(_database_bytes().values())
