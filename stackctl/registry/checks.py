@@ -287,28 +287,74 @@ class Validation:
         }
 
 
+_MISSING = re.compile(r"environment variable ([A-Z0-9_]+) is not set")
+STAND_IN = "0"  # a value every scalar type accepts or keeps as text: str "0", int 0, float 0.0, bool False
+
+
+def _substitution_warnings(ctx: FileContext, data: str | bytes, home: str | None) -> list[str]:
+    """The warnings of stage 1 alone (unset secrets, dropped resources), for a render that failed later."""
+    from stackctl.config.pipeline import render_config
+
+    try:
+        substituted = render_config(
+            data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, validate=False, defer_secrets=True
+        )
+    except ConfigError:
+        return []
+    return substituted.warnings
+
+
+def _render_collecting(
+    ctx: FileContext, data: str | bytes, home: str | None
+) -> tuple[list[Problem], list[str]]:
+    """Render and resolve, as problems and warnings. Missing variables stop the render before the schemas
+    and the resolver see the document: it is rendered once more with a stand-in for each, so that one run
+    reports the rest of the file's problems too; problems at the paths of the missing variables are the
+    stand-in's, not the file's, and are left out."""
+    try:
+        _render(ctx, data, home)
+    except ConfigError as exc:
+        problems = problems_of(exc, ctx)
+        names = {found[1] for p in problems if (found := _MISSING.search(p.message))}
+        if exc.code != "missing_env_var" or ctx.rendered is not None or not names:
+            warnings = ctx.rendered.warnings if ctx.rendered else _substitution_warnings(ctx, data, home)
+            return problems, list(warnings)
+    else:
+        assert ctx.rendered is not None
+        return [], list(ctx.rendered.warnings)
+    at_missing = {p.path for p in problems}
+    env = ctx.env
+    ctx.env = {**env, **dict.fromkeys(names, STAND_IN)}
+    try:
+        _render(ctx, data, home)
+    except ConfigError as exc:
+        problems += [p for p in problems_of(exc, ctx) if p.path not in at_missing]
+    else:
+        problems += [p for check in DOCUMENT_CHECKS for p in check(ctx) if p.path not in at_missing]
+    warnings = _substitution_warnings(ctx, data, home)
+    ctx.env = env
+    ctx.rendered = ctx.stack = None  # rendered with stand-ins: not the file's document, no summary of it
+    return problems, warnings
+
+
 def validate_file(
     data: str | bytes, source: str, env: Mapping[str, str], schemas: Any, *, home: str | None
 ) -> Validation:
-    """Every check `register` makes, every problem collected (the stages after a failing render or resolve
-    cannot run; the file's own checks always do)."""
+    """Every check `register` makes, every problem collected: the file's own checks, the render and the
+    resolver (with stand-ins for missing variables, see `_render_collecting`), then the document checks."""
     from stackctl.config.pipeline import summarize
 
     try:
         ctx, problems = _context(data, source, env, schemas)
     except ConfigError as exc:
         return Validation(False, [Problem(exc.message, None, source, None, exc.code)], [])
-    try:
-        _render(ctx, data, home)
-    except ConfigError as exc:
-        problems += problems_of(exc, ctx)
-    warnings: list[str] = []
+    found, warnings = _render_collecting(ctx, data, home)
+    problems += found
+    summary: dict[str, Any] = {}
     if ctx.rendered is not None and ctx.stack is not None:
         problems += [problem for check in DOCUMENT_CHECKS for problem in check(ctx)]
         summary = summarize(ctx.rendered, ctx.stack)
         warnings = summary.pop("warnings")
         summary.pop("valid")
-    else:
-        summary = {}
     problems.sort(key=lambda p: (p.line is None, p.line or 0))  # in file order; unlocated ones last
     return Validation(not problems, problems, warnings, summary if not problems else {})

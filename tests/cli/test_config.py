@@ -295,8 +295,9 @@ def test_validate_reports_every_problem_with_its_line_in_one_run(cli: Any, tmp_p
     path.write_text(SHIFTED)
     result = cli("config", "validate", str(path), "-o", "json")
     assert result.exit_code == 3
-    assert result.stderr == ""
+    assert result.stderr == "warning: models[0]: dropped: its provider_id is __disabled__\n"
     report = json.loads(result.stdout)
+    assert report["warnings"] == ["models[0]: dropped: its provider_id is __disabled__"]
     assert report["valid"] is False
     assert [(p["path"], p["line"], p["code"]) for p in report["problems"]] == [
         ("providers.inference[1].config.api_key", 10, "literal_secret"),  # the disabled [0] is not stored
@@ -565,3 +566,41 @@ def test_a_number_that_overflows_stays_the_text(cli: Any, tmp_path: Path) -> Non
     path.write_text("image_name: t\nproviders: {}\nextra_value: ${env.BIG}\n")
     result = ok(cli("config", "render", str(path), "--no-validate", "--env", "BIG=1e400", "-o", "json"))
     assert json.loads(result.stdout)["extra_value"] == "1e400"
+
+
+ALL_AT_ONCE = """\
+image_name: many
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config:
+      base_url: ${env.OPENAI_URL}
+      api_key: ${env.OPENAI_API_KEY}
+      refresh_model: true
+models:
+- model_id: m1
+  provider_id: elsewhere
+"""
+
+
+def test_validate_reports_the_rest_of_the_file_when_variables_are_missing(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(ALL_AT_ONCE)
+    result = cli("config", "validate", str(path), "-o", "json")
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert [(p["path"], p["line"]) for p in report["problems"]] == [
+        ("providers.inference[0].config.base_url", 7),  # OPENAI_URL is not set
+        ("providers.inference[0].config.refresh_model", 9),  # the schema still checks the rest
+    ]
+    assert "OPENAI_URL is not set" in report["problems"][0]["message"]
+    # The secret's variable is only a warning, as in `register`.
+    assert any("OPENAI_API_KEY is not set" in w for w in report["warnings"])
+    # With the schema satisfied, the resources are checked against the stack's providers too.
+    path.write_text(ALL_AT_ONCE.replace("      refresh_model: true\n", ""))
+    report = json.loads(cli("config", "validate", str(path), "-o", "json").stdout)
+    assert [(p["path"], p["line"]) for p in report["problems"]] == [
+        ("providers.inference[0].config.base_url", 7),
+        ("models[0].provider_id", 11),
+    ]

@@ -59,7 +59,7 @@ def test_template_without_its_required_env_fails(cli, name: str) -> None:  # typ
     # validate checks as register does: an unset secret variable is a warning (it is read at call time),
     # any other one an error; either way the variable is named.
     validated = cli("config", "validate", "--distro", name)
-    assert any(var in validated.stderr for var in template_info(name)["required_env"])
+    assert all(var in validated.stderr for var in template_info(name)["required_env"])
 
 
 @pytest.mark.usefixtures("clean_env")
