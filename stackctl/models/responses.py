@@ -2,8 +2,12 @@
 
 Invariants:
 - `Response.to_wire()` is exactly the JSON of OpenAI's Responses API: every documented field is present
-  (null when unset), output items are conversation items (`stackctl.models.conversations.Item`), and
-  `output_text` is the concatenated text of the assistant's `output_text` parts (the SDK's convenience).
+  (null when unset) and output items are conversation items (`stackctl.models.conversations.Item`).
+  `output_text` (the concatenated text of the assistant's `output_text` parts) is a property, as in the
+  SDK, and never on the wire.
+- Request parameters that stackctl accepts but does not act on (`user`, `service_tier`, `prompt_cache_key`,
+  `safety_identifier`, `truncation`, `top_logprobs`, `reasoning`, `max_tool_calls`, `background: false`)
+  are echoed in the response as OpenAI echoes them; `text` is echoed with its format.
 - Response ids are `resp_` + 48 lowercase hex characters; output message ids are `msg_` + 48 hex.
 - `ResponseRequest` keeps unknown fields (newer SDKs send more than stackctl uses) but type-checks known ones.
 """
@@ -54,7 +58,8 @@ class ResponseRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str
-    input: str | list[dict[str, Any]]
+    # Optional when a conversation or previous response gives the context (the SDK allows leaving it out).
+    input: str | list[dict[str, Any]] | None = None
     conversation: str | None = None
     previous_response_id: str | None = None
     instructions: str | None = None
@@ -67,6 +72,18 @@ class ResponseRequest(BaseModel):
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
     top_p: float | None = Field(default=None, ge=0, le=1)
+    text: dict[str, Any] | None = None
+    include: list[str] | None = None
+    background: bool | None = None
+    # Accepted and echoed, not acted on.
+    user: str | None = None
+    service_tier: str | None = None
+    prompt_cache_key: str | None = None
+    safety_identifier: str | None = None
+    truncation: Literal["auto", "disabled"] | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    reasoning: dict[str, Any] | None = None
+    max_tool_calls: int | None = Field(default=None, ge=1)
 
     @field_validator("conversation", mode="before")
     @classmethod
@@ -101,6 +118,16 @@ class Response(WireModel):
     tool_choice: str | dict[str, Any] = "auto"
     parallel_tool_calls: bool = True
     top_p: float | None = None
+    text: dict[str, Any] = Field(default_factory=lambda: {"format": {"type": "text"}})
+    background: bool = False
+    user: str | None = None
+    service_tier: str | None = None
+    prompt_cache_key: str | None = None
+    safety_identifier: str | None = None
+    truncation: str = "disabled"
+    top_logprobs: int | None = None
+    reasoning: dict[str, Any] | None = None
+    max_tool_calls: int | None = None
 
     @property
     def output_text(self) -> str:
@@ -115,7 +142,6 @@ class Response(WireModel):
     def to_wire(self) -> dict[str, Any]:
         body = self.model_dump(mode="json", exclude={"output"})
         body["output"] = [item.to_wire() for item in self.output]
-        body["output_text"] = self.output_text
         return body
 
 

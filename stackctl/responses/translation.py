@@ -91,12 +91,6 @@ def chat_tools(tools: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def chat_tool_choice(choice: str | Mapping[str, Any]) -> str | dict[str, Any]:
-    if isinstance(choice, Mapping) and choice.get("type") == "function":
-        return {"type": "function", "function": {"name": choice.get("name")}}
-    return choice if isinstance(choice, str) else dict(choice)
-
-
 def assistant_message(text: str, *, status: str = "completed") -> Message:
     return Message(
         type="message",

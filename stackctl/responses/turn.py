@@ -27,11 +27,8 @@ from stackctl.models.responses import (
     ResponseUsage,
 )
 from stackctl.registry.routing import ModelTarget, resolve_model
-from stackctl.responses.translation import (
-    chat_tool_choice,
-    chat_tools,
-    items_to_messages,
-)
+from stackctl.responses import features
+from stackctl.responses.translation import chat_tools, items_to_messages
 from stackctl.store import item_rows
 from stackctl.store import responses as store
 from stackctl.store.sqlite.connection import Database
@@ -51,6 +48,7 @@ class Plan:
     created_at: int
     input_items: list[Item]
     chat: dict[str, Any]
+    text: dict[str, Any]
 
 
 def check_response_id(response_id: str) -> None:
@@ -66,6 +64,14 @@ def parse_request(request: ResponseRequest | Mapping[str, Any]) -> ResponseReque
                 "invalid response request", details=validation_lines(exc.errors()), code="invalid_request"
             ) from None
     _check_text(request)
+    features.check_tools(request.tools)
+    if request.tool_choice is not None:
+        features.chat_tool_choice(request.tool_choice)  # refuses a choice of a built-in tool
+    features.check_request_flags(
+        background=request.background,
+        include=request.include,
+        prompt=(request.model_extra or {}).get("prompt"),
+    )
     return request
 
 
@@ -82,19 +88,60 @@ def _check_text(req: ResponseRequest) -> None:
             )
 
 
-def _input_items(raw: str | list[dict[str, Any]]) -> list[Item]:
+def _input_entries(raw: str | list[dict[str, Any]] | None) -> list[Item | str]:
+    """The input in order: new items (each with an id), and the ids of `item_reference` entries."""
+    if raw is None:
+        return []
     if isinstance(raw, str):
         raw = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}]
-    items = conv.parse_items(raw)  # the short message form without `type` is shaped there
-    for item in items:
+    references = {
+        index: entry for index, entry in enumerate(raw) if isinstance(entry, dict) and _is_reference(entry)
+    }
+    items = iter(conv.parse_items([e for i, e in enumerate(raw) if i not in references]))
+    entries: list[Item | str] = []
+    for index in range(len(raw)):
+        if index in references:
+            entries.append(_reference_id(references[index], index))
+            continue
+        item = next(items)
         if item.id is not None:
             item_pages.check_item_id(item.id)
-    return [
-        item
-        if item.id is not None
-        else item.model_copy(update={"id": new_id("msg" if item.type == "message" else "item")})
-        for item in items
-    ]
+        else:
+            item = item.model_copy(update={"id": new_id("msg" if item.type == "message" else "item")})
+        entries.append(item)
+    features.check_input_parts(entries)
+    return entries
+
+
+def _is_reference(entry: Mapping[str, Any]) -> bool:
+    return entry.get("type") == "item_reference"
+
+
+def _reference_id(entry: Mapping[str, Any], index: int) -> str:
+    item_id = entry.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise InvalidInputError(
+            "an item_reference needs the id of an item", code="invalid_request", param=f"input[{index}].id"
+        )
+    return item_id
+
+
+def _resolve(entries: list[Item | str], context: list[Item]) -> list[Item]:
+    """The input with each reference replaced by the item it names in the context."""
+    known = {item.id: item for item in context if item.id}
+    resolved: list[Item] = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            resolved.append(entry)
+        elif entry in known:
+            resolved.append(known[entry])
+        else:
+            raise NotFoundError(
+                f"item_reference names an item that is not in the conversation or previous response: {entry}",
+                code="item_not_found",
+                param=f"input[{index}].id",
+            )
+    return resolved
 
 
 def _chain(db: Database, response_id: str) -> list[Item]:
@@ -134,10 +181,19 @@ def plan_turn(
     req = parse_request(request)
     if req.conversation and req.previous_response_id:
         raise UsageError("conversation and previous_response_id exclude each other: give one of them")
+    if req.input is None and not (req.conversation or req.previous_response_id):
+        raise InvalidInputError(
+            "input is required unless a conversation or previous_response_id gives the context",
+            code="missing_required_parameter",
+            param="input",
+        )
     conv.validate_metadata(req.metadata)
-    input_items = _input_items(req.input)
+    entries = _input_entries(req.input)
+    input_items = [entry for entry in entries if not isinstance(entry, str)]
+    text = features.text_config(req.text)
     target = resolve_model(db, req.model, env)
-    messages = items_to_messages([*_context(db, req, input_items), *input_items])
+    context = _context(db, req, input_items)
+    messages = items_to_messages([*context, *_resolve(entries, context)])
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
     if not messages:
@@ -146,7 +202,8 @@ def plan_turn(
             hint="give --input TEXT, or input items that include a message",
             code="empty_input",
         )
-    return Plan(req, target, new_id("resp"), now(), input_items, _chat_body(req, target, messages))
+    chat = _chat_body(req, target, messages, text)
+    return Plan(req, target, new_id("resp"), now(), input_items, chat, text)
 
 
 def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> list[Item]:
@@ -161,8 +218,13 @@ def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> lis
     return []
 
 
-def _chat_body(req: ResponseRequest, target: ModelTarget, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def _chat_body(
+    req: ResponseRequest, target: ModelTarget, messages: list[dict[str, Any]], text: dict[str, Any]
+) -> dict[str, Any]:
     chat: dict[str, Any] = {"model": target.provider_model_id, "messages": messages}
+    response_format = features.chat_response_format(text)
+    if response_format is not None:
+        chat["response_format"] = response_format
     if req.temperature is not None:
         chat["temperature"] = req.temperature
     if req.max_output_tokens is not None:
@@ -173,7 +235,7 @@ def _chat_body(req: ResponseRequest, target: ModelTarget, messages: list[dict[st
     if tools:
         chat["tools"] = tools
         if req.tool_choice is not None:
-            chat["tool_choice"] = chat_tool_choice(req.tool_choice)
+            chat["tool_choice"] = features.chat_tool_choice(req.tool_choice)
         if req.parallel_tool_calls is not None:
             chat["parallel_tool_calls"] = req.parallel_tool_calls
     return chat
@@ -212,6 +274,15 @@ def build_response(
         tool_choice=req.tool_choice if req.tool_choice is not None else "auto",
         parallel_tool_calls=req.parallel_tool_calls if req.parallel_tool_calls is not None else True,
         top_p=req.top_p,
+        text=plan.text,
+        user=req.user,
+        service_tier=req.service_tier,
+        prompt_cache_key=req.prompt_cache_key,
+        safety_identifier=req.safety_identifier,
+        truncation=req.truncation or "disabled",
+        top_logprobs=req.top_logprobs,
+        reasoning=req.reasoning,
+        max_tool_calls=req.max_tool_calls,
     )
 
 

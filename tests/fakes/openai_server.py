@@ -2,7 +2,11 @@
 
 It speaks `GET /v1/models` and `POST /v1/chat/completions` (plain and streamed as server-sent events), records
 every request it receives (method, path, headers, JSON body), and answers deterministically: the assistant's
-reply echoes the last user message as `echo: <text>`. A test can script what the next requests meet with a
+reply echoes the last user message as `echo: <text>` (after a tool result: `tool said: <output>`). It speaks
+tools and structured output as a model would: a request with function tools whose last message is the
+user's is answered with a call of the first tool (or the one `tool_choice` names; none with
+`tool_choice: "none"`), its arguments made from the tool's parameter schema; a `response_format` of
+`json_schema` is answered with JSON made from the schema, `json_object` with `{"echo": <text>}`. A test can script what the next requests meet with a
 queue of behaviours (`status(500)`, `status(429, retry_after=0)`, `sleep(2)`, `cut_stream_after(1)`,
 `reply("hi")`, `token_details(cached=3, reasoning=2)`, `raw_answer(text, content_type)`); once the queue
 is empty, the default behaviour (normally an echo) answers.
@@ -114,6 +118,72 @@ def _last_user_text(body: dict[str, Any]) -> str:
         if isinstance(content, list):
             return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return ""
+
+
+def _last_message(body: dict[str, Any]) -> dict[str, Any]:
+    messages = body.get("messages") or []
+    last = messages[-1] if messages else {}
+    return last if isinstance(last, dict) else {}
+
+
+def _reply_text(body: dict[str, Any]) -> str:
+    last = _last_message(body)
+    if last.get("role") == "tool":
+        return f"tool said: {last.get('content')}"
+    text = f"echo: {_last_user_text(body)}"
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_object":
+        return json.dumps({"echo": text})
+    if response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        return json.dumps(schema_instance(schema, schema, text))
+    return text
+
+
+def schema_instance(schema: dict[str, Any], root: dict[str, Any], text: str) -> Any:
+    """A value that satisfies a JSON schema (objects, arrays, scalars, enums, anyOf, local `$ref`s)."""
+    if "$ref" in schema:
+        target: Any = root
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        return schema_instance(target, root, text)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return schema_instance(schema[key][0], root, text)
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    values: dict[str, Any] = {"string": text, "integer": 1, "number": 1.5, "boolean": True, "null": None}
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {name: schema_instance(sub, root, text) for name, sub in props.items()}
+    if kind == "array":
+        return [schema_instance(schema.get("items") or {}, root, text)]
+    return values.get(kind, text)
+
+
+def _tool_call(body: dict[str, Any], completion_id: str) -> dict[str, Any] | None:
+    """The call a model would make: of the named or first function tool, when the user spoke last."""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "function"]
+    choice = body.get("tool_choice")
+    if not tools or choice == "none" or _last_message(body).get("role") != "user":
+        return None
+    tool = tools[0]
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        named = (choice.get("function") or {}).get("name")
+        tool = next((t for t in tools if t["function"]["name"] == named), tool)
+    function = tool.get("function") or {}
+    parameters = function.get("parameters") or {"type": "object", "properties": {}}
+    arguments = json.dumps(schema_instance(parameters, parameters, _last_user_text(body)))
+    return {
+        "id": f"call_{completion_id.removeprefix('chatcmpl-')}",
+        "type": "function",
+        "function": {"name": function.get("name"), "arguments": arguments},
+    }
 
 
 def _split_for_stream(text: str) -> list[str]:
@@ -245,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
             self._send_json(400, {"error": {"message": "model and messages are required", "type": "invalid"}})
             return
-        text = behaviour.text if behaviour.text is not None else f"echo: {_last_user_text(body)}"
+        text = behaviour.text if behaviour.text is not None else _reply_text(body)
         if body.get("stream"):
             self._stream(body, text, behaviour)
         else:
@@ -258,16 +328,21 @@ class _Handler(BaseHTTPRequestHandler):
             return f"chatcmpl-fake{len(self.server.state.requests):04d}"
 
     def _completion(self, body: dict[str, Any], text: str, behaviour: Behaviour) -> dict[str, Any]:
+        completion_id = self._completion_id()
+        call = _tool_call(body, completion_id) if behaviour.text is None else None
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if call is not None:
+            message = {"role": "assistant", "content": None, "tool_calls": [call]}
         return {
-            "id": self._completion_id(),
+            "id": completion_id,
             "object": "chat.completion",
             "created": CREATED,
             "model": body["model"],
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
+                    "message": message,
+                    "finish_reason": "stop" if call is None else "tool_calls",
                     "logprobs": None,
                 }
             ],
@@ -281,9 +356,19 @@ class _Handler(BaseHTTPRequestHandler):
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
+        call = _tool_call(body, base["id"]) if behaviour.text is None else None
         chunks = [chunk({"role": "assistant", "content": ""})]
-        chunks += [chunk({"content": piece}) for piece in _split_for_stream(text)]
-        chunks.append(chunk({}, "stop"))
+        if call is None:
+            chunks += [chunk({"content": piece}) for piece in _split_for_stream(text)]
+            chunks.append(chunk({}, "stop"))
+        else:
+            arguments = call["function"]["arguments"]
+            half = len(arguments) // 2
+            head = {"index": 0, "id": call["id"], "type": "function"}
+            head["function"] = {"name": call["function"]["name"], "arguments": arguments[:half]}
+            chunks.append(chunk({"tool_calls": [head]}))
+            chunks.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments[half:]}}]}))
+            chunks.append(chunk({}, "tool_calls"))
         if (body.get("stream_options") or {}).get("include_usage"):
             chunks.append({**base, "choices": [], "usage": _usage(body, text, behaviour)})
         return chunks

@@ -289,7 +289,8 @@ def test_provider_configs_render_from_the_injected_env(
     with TestClient(create_app(db_path, env={"OPENAI_API_KEY": "sk-injected"})) as test_client:
         created = test_client.post("/v1/responses", json={"model": "fake-model", "input": "hi"})
     assert created.status_code == 200, created.text
-    assert created.json()["output_text"] == "echo: hi"
+    assert created.json()["output"][0]["content"][0]["text"] == "echo: hi"
+    assert "output_text" not in created.json()
     sent = {k.lower(): v for k, v in fake_openai.requests[-1].headers.items()}
     assert sent["authorization"] == "Bearer sk-injected"
 

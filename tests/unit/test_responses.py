@@ -363,7 +363,7 @@ def test_function_calls_map_to_tool_messages() -> None:
 
 def test_function_tools_reach_the_provider_as_chat_tools(db: Database, fake_openai: FakeOpenAI) -> None:
     tool = {"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {}}}
-    response = ask(db, "rain?", tools=[tool, {"type": "web_search"}], tool_choice="auto")
+    response = ask(db, "rain?", tools=[tool], tool_choice="auto")
     body = fake_openai.requests[-1].body
     assert body["tools"] == [
         {"type": "function", "function": {"name": "weather", "parameters": tool["parameters"]}}
