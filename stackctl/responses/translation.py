@@ -167,9 +167,12 @@ class StreamAccumulator:
         self.finish_reason: str | None = None
         self.usage: ResponseUsage | None = None
         self._calls: dict[int, dict[str, Any]] = {}
+        self.call_deltas: list[tuple[int, str]] = []
 
     def add(self, chunk: Mapping[str, Any]) -> str:
-        """Take one chunk; return the text delta it carried ("" if none)."""
+        """Take one chunk; return the text delta it carried ("" if none). The tool-call argument pieces it
+        carried are in `call_deltas` until the next chunk."""
+        self.call_deltas = []
         if chunk.get("usage"):
             self.usage = usage_of(chunk["usage"])
         delta_text = ""
@@ -188,12 +191,18 @@ class StreamAccumulator:
         return delta_text
 
     def _merge_call(self, call: Mapping[str, Any]) -> None:
-        slot = self._calls.setdefault(int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}})
+        index = int(call.get("index", 0))
+        slot = self._calls.setdefault(index, {"function": {"name": "", "arguments": ""}})
         if call.get("id"):
             slot["id"] = call["id"]
         function = call.get("function") or {}
         slot["function"]["name"] += function.get("name") or ""
         slot["function"]["arguments"] += function.get("arguments") or ""
+        self.call_deltas.append((index, function.get("arguments") or ""))
+
+    def call(self, index: int) -> dict[str, Any]:
+        """The tool call of this stream index as merged so far."""
+        return self._calls[index]
 
     def tool_calls(self) -> list[dict[str, Any]]:
         return [self._calls[index] for index in sorted(self._calls)]

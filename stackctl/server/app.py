@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +25,7 @@ from stackctl import __version__
 from stackctl.errors import StackctlError
 from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
-from stackctl.server.routes import conversations, models, responses
+from stackctl.server.routes import chat, conversations, models, responses
 from stackctl.store.sqlite.connection import open_database
 
 log = logging.getLogger("stackctl.server")
@@ -52,12 +53,30 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(responses.router)
     app.include_router(models.router)
+    app.include_router(chat.router)
     _install_error_handlers(app)
+    _publish_without_422(app)
     # Added last = outermost: the size limit applies even to unauthenticated requests.
     if api_key:
         app.add_middleware(BearerAuth, api_key=api_key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+def _publish_without_422(app: FastAPI) -> None:
+    """The OpenAPI document without FastAPI's default 422: a schema violation is a 400 here (see `errors`)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -4,8 +4,9 @@ Invariants:
 - Every error response body is `{"error": {"message", "type", "param", "code"}}`, whatever raised it:
   a `StackctlError` from the core, a request FastAPI could not validate, an unknown route, a body too large.
 - Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, 6 -> 502, anything else -> 500.
-  A request body that breaks the published schema is 422; a body that is not JSON at all is 400. Limits
-  (items per call, metadata size, page size) are the core's to check, so breaking one is 400, as with OpenAI.
+  A request that breaks the published schema is 400 with the first offending parameter as `param`, as
+  OpenAI answers (the SDK raises `BadRequestError`), and so is a body that is not JSON at all. Limits
+  (items per call, metadata size, page size) are the core's to check, so breaking one is 400 too.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def from_stackctl(exc: StackctlError) -> JSONResponse:
 
 
 def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:
-    """FastAPI's validation errors as one OpenAI error: 400 for unparsable JSON, 422 for schema violations."""
+    """FastAPI's validation errors as one OpenAI error: 400, naming the first parameter at fault."""
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, "request body is not valid JSON", "invalid_json")
     lines = []
@@ -76,7 +77,7 @@ def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:
         lines.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
     first = tuple(errors[0].get("loc", ())) if errors else ()
     param = location(first[1:]) or None if first else None
-    return error_response(422, "invalid request: " + "; ".join(lines), "invalid_request", param)
+    return error_response(400, "invalid request: " + "; ".join(lines), "invalid_request", param)
 
 
 def from_http(request: Request, exc: HTTPException) -> JSONResponse:

@@ -5,7 +5,7 @@ request bodies, the list envelopes and the small objects only the server returns
 `to_wire()` JSON as is (exactly OpenAI's shape); these models describe it for the OpenAPI document.
 
 Limits (items per call, metadata size) are documented here but checked by the core, so that breaking one
-is a 400 like every other input the core refuses, not a schema violation (422).
+is a 400 like every other input the core refuses (a schema violation is a 400 as well, as with OpenAI).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ class ConversationCreateRequest(BaseModel):
 
 
 class ConversationUpdateRequest(BaseModel):
-    metadata: dict[str, str] = Field(description="Replaces the conversation's metadata.")
+    metadata: dict[str, str] | None = Field(
+        description="Replaces the conversation's metadata (null clears it)."
+    )
 
 
 class ItemsCreateRequest(BaseModel):
@@ -100,11 +102,14 @@ class ErrorResponse(BaseModel):
 ERRORS = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
-        (400, "Malformed request: bad JSON, malformed id, a limit exceeded, or input the core refuses"),
+        (
+            400,
+            "Malformed request: bad JSON, a body or query that breaks the schema, malformed id, a limit "
+            "exceeded, or input the core refuses (`param` names the parameter)",
+        ),
         (401, "Missing or wrong bearer token (only when the server has an api key)"),
         (404, "Conversation or item not found"),
         (413, "Request body too large"),
-        (422, "Request body or query does not match the schema"),
     )
 }
 

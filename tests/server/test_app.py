@@ -70,7 +70,7 @@ def test_items_without_type_are_messages(client: TestClient) -> None:
     ]
     assert all(i["id"].startswith("msg_") for i in page["data"])
     neither = client.post("/v1/conversations", json={"items": [{"content": "no role"}]})
-    _error(neither, 422)
+    _error(neither, 400)
 
 
 @pytest.mark.parametrize(
@@ -107,16 +107,16 @@ def test_not_found_and_malformed_messages(client: TestClient) -> None:
     assert "expected an id that begins with 'conv_'" in malformed["message"]
 
 
-def test_bad_json_is_400_and_schema_violations_422(client: TestClient) -> None:
+def test_bad_json_and_schema_violations_are_400_naming_the_param(client: TestClient) -> None:
     bad = client.post("/v1/conversations", content=b"{", headers={"content-type": "application/json"})
     assert _error(bad, 400)["code"] == "invalid_json"
     wrong_type = client.post(
         "/v1/conversations", json={"items": [{"type": "message", "role": "x", "content": "y"}]}
     )
-    error = _error(wrong_type, 422)
+    error = _error(wrong_type, 400)
     assert error["param"] == "items[0].message.role" or "items[0]" in str(error["message"])
     not_a_number = client.get(f"/v1/conversations/{MISSING}/items", params={"limit": "many"})
-    assert _error(not_a_number, 422)["param"] == "limit"
+    assert _error(not_a_number, 400)["param"] == "limit"
 
 
 TWENTY_ONE = [{"type": "message", "role": "user", "content": "x"}] * 21
@@ -140,7 +140,7 @@ SEVENTEEN_KEYS = {f"k{n}": "v" for n in range(17)}
 def test_limit_violations_are_400_and_write_nothing(
     client: TestClient, method: str, path: str, body: object, param: str, words: str
 ) -> None:
-    # SPEC: limit violations are exit 3, which the server maps to 400 (OpenAI answers 400 too), not 422.
+    # SPEC: limit violations are exit 3, which the server maps to 400 (OpenAI answers 400 too).
     conv = client.post("/v1/conversations", json={"metadata": {"keep": "me"}}).json()
     error = _error(client.request(method, path.replace("CID", conv["id"]), json=body), 400)
     assert error["type"] == "invalid_request_error"
@@ -223,7 +223,8 @@ def test_openapi_document_describes_bodies_and_errors(client: TestClient) -> Non
     assert create["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "Conversation"
     )
-    for status in ("400", "404", "413", "422"):
+    assert "422" not in create["responses"]  # schema violations are 400, as with OpenAI
+    for status in ("400", "404", "413"):
         assert create["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
             "ErrorResponse"
         )
@@ -256,9 +257,9 @@ def test_response_create_errors_before_any_provider_call(client: TestClient) -> 
     streamed = client.post("/v1/responses", json={"model": "nope", "input": "hi", "stream": True})
     assert streamed.headers["content-type"].startswith("application/json")
     _error(streamed, 404)
-    _error(client.post("/v1/responses", json={"input": "no model"}), 422)
+    assert _error(client.post("/v1/responses", json={"input": "no model"}), 400)["param"] == "model"
     _error(client.get("/v1/responses?limit=0"), 400)
-    _error(client.get("/v1/responses?order=sideways"), 422)
+    assert _error(client.get("/v1/responses?order=sideways"), 400)["param"] == "order"
 
 
 def test_response_metadata_over_the_limits_is_400_before_any_provider_call(

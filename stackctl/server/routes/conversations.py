@@ -59,7 +59,7 @@ def get_conversation(db: DB, conversation_id: str) -> JSONResponse:
 
 @router.post("/{conversation_id}", response_model=Conversation, summary="Replace a conversation's metadata")
 def update_conversation(db: DB, conversation_id: str, body: ConversationUpdateRequest) -> JSONResponse:
-    return _wire(core.update_conversation(db, conversation_id, body.metadata))
+    return _wire(core.update_conversation(db, conversation_id, body.metadata or {}))
 
 
 @router.delete("/{conversation_id}", response_model=ConversationDeleted, summary="Delete a conversation")
