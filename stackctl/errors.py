@@ -99,14 +99,28 @@ class ConflictError(StackctlError):
 
 
 class UpstreamError(StackctlError):
-    """A provider failed: network error, timeout, or a 4xx/5xx answer."""
+    """A provider failed: network error, timeout, or a 4xx/5xx answer.
+
+    `status` is the provider's HTTP status (None when there was no answer), `retry_after` the seconds its
+    `Retry-After` asked for, and `failure` what went wrong without an answer (`timeout`, `connect`), so
+    the server can pass the provider's error on as it is."""
 
     exit_code = EXIT_UPSTREAM
     code = "upstream_error"
 
-    def __init__(self, message: str, *, status: int | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        failure: str | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.status = status
+        self.retry_after = retry_after
+        self.failure = failure
 
 
 class InterruptedByUser(StackctlError):

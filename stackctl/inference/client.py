@@ -5,13 +5,15 @@
 import this module, so httpx is imported here at the top and nowhere on the CLI's start-up path.
 
 Invariants:
-- Every failure is an `UpstreamError` (exit 6) carrying the HTTP status when there was one and the provider's
-  own error message (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
+- Every failure is an `UpstreamError` (exit 6) carrying the HTTP status and `Retry-After` when there was an
+  answer (else whether it was a timeout or a failed connection) and the provider's own error message
+  (OpenAI's `{"error": {"message": ...}}`, or what else it sent, shortened).
 - A missing or unsendable API key is an `InvalidInputError` (exit 3) before any request; no message quotes
   a header's value (a transport error that does is masked).
-- 408, 409, 429, 5xx, connection errors and timeouts are retried, at most `RetryPolicy.attempts` tries in
-  all, after an exponential backoff with jitter, or after the provider's `Retry-After` (capped). Other
-  statuses, and a request that httpx refuses to send, fail at once.
+- 408, 409, 429 (unless `RetryPolicy.retry_rate_limits` is off), 5xx, connection errors and timeouts are
+  retried, at most `RetryPolicy.attempts` tries in all, after an exponential backoff with jitter, or after
+  the provider's `Retry-After` (capped). Other statuses, and a request that httpx refuses to send, fail at
+  once.
 - A stream is retried only before its first chunk arrives; once a chunk is out, a failure is final. A JSON
   answer to a stream request is not retried: a whole chat.completion (from a provider that ignores
   `stream`) is taken as a one-chunk stream, anything else is a failure with the provider's message. A stream
@@ -63,6 +65,14 @@ class RetryPolicy:
     backoff: float = 0.5  # seconds before the second try; doubles each time
     max_backoff: float = 8.0
     max_retry_after: float = 30.0  # a provider asking for longer is waited on only this long
+    # False where the caller passes a 429 on to a client that retries it itself (`stackctl serve`):
+    # retrying here too would multiply the client's tries.
+    retry_rate_limits: bool = True
+
+    def should_retry(self, status: int) -> bool:
+        if status == 429:
+            return self.retry_rate_limits
+        return status in RETRY_STATUSES or status >= 500
 
 
 class _Retryable(Exception):
@@ -72,10 +82,6 @@ class _Retryable(Exception):
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
-
-
-def _should_retry(status: int) -> bool:
-    return status in RETRY_STATUSES or status >= 500
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -175,9 +181,21 @@ class InferenceClient:
 
     # -- plumbing -----------------------------------------------------------------------------------------
 
-    def _error(self, message: str, status: int | None = None) -> UpstreamError:
+    def _error(
+        self,
+        message: str,
+        status: int | None = None,
+        *,
+        retry_after: float | None = None,
+        failure: str | None = None,
+    ) -> UpstreamError:
         # A provider may quote the key it was sent ("Incorrect API key provided: sk-..."): masked here.
-        return UpstreamError(self.endpoint.redact(f"provider {self.endpoint.label} {message}"), status=status)
+        return UpstreamError(
+            self.endpoint.redact(f"provider {self.endpoint.label} {message}"),
+            status=status,
+            retry_after=retry_after,
+            failure=failure,
+        )
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
         if self.endpoint.key_error is not None:
@@ -212,7 +230,11 @@ class InferenceClient:
                     error = failure.error
                     suffix = f" (after {tries} attempts)" if tries > 1 else ""
                     raise UpstreamError(
-                        error.message + suffix, status=error.status, hint=error.hint
+                        error.message + suffix,
+                        status=error.status,
+                        retry_after=error.retry_after,
+                        failure=error.failure,
+                        hint=error.hint,
                     ) from failure.__cause__
                 self._sleep(self._delay(number, failure.retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -230,15 +252,16 @@ class InferenceClient:
         detail = self.endpoint.redact(str(exc))  # httpx may quote a header, and so a key
         if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
             return self._error(f"was not sent {what}, which httpx refused: {detail}")
+        kind: str | None = "timeout"
         if isinstance(exc, httpx.ConnectTimeout):
             message = f"did not accept a connection within {self.timeouts.connect:g}s at {url}"
         elif isinstance(exc, httpx.TimeoutException):
             message = f"did not answer {what} within {self.timeouts.read:g}s (read timeout) at {url}"
         elif isinstance(exc, httpx.ConnectError):
-            message = f"cannot be reached at {url}: {detail}"
+            message, kind = f"cannot be reached at {url}: {detail}", "connect"
         else:
-            message = f"failed during {what} at {url}: {detail}"
-        failure = _Retryable(self._error(message))
+            message, kind = f"failed during {what} at {url}: {detail}", None
+        failure = _Retryable(self._error(message, failure=kind))
         failure.__cause__ = exc
         return failure
 
@@ -249,11 +272,14 @@ class InferenceClient:
             payload = response.text
         reason = response.reason_phrase or "error"
         message = provider_message(payload, reason)
+        retry_after = _retry_after(response.headers)
         error = self._error(
-            f"answered {what} with HTTP {response.status_code}: {message}", response.status_code
+            f"answered {what} with HTTP {response.status_code}: {message}",
+            response.status_code,
+            retry_after=retry_after,
         )
-        if _should_retry(response.status_code):
-            return _Retryable(error, _retry_after(response.headers))
+        if self.retry.should_retry(response.status_code):
+            return _Retryable(error, retry_after)
         return error
 
     def _try_json(self, method: str, path: str, body: Any) -> tuple[int, Any]:

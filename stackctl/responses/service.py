@@ -71,6 +71,21 @@ def default_client_factory(target: ModelTarget, env: Mapping[str, str]) -> Infer
     )
 
 
+def serve_client_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
+    """As `default_client_factory`, for a server that passes a provider's 429 on (with its Retry-After):
+    the client retries it, so retrying here as well would multiply its tries."""
+    from stackctl.inference.client import RetryPolicy, client_for_provider
+    from stackctl.inference.recording import recording_config_from_env
+
+    return client_for_provider(
+        target.provider_type,
+        target.config,
+        provider_id=target.provider_id,
+        recording=recording_config_from_env(env),
+        retry=RetryPolicy(retry_rate_limits=False),
+    )
+
+
 # --- create ------------------------------------------------------------------------------------------
 
 

@@ -265,7 +265,7 @@ def build_response(
         temperature=req.temperature,
         max_output_tokens=req.max_output_tokens,
         store=req.store,
-        error=ResponseError(code=error.code, message=error.message) if error else None,
+        error=ResponseError(code=_failure_code(error), message=error.message) if error else None,
         incomplete_details={"reason": "max_output_tokens"}
         if incomplete and finish_reason == "length"
         else None,
@@ -284,6 +284,11 @@ def build_response(
         reasoning=req.reasoning,
         max_tool_calls=req.max_tool_calls,
     )
+
+
+def _failure_code(error: StackctlError) -> str:
+    """A failed response's `error.code`, from the set OpenAI documents for it."""
+    return "rate_limit_exceeded" if getattr(error, "status", None) == 429 else "server_error"
 
 
 def status_of(finish_reason: str | None) -> str:

@@ -3,7 +3,10 @@
 Invariants:
 - Every error response body is `{"error": {"message", "type", "param", "code"}}`, whatever raised it:
   a `StackctlError` from the core, a request FastAPI could not validate, an unknown route, a body too large.
-- Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, 6 -> 502, anything else -> 500.
+- Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, anything else -> 500; a provider's
+  failure (exit 6) is passed on as it is: its 4xx as that status with its (masked) message, a 429 as a 429
+  with its `Retry-After` and code `rate_limit_exceeded`, a 503/504 as such, other 5xx as 502, a timeout
+  without an answer as 504 and a refused connection as 503.
   A request that breaks the published schema is 400 with the first offending parameter as `param`, as
   OpenAI answers (the SDK raises `BadRequestError`), and so is a body that is not JSON at all. Limits
   (items per call, metadata size, page size) are the core's to check, so breaking one is 400 too.
@@ -11,6 +14,7 @@ Invariants:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -24,6 +28,7 @@ from stackctl.errors import (
     EXIT_UPSTREAM,
     EXIT_USAGE,
     StackctlError,
+    UpstreamError,
     location,
 )
 
@@ -57,11 +62,28 @@ def error_response(
     return JSONResponse(error_body(status, message, code, param), status_code=status, headers=headers)
 
 
+def upstream_status(exc: UpstreamError) -> int:
+    """The status a provider's failure is passed on with."""
+    status = exc.status
+    if status is None:
+        return {"timeout": 504, "connect": 503}.get(exc.failure or "", 502)
+    if status == 408:
+        return 504
+    if 400 <= status < 500 or status in (503, 504):
+        return status
+    return 502
+
+
 def from_stackctl(exc: StackctlError) -> JSONResponse:
     status = STATUS_BY_EXIT.get(exc.exit_code, 500)
     message = exc.message
     if exc.details:
         message += ": " + "; ".join(exc.details)
+    if isinstance(exc, UpstreamError):
+        status = upstream_status(exc)
+        if status == 429:
+            retry = {} if exc.retry_after is None else {"Retry-After": str(math.ceil(exc.retry_after))}
+            return error_response(429, message, "rate_limit_exceeded", exc.param, headers=retry)
     return error_response(status, message, exc.code, exc.param)
 
 

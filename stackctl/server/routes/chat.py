@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from stackctl.errors import StackctlError
 from stackctl.responses import chat as core
+from stackctl.responses.service import serve_client_factory
 from stackctl.server.deps import DB, Env
 from stackctl.server.errors import from_stackctl
 from stackctl.server.schemas import RESPONSE_ERRORS
@@ -43,8 +44,8 @@ def _sse(chunks: Iterator[dict[str, Any]]) -> Iterator[bytes]:
 def create_chat_completion(db: DB, env: Env, body: ChatBody) -> Any:
     plan = core.plan_chat(db, body, env)
     if not plan.stream:
-        return JSONResponse(core.complete_chat(plan, env))
-    chunks = core.stream_chat(plan, env)
+        return JSONResponse(core.complete_chat(plan, env, serve_client_factory))
+    chunks = core.stream_chat(plan, env, serve_client_factory)
     # Starlette runs a sync iterator in its thread pool, one step at a time.
     return StreamingResponse(
         _sse(chunks), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

@@ -65,11 +65,11 @@ def create_response(request: Request, env: Env, body: ResponseRequest) -> Any:
     db = connect(request.app.state.db_location)
     if not body.stream:
         try:
-            return _wire(core.create_response(db, body, env=env))
+            return _wire(core.create_response(db, body, env=env, client_factory=core.serve_client_factory))
         finally:
             db.close()
     try:
-        events = core.stream_response(db, body, env=env)
+        events = core.stream_response(db, body, env=env, client_factory=core.serve_client_factory)
     except BaseException:
         db.close()
         raise
