@@ -20,6 +20,7 @@ from typing import Any
 from stackctl.errors import StackctlError
 from stackctl.ids import new_id
 from stackctl.models.conversations import FunctionCall, Item, Message
+from stackctl.models.responses import Response
 from stackctl.responses.translation import StreamAccumulator, assistant_message
 from stackctl.responses.turn import ClientFactory, Clock, Plan, build_response, commit_turn, status_of
 from stackctl.store.sqlite.connection import Database
@@ -167,3 +168,51 @@ def stream_events(
         "response.completed" if response.status == "completed" else "response.incomplete",
         response=response.to_wire(),
     )
+
+
+def replay_events(response: Response, starting_after: int | None = None) -> Iterator[Event]:
+    """The events a stream of a stored response sends, as `GET /v1/responses/{id}?stream=true` replays them:
+    the same protocol as a live stream, each item's text or arguments as one delta; with `starting_after`,
+    only the events numbered after it."""
+    for event in _replayed(response):
+        if starting_after is None or event["sequence_number"] > starting_after:
+            yield event
+
+
+def _replayed(response: Response) -> Iterator[Event]:
+    emit = _Emitter()
+    shell = response.model_copy(update={"status": "in_progress", "output": [], "usage": None}).to_wire()
+    yield emit("response.created", response=shell)
+    yield emit("response.in_progress", response=shell)
+    for index, item in enumerate(response.output):
+        if isinstance(item, Message):
+            yield from _replay_message(emit, item, index)
+            continue
+        wire = item.to_wire()
+        if isinstance(item, FunctionCall):
+            opened = {**wire, "arguments": "", "status": "in_progress"}
+            yield emit("response.output_item.added", output_index=index, item=opened)
+            common = {"item_id": item.id, "output_index": index}
+            yield emit("response.function_call_arguments.delta", **common, delta=item.arguments)
+            yield emit("response.function_call_arguments.done", **common, arguments=item.arguments)
+        else:
+            yield emit("response.output_item.added", output_index=index, item=wire)
+        yield emit("response.output_item.done", output_index=index, item=wire)
+    final = {"completed": "response.completed", "incomplete": "response.incomplete"}
+    yield emit(final.get(response.status, "response.failed"), response=response.to_wire())
+
+
+def _replay_message(emit: _Emitter, message: Message, index: int) -> Iterator[Event]:
+    shell = message.model_copy(update={"content": [], "status": "in_progress"}).to_wire()
+    yield emit("response.output_item.added", output_index=index, item=shell)
+    for part_index, part in enumerate(message.content):
+        wire = part.to_wire()
+        common = {"item_id": message.id, "output_index": index, "content_index": part_index}
+        text = wire.get("text")
+        empty = {**wire, "text": ""} if isinstance(text, str) else wire
+        yield emit("response.content_part.added", **common, part=empty)
+        if isinstance(text, str):
+            yield emit("response.output_text.delta", **common, delta=text, logprobs=[])
+            yield emit("response.output_text.done", **common, text=text, logprobs=[])
+        yield emit("response.content_part.done", **common, part=wire)
+    yield emit("response.output_item.done", output_index=index, item=message.to_wire())

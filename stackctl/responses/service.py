@@ -36,7 +36,7 @@ from stackctl.models.responses import (
     ResponseRequest,
 )
 from stackctl.registry.routing import ModelTarget, find_model
-from stackctl.responses.events import Event, stream_events
+from stackctl.responses.events import Event, replay_events, stream_events
 from stackctl.responses.translation import (
     completion_output,
     usage_of,
@@ -137,6 +137,11 @@ def get_response(db: Database, response_id: str) -> Response:
     if response is None:
         raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
     return response
+
+
+def replay_response(db: Database, response_id: str, starting_after: int | None = None) -> Iterator[Event]:
+    """A stored response's events, as its stream sent them (checked now: a missing response raises here)."""
+    return replay_events(get_response(db, response_id), starting_after)
 
 
 def delete_response(db: Database, response_id: str) -> ResponseDeleted:

@@ -22,7 +22,7 @@ from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
 from stackctl.responses import service as core
 from stackctl.server.deps import DB, Env
 from stackctl.server.schemas import RESPONSE_ERRORS, InputItemListPage, ResponseListPage
-from stackctl.server.streaming import event_stream
+from stackctl.server.streaming import event_stream, sse
 from stackctl.store.sqlite.connection import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
@@ -92,9 +92,25 @@ def list_responses(
     return _wire(core.list_responses(db, limit=limit, after=after, order=order, model=model))
 
 
-@router.get("/{response_id}", response_model=Response, summary="Retrieve a stored response")
-def get_response(db: DB, response_id: str) -> JSONResponse:
-    return _wire(core.get_response(db, response_id))
+@router.get(
+    "/{response_id}", response_model=Response, responses=STREAM_DOC, summary="Retrieve a stored response"
+)
+def get_response(
+    db: DB,
+    response_id: str,
+    stream: Annotated[bool, Query(description="Replay the response's events as a stream.")] = False,
+    starting_after: Annotated[
+        int | None, Query(description="With stream: only events numbered after this one.")
+    ] = None,
+) -> Any:
+    if not stream:
+        return _wire(core.get_response(db, response_id))
+    events = list(core.replay_response(db, response_id, starting_after))
+    return StreamingResponse(
+        iter([sse(event) for event in events]),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @router.delete("/{response_id}", response_model=ResponseDeleted, summary="Delete a stored response")
