@@ -292,4 +292,4 @@ def test_retrieve_stream_replays_the_stored_events(client: openai.OpenAI) -> Non
     assert "".join(e.delta for e in seen if e.type == "response.output_text.delta") == "echo: replay me"
     assert seen[-1].response.output_text == created.output_text
     later = list(client.responses.retrieve(created.id, stream=True, starting_after=2))
-    assert [e.sequence_number for e in later][0] == 3
+    assert later[0].sequence_number == 3

@@ -6,10 +6,11 @@ reply echoes the last user message as `echo: <text>` (after a tool result: `tool
 tools and structured output as a model would: a request with function tools whose last message is the
 user's is answered with a call of the first tool (or the one `tool_choice` names; none with
 `tool_choice: "none"`), its arguments made from the tool's parameter schema; a `response_format` of
-`json_schema` is answered with JSON made from the schema, `json_object` with `{"echo": <text>}`. A test can script what the next requests meet with a
-queue of behaviours (`status(500)`, `status(429, retry_after=0)`, `sleep(2)`, `cut_stream_after(1)`,
-`reply("hi")`, `token_details(cached=3, reasoning=2)`, `raw_answer(text, content_type)`); once the queue
-is empty, the default behaviour (normally an echo) answers.
+`json_schema` is answered with JSON made from the schema, `json_object` with `{"echo": <text>}`. A test can
+script what the next requests meet with a queue of behaviours (`status(500)`, `status(429, retry_after=0)`,
+`sleep(2)`, `cut_stream_after(1)`, `reply("hi")`, `token_details(cached=3, reasoning=2)`,
+`raw_answer(text, content_type)`); once the queue is empty, the default behaviour (normally an echo)
+answers.
 
 It binds only to 127.0.0.1, on a port the OS picks, and answers in HTTP/1.0 style (one request per
 connection) so that a response body without a length simply ends when the connection closes, which is what
@@ -154,6 +155,10 @@ def schema_instance(schema: dict[str, Any], root: dict[str, Any], text: str) -> 
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
             return schema_instance(schema[key][0], root, text)
+    return _typed_instance(schema, root, text)
+
+
+def _typed_instance(schema: dict[str, Any], root: dict[str, Any], text: str) -> Any:
     kind = schema.get("type", "object")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
