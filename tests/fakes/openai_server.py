@@ -130,8 +130,9 @@ def _last_message(body: dict[str, Any]) -> dict[str, Any]:
 def _reply_text(body: dict[str, Any]) -> str:
     last = _last_message(body)
     if last.get("role") == "tool":
-        return f"tool said: {last.get('content')}"
-    text = f"echo: {_last_user_text(body)}"
+        text = f"tool said: {last.get('content')}"
+    else:
+        text = f"echo: {_last_user_text(body)}"
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_object":
         return json.dumps({"echo": text})
