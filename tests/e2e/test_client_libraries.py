@@ -35,8 +35,14 @@ class Trip(BaseModel):
 
 
 def test_agents_runner_with_a_session_a_tool_and_an_output_type(stack: Stack) -> None:
-    from agents import Agent, OpenAIConversationsSession, OpenAIResponsesModel, Runner, function_tool
-    from agents import set_tracing_disabled
+    from agents import (
+        Agent,
+        OpenAIConversationsSession,
+        OpenAIResponsesModel,
+        Runner,
+        function_tool,
+        set_tracing_disabled,
+    )
 
     set_tracing_disabled(True)
     calls: list[str] = []

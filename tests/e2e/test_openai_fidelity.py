@@ -293,3 +293,13 @@ def test_retrieve_stream_replays_the_stored_events(client: openai.OpenAI) -> Non
     assert seen[-1].response.output_text == created.output_text
     later = list(client.responses.retrieve(created.id, stream=True, starting_after=2))
     assert later[0].sequence_number == 3
+
+
+def test_a_failed_stream_has_an_error_code_the_sdk_knows(stack: Stack) -> None:
+    stack.fake.script(status(429, "slow down"))
+    streamed = _raw(stack, "POST", "/responses", json={"model": MODEL, "input": "hi", "stream": True})
+    events = [json.loads(line[6:]) for line in streamed.text.splitlines() if line.startswith("data: ")]
+    failed = strict(ResponseStreamEvent, events[-1])
+    assert failed.type == "response.failed"
+    assert failed.response.error.code == "rate_limit_exceeded"
+    assert "slow down" in failed.response.error.message

@@ -311,3 +311,40 @@ def test_an_unset_key_is_a_400_naming_the_variable(
         "provider openai: api_key comes from ${env.OPENAI_API_KEY}, which is not set in this environment"
     )
     assert fake_openai.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "failure", "expected"),
+    [
+        (400, None, 400),
+        (401, None, 401),
+        (403, None, 403),
+        (404, None, 404),
+        (422, None, 422),
+        (408, None, 504),
+        (500, None, 502),
+        (503, None, 503),
+        (504, None, 504),
+        (None, "timeout", 504),
+        (None, "connect", 503),
+        (None, None, 502),
+    ],
+)
+def test_provider_failures_keep_their_status_class(
+    status: int | None, failure: str | None, expected: int
+) -> None:
+    from stackctl.errors import UpstreamError
+    from stackctl.server.errors import from_stackctl
+
+    answer = from_stackctl(UpstreamError("provider openai failed", status=status, failure=failure))
+    assert answer.status_code == expected
+
+
+def test_a_provider_429_keeps_its_retry_after() -> None:
+    from stackctl.errors import UpstreamError
+    from stackctl.server.errors import from_stackctl
+
+    answer = from_stackctl(UpstreamError("slow down", status=429, retry_after=2.2))
+    assert (answer.status_code, answer.headers["retry-after"]) == (429, "3")
+    assert b'"code":"rate_limit_exceeded"' in answer.body
+    assert "retry-after" not in from_stackctl(UpstreamError("slow down", status=429)).headers

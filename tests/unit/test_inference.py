@@ -237,6 +237,16 @@ def test_429_honours_retry_after(client, fake_openai, sleeps):
     assert sleeps == [0.0, 30.0]  # the second Retry-After is capped
 
 
+def test_a_server_passing_429_on_does_not_retry_it(fake_openai, sleeps):
+    fake_openai.script(status(429, "slow down", retry_after=5))
+    endpoint = endpoint_for("openai", {"base_url": fake_openai.base_url, "api_key": KEY})
+    c = InferenceClient(endpoint, retry=RetryPolicy(retry_rate_limits=False), sleep=sleeps)
+    with c, pytest.raises(UpstreamError) as info:
+        c.chat(user("x"))
+    assert (info.value.status, info.value.retry_after) == (429, 5.0)
+    assert len(fake_openai.requests) == 1 and sleeps == []
+
+
 def test_backoff_grows_exponentially(fake_openai, sleeps):
     fake_openai.set_default(status(502))
     endpoint = endpoint_for("openai", {"base_url": fake_openai.base_url, "api_key": KEY})
@@ -287,7 +297,7 @@ def test_timeout_is_upstream_error(fake_openai, sleeps):
         pytest.raises(UpstreamError, match=r"within 0.2s \(read timeout\)") as info,
     ):
         c.chat(user("x"))
-    assert info.value.status is None
+    assert info.value.status is None and info.value.failure == "timeout"
     assert "after 2 attempts" in info.value.message
     assert len(fake_openai.requests) == 2
 
@@ -300,7 +310,7 @@ def test_connection_refused_is_upstream_error(fake_openai, sleeps):
         pytest.raises(UpstreamError, match="cannot be reached") as info,
     ):
         c.chat(user("x"))
-    assert info.value.exit_code == EXIT_UPSTREAM
+    assert info.value.exit_code == EXIT_UPSTREAM and info.value.failure == "connect"
     assert len(sleeps) == 2
 
 
