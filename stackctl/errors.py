@@ -12,7 +12,8 @@ these; only the CLI boundary (`stackctl.cli.main`) turns them into output and ex
     │   └── ConfigError           exit 3, invalid run config                    HTTP 400
     ├── NotFoundError             exit 4                                        HTTP 404
     ├── ConflictError             exit 5                                        HTTP 409
-    ├── UpstreamError             exit 6, the provider failed                   HTTP 502
+    ├── UpstreamError             exit 6, the provider failed                   HTTP 502, or the
+    │                                                                          provider's 4xx/429/503/504
     └── InterruptedByUser         exit 130
 """
 
