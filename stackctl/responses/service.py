@@ -57,9 +57,11 @@ if TYPE_CHECKING:
     from stackctl.inference.client import InferenceClient
 
 
-def default_client_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
+def default_client_factory(
+    target: ModelTarget, env: Mapping[str, str], *, pass_rate_limits_on: bool = False
+) -> InferenceClient:
     """An inference client for the target's provider, recording or replaying as the env says."""
-    from stackctl.inference.client import client_for_provider
+    from stackctl.inference.client import RetryPolicy, client_for_provider
     from stackctl.inference.recording import recording_config_from_env
 
     return client_for_provider(
@@ -68,22 +70,14 @@ def default_client_factory(target: ModelTarget, env: Mapping[str, str]) -> Infer
         provider_id=target.provider_id,
         unset_secrets=target.unset_secrets,
         recording=recording_config_from_env(env),
+        retry=RetryPolicy(retry_rate_limits=not pass_rate_limits_on),
     )
 
 
 def serve_client_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
     """As `default_client_factory`, for a server that passes a provider's 429 on (with its Retry-After):
     the client retries it, so retrying here as well would multiply its tries."""
-    from stackctl.inference.client import RetryPolicy, client_for_provider
-    from stackctl.inference.recording import recording_config_from_env
-
-    return client_for_provider(
-        target.provider_type,
-        target.config,
-        provider_id=target.provider_id,
-        recording=recording_config_from_env(env),
-        retry=RetryPolicy(retry_rate_limits=False),
-    )
+    return default_client_factory(target, env, pass_rate_limits_on=True)
 
 
 # --- create ------------------------------------------------------------------------------------------

@@ -472,7 +472,7 @@ def test_a_defaulted_key_registers_unset_and_is_sent_as_written(
     assert registered.exit_code == 0, registered.stderr
     result = cli("responses", "create", "--model", "gpt-4.1", "--input", "hi", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["output_text"] == "echo: hi"
+    assert output_text(json.loads(result.stdout)) == "echo: hi"
     assert _headers_of_posts(fake_openai)[-1]["authorization"] == "Bearer none"
     # --env and --env-file override the environment at call time, --env last, as in `config render`.
     envfile = tmp_path / "keys.env"
