@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from stackctl.conversations import service as core
-from stackctl.store.sqlite.connection import Database, open_database
+from stackctl.store.database import Database
+from stackctl.store.open import open_database
 
 if not __package__:  # run as `python bench/conversations.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

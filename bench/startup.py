@@ -23,7 +23,7 @@ if not __package__:  # run as `python bench/startup.py`: make the bench package 
 
 from bench.figure import Figure, format_table
 from stackctl.conversations import service as core
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 
 SUITE = "start-up"
 ITEMS = 1_000

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from stackctl.store import registry as store
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 
 if not __package__:  # run as `python bench/store.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -14,9 +14,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own database and data dir, and no STACKCTL_* variable leaks in."""
+    """Every test gets its own database and data dir, and no STACKCTL_* variable leaks in (except the one
+    that names the PostgreSQL test server, see tests/pg.py)."""
     for name in list(os.environ):
-        if name.startswith("STACKCTL_"):
+        if name.startswith("STACKCTL_") and name != "STACKCTL_TEST_PG_URL":
             monkeypatch.delenv(name)
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("STACKCTL_DB", str(state / "stackctl.db"))
@@ -68,5 +69,23 @@ def cli() -> Cli:
     return Cli()
 
 
-# The fake OpenAI-compatible provider (tests/fakes), available to every test as `fake_openai`.
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A location of a new, empty database, once per backend: a SQLite file, then a PostgreSQL schema.
+
+    `STACKCTL_DB` points at it too, so that CLI calls in the test use the same database."""
+    if request.param == "sqlite":
+        location = str(tmp_path / "stackctl.db")
+    else:
+        location = str(request.getfixturevalue("pg_location"))
+    request.getfixturevalue("monkeypatch").setenv("STACKCTL_DB", location)
+    return location
+
+
+# The fake OpenAI-compatible provider (tests/fakes), available to every test as `fake_openai`;
+# PostgreSQL test databases (tests/pg), as `pg_location`.
 from tests.fakes import fake_openai  # noqa: E402, F401
+from tests.pg import pg_location, pg_server  # noqa: E402, F401

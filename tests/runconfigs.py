@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stackctl.store.database import Database
 
 # A stack with all seven resource kinds and the providers they (and their API dependencies) need. The
 # ollama provider is disabled unless OLLAMA_URL is set, so its model is skipped.
@@ -118,16 +121,19 @@ def write_config(tmp: Path, text: str, filename: str = "run.yaml") -> Path:
     return path
 
 
-def dump_tables(db_path: str | Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, in a fixed order: equal dumps mean nothing changed, timestamps included."""
-    conn = sqlite3.connect(db_path)
-    try:
-        names = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
-        return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}  # noqa: S608
-    finally:
-        conn.close()
+def dump_tables(db: str | Path | Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in a fixed order: equal dumps mean nothing changed, timestamps included.
+
+    `db` is an open database (either backend) or a location, opened for the dump and closed after."""
+    from stackctl.store.open import connect
+
+    if isinstance(db, str | Path):
+        with connect(str(db)) as opened:
+            return dump_tables(opened)
+    return {
+        name: sorted((tuple(r) for r in db.execute(f'SELECT * FROM "{name}"').fetchall()), key=repr)  # noqa: S608
+        for name in db.tables()
+    }
 
 
 # A stack whose one inference provider is an OpenAI-compatible server at @URL@ (the fake provider in tests).

@@ -1,11 +1,16 @@
 """`stackctl serve`: the OpenAI-compatible HTTP API (conversations, responses, models, health).
 
 fastapi and uvicorn are imported inside the command only, so that every other command starts fast.
+uvicorn gets the app as a factory's import string, so `--workers N` starts N processes that each build
+their own app and connection pool; the database location and api key reach them through the environment.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -71,6 +76,28 @@ def _apply_config(ctx: typer.Context, config: str, environ: dict[str, str]) -> t
     return server_address(prepared.rendered.document)
 
 
+APP_FACTORY = "stackctl.server.app:app_from_env"
+
+
+@contextmanager
+def _environ(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or unset, for None) these variables while the server runs; restore them after."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -101,6 +128,10 @@ def serve(
         str | None,
         typer.Option("--api-key", envvar="STACKCTL_API_KEY", help="Require 'Authorization: Bearer KEY'."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=64, help="Worker processes, each with its own connection pool."),
+    ] = 1,
 ) -> None:
     """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
@@ -111,10 +142,11 @@ def serve(
     process's environment, overridden by --env-file files, then --env values; none of them is stored.
     Binding a non-loopback address without an api key warns.
 
-    Example: STACKCTL_API_KEY=secret stackctl serve --config run.yaml --port 8321
-    """
-    import os
+    --workers N starts N processes, each with its own connection pool; with a PostgreSQL database
+    (--db postgresql://...) several serve processes, on this machine or others, share one store.
 
+    Example: STACKCTL_API_KEY=secret stackctl serve --config run.yaml --port 8321 --workers 4
+    """
     from stackctl.cli.inputs import build_env
     from stackctl.paths import db_location
 
@@ -129,8 +161,27 @@ def serve(
         )
     import uvicorn
 
-    from stackctl.server.app import create_app
+    from stackctl.store.open import open_database
 
     state = ctx.find_root().obj
-    app = create_app(db_location(os.environ, getattr(state, "db", None)), api_key or None, env=environ)
-    uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)
+    location = db_location(os.environ, getattr(state, "db", None))
+    if workers == 1:
+        from stackctl.server.app import create_app
+
+        app = create_app(location, api_key or None, env=environ)
+        uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)
+        return
+    # Several workers need an import string: each worker process builds its own app (and pool) from the
+    # environment, so the --env/--env-file values, the location and the key travel there, never to disk.
+    open_database(location).close()  # migrate once, before any worker starts: a bad database fails here
+    overrides: dict[str, str | None] = {k: v for k, v in environ.items() if os.environ.get(k) != v}
+    with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=_log_config(),
+            timeout_graceful_shutdown=5,
+        )

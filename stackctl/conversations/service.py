@@ -44,7 +44,7 @@ from stackctl.models.conversations import (
 )
 from stackctl.store import conversations as store
 from stackctl.store import item_rows
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 Clock = Callable[[], int]
 Order = Literal["asc", "desc"]

@@ -19,7 +19,7 @@ from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.ids import check_id
 from stackctl.models.lists import list_envelope
 from stackctl.store import item_rows as rows
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 Order = Literal["asc", "desc"]
 

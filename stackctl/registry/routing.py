@@ -21,7 +21,7 @@ from stackctl.config.envsubst import Substituter
 from stackctl.config.secrets import MASK, is_secret_name
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError
 from stackctl.store import registry as store
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 
 @dataclass(frozen=True)

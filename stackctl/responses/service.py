@@ -51,7 +51,7 @@ from stackctl.responses.turn import (
     status_of,
 )
 from stackctl.store import responses as store
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 if TYPE_CHECKING:
     from stackctl.inference.client import InferenceClient

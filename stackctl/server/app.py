@@ -1,8 +1,10 @@
 """The FastAPI application factory of `stackctl serve`.
 
 Invariants:
-- The database schema is brought up to date once, in `create_app`; each request then opens its own
-  connection (see `deps`), so no SQLite connection is ever shared between threads.
+- The database schema is brought up to date once, in `create_app`; each request then takes a connection
+  of its own from the app's pool (see `deps`), so no connection is ever used by two threads at once.
+- Each worker process builds its own app (`app_from_env`, uvicorn's factory), hence its own pool; the pool
+  is closed when the app shuts down.
 - Every error leaves as an OpenAI error object (see `errors`); an unexpected exception is a 500 whose body
   names only its type, never a traceback.
 - Auth and the body-size limit wrap the whole app, so they run before routing and before any parsing.
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,8 +28,8 @@ from stackctl import __version__
 from stackctl.errors import StackctlError
 from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
-from stackctl.server.routes import chat, conversations, models, responses
-from stackctl.store.sqlite.connection import open_database
+from stackctl.server.routes import chat, conversations, health, models, responses
+from stackctl.store.open import backend_of, open_database, open_pool
 
 log = logging.getLogger("stackctl.server")
 
@@ -43,17 +46,30 @@ def create_app(
     Provider configs are rendered from `env` at each call: the process environment unless one is given.
     """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
+    pool = open_pool(db_location)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            pool.close()
+
     app = FastAPI(
         title="stackctl",
         version=__version__,
         description="OpenAI-compatible conversations, models and responses over the stackctl database.",
+        lifespan=lifespan,
     )
     app.state.db_location = db_location
+    app.state.backend = backend_of(db_location)
+    app.state.pool = pool
     app.state.env = os.environ if env is None else env
     app.include_router(conversations.router)
     app.include_router(responses.router)
     app.include_router(models.router)
     app.include_router(chat.router)
+    app.include_router(health.router)
     _install_error_handlers(app)
     _publish_without_422(app)
     # Added last = outermost: the size limit applies even to unauthenticated requests.
@@ -77,6 +93,16 @@ def _publish_without_422(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """The app of one `serve` worker process, configured by the environment `serve` hands its workers:
+    STACKCTL_DB (already resolved to a location) and STACKCTL_API_KEY."""
+    from stackctl.paths import db_location
+
+    return create_app(
+        db_location(os.environ, None), os.environ.get("STACKCTL_API_KEY") or None, env=os.environ
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -1,7 +1,8 @@
 """Per-request dependencies: a database connection of its own for every request, and the environment.
 
-SQLite connections are cheap to open and must not be used by two threads at once; a connection per request
-keeps every request's transaction separate while WAL lets readers and one writer proceed together.
+Connections come from the worker process's pool (`store.open.open_pool`: psycopg_pool on PostgreSQL, kept
+SQLite connections otherwise). Each request holds one connection alone for its duration, so its transaction
+stays separate and no connection is used by two threads at once; closing it gives it back to the pool.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from stackctl.store.sqlite.connection import Database, connect
+from stackctl.store.database import Database
+
+
+def acquire(request: Request) -> Database:
+    """A connection from this app's pool; the caller closes it (which returns it to the pool)."""
+    db: Database = request.app.state.pool.acquire()
+    return db
 
 
 def database(request: Request) -> Iterator[Database]:
-    db = connect(request.app.state.db_location)
+    db = acquire(request)
     try:
         yield db
     finally:

@@ -86,6 +86,7 @@ class ModelList(BaseModel):
 
 class Health(BaseModel):
     status: Literal["OK"] = "OK"
+    backend: Literal["sqlite", "postgresql"] = Field(description="The store backend this server runs on.")
 
 
 class ErrorDetail(BaseModel):

@@ -22,7 +22,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from stackctl.errors import StackctlError
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 log = logging.getLogger("stackctl.server")
 

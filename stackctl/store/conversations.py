@@ -1,8 +1,8 @@
 """SQL for conversations and their items: SQL in, models out.
 
 Invariants:
-- Items are ordered by `seq`, an AUTOINCREMENT key: strictly increasing in insertion order and never
-  reused, even after deletes, so a cursor (`after`) is always a precise position.
+- Items are ordered by `seq` (SQLite AUTOINCREMENT, a PostgreSQL identity): strictly increasing in insertion
+  and commit order and never reused, even after deletes, so a cursor (`after`) is always a precise position.
 - Functions here never open transactions; callers (the core) decide the transaction boundaries.
 - Items are stored as their wire JSON; the `type` column exists for filtering and inspection.
 """
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Literal
 
 from stackctl.models.conversations import Conversation, Item, ItemAdapter
+from stackctl.store import paging
+from stackctl.store.database import Database
 from stackctl.store.item_rows import fetch_item_rows, rows_of_items
-from stackctl.store.sqlite.connection import Database
-
-Order = Literal["asc", "desc"]
+from stackctl.store.paging import Order
 
 
 def _conversation(row: tuple[str, int, str]) -> Conversation:
@@ -48,10 +47,10 @@ def list_conversations(
     db: Database, *, limit: int, after_seq: int | None, order: Order
 ) -> list[Conversation]:
     """Up to `limit` conversations after the cursor, in `order` of creation."""
-    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
-    where, params = ("", []) if after_seq is None else (f"WHERE seq {op} ?", [after_seq])
+    clauses, params = paging.after(order, after_seq)
     rows = db.execute(
-        f"SELECT id, created_at, metadata FROM conversations {where} ORDER BY seq {direction} LIMIT ?",  # noqa: S608
+        f"SELECT id, created_at, metadata FROM conversations {paging.where(clauses)} "  # noqa: S608
+        f"ORDER BY seq {paging.direction(order)} LIMIT ?",
         (*params, limit),
     ).fetchall()
     return [_conversation(row) for row in rows]

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
-from stackctl.store.sqlite.connection import Database
-
-Order = Literal["asc", "desc"]
+from stackctl.store import paging
+from stackctl.store.database import Database
+from stackctl.store.paging import Order
 
 
 def fetch_conversation_row(db: Database, conversation_id: str) -> tuple[str, int, str] | None:
@@ -36,7 +36,7 @@ def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
 
 def rows_of_items(db: Database, conversation_id: str, item_ids: Sequence[str], columns: str) -> list[Any]:
     """`columns` (trusted SQL) of these items of the conversation, asked in chunks of ids that stay well
-    under SQLite's bound-parameter limit."""
+    under every backend's bound-parameter limit."""
     rows: list[Any] = []
     chunk = 500
     for start in range(0, len(item_ids), chunk):
@@ -61,11 +61,10 @@ def fetch_item_rows(
 
     Served by the (conversation_id, seq) index: a page costs the same at 100 items as at 100,000.
     """
-    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
-    cursor_sql, params = ("", []) if after_seq is None else (f"AND seq {op} ?", [after_seq])
+    clauses, params = paging.after(order, after_seq)
     rows = db.execute(
-        f"SELECT seq, data FROM conversation_items WHERE conversation_id = ? {cursor_sql} "  # noqa: S608
-        f"ORDER BY seq {direction} LIMIT ?",
+        f"SELECT seq, data FROM conversation_items {paging.where(['conversation_id = ?', *clauses])} "  # noqa: S608
+        f"ORDER BY seq {paging.direction(order)} LIMIT ?",
         (conversation_id, *params, limit),
     ).fetchall()
     return [(int(seq), str(data)) for seq, data in rows]

@@ -1,19 +1,22 @@
-"""Named schema migrations and the database status report.
+"""The migration runner and the database status report, backend-neutral.
 
 Invariants:
-- `MIGRATIONS` is append-only: a shipped migration is never edited, renamed or reordered; a schema change
-  is a new entry at the end. Names start with a zero-padded number so they sort in order.
-- Each migration runs in its own `BEGIN IMMEDIATE` transaction together with its row in
-  `schema_migrations`, so a failed migration leaves nothing behind and two processes never apply the
-  same migration twice.
+- Each backend ships an ordered, append-only list of named migrations (`store.sqlite.schema`,
+  `store.postgres.schema`): the same names in the same order, each in its own dialect. Names start with a
+  zero-padded number so they sort in order.
+- Each migration runs in its own transaction together with its row in `schema_migrations`, so a failed
+  migration leaves nothing behind. The ledger is re-read inside that transaction, which holds the writers'
+  lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory lock): processes that start together migrate once.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from stackctl.store.sqlite.connection import Database
+if TYPE_CHECKING:
+    from stackctl.store.database import Database
 
 
 @dataclass(frozen=True)
@@ -22,95 +25,26 @@ class Migration:
     sql: str
 
 
-MIGRATIONS: list[Migration] = [
-    Migration(
-        "0001_conversations",
-        """
-        CREATE TABLE conversations (
-            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-            id         TEXT    NOT NULL UNIQUE,
-            created_at INTEGER NOT NULL,
-            metadata   TEXT    NOT NULL DEFAULT '{}'
-        );
-        CREATE TABLE conversation_items (
-            seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT    NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-            id              TEXT    NOT NULL,
-            type            TEXT    NOT NULL,
-            created_at      INTEGER NOT NULL,
-            data            TEXT    NOT NULL
-        );
-        CREATE UNIQUE INDEX conversation_items_by_seq ON conversation_items(conversation_id, seq);
-        CREATE UNIQUE INDEX conversation_items_by_id ON conversation_items(conversation_id, id);
-        """,
-    ),
-    Migration(
-        "0002_registry",
-        """
-        CREATE TABLE stacks (
-            name       TEXT PRIMARY KEY,
-            source     TEXT,
-            created_at INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL
-        );
-        CREATE TABLE stack_providers (
-            stack         TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
-            api           TEXT NOT NULL,
-            provider_id   TEXT NOT NULL,
-            provider_type TEXT NOT NULL,
-            config        TEXT NOT NULL,
-            PRIMARY KEY (stack, api, provider_id)
-        );
-        CREATE TABLE resources (
-            seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
-            stack                TEXT NOT NULL REFERENCES stacks(name) ON DELETE CASCADE,
-            kind                 TEXT NOT NULL,
-            identifier           TEXT NOT NULL,
-            provider_id          TEXT NOT NULL,
-            provider_resource_id TEXT,
-            spec                 TEXT NOT NULL,
-            created_at           INTEGER NOT NULL,
-            updated_at           INTEGER NOT NULL,
-            UNIQUE (stack, kind, identifier)
-        );
-        CREATE INDEX resources_by_kind ON resources(kind, identifier);
-        """,
-    ),
-    Migration(
-        "0003_responses",
-        """
-        CREATE TABLE responses (
-            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-            id         TEXT    NOT NULL UNIQUE,
-            created_at INTEGER NOT NULL,
-            model      TEXT    NOT NULL,
-            status     TEXT    NOT NULL,
-            data       TEXT    NOT NULL
-        );
-        CREATE INDEX responses_by_model ON responses(model, seq);
-        CREATE TABLE response_input_items (
-            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-            response_id TEXT    NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
-            id          TEXT    NOT NULL,
-            type        TEXT    NOT NULL,
-            data        TEXT    NOT NULL
-        );
-        CREATE UNIQUE INDEX response_input_items_by_seq ON response_input_items(response_id, seq);
-        CREATE INDEX response_input_items_by_id ON response_input_items(response_id, id);
-        """,
-    ),
-]
+@dataclass(frozen=True)
+class Dialect:
+    """What the runner needs of a backend's schema module."""
 
-_LEDGER = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
-    name       TEXT PRIMARY KEY,
-    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-)
-"""
+    migrations: list[Migration]
+    ledger: str
+
+
+def dialect(db: Database) -> Dialect:
+    if db.backend == "postgresql":
+        from stackctl.store.postgres import schema as pg
+
+        return Dialect(pg.MIGRATIONS, pg.LEDGER)
+    from stackctl.store.sqlite import schema as lite
+
+    return Dialect(lite.MIGRATIONS, lite.LEDGER)
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split a script into statements; `executescript` would commit behind our back."""
+    """Split a script into statements (a script in one call would commit behind our back on SQLite)."""
     statements: list[str] = []
     current = ""
     for line in sql.splitlines(keepends=True):
@@ -124,27 +58,27 @@ def split_statements(sql: str) -> list[str]:
 
 
 def applied_names(db: Database) -> list[str]:
-    if not _has_table(db, "schema_migrations"):
+    if "schema_migrations" not in db.tables():
         return []
     rows = db.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
-    return [row[0] for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 def migrate(db: Database, *, upto: str | None = None, migrations: list[Migration] | None = None) -> list[str]:
     """Apply pending migrations in order (stopping after `upto` if given); return the names applied."""
-    plan = MIGRATIONS if migrations is None else migrations
+    plan_of = dialect(db)
+    plan = plan_of.migrations if migrations is None else migrations
     if upto is not None and upto not in {m.name for m in plan}:
         raise ValueError(f"unknown migration {upto!r}")
     done: list[str] = []
     present = set(applied_names(db))
     if all(m.name in present for m in plan):
         return done  # the common case: no write lock taken
-    with db.transaction():
-        db.execute(_LEDGER)
     for migration in plan:
         if migration.name not in present:
             with db.transaction():
-                # Re-checked under the write lock: another process may have applied it meanwhile.
+                db.execute(plan_of.ledger)
+                # Re-checked under the writers' lock: another process may have applied it meanwhile.
                 already = db.execute(
                     "SELECT 1 FROM schema_migrations WHERE name = ?", (migration.name,)
                 ).fetchone()
@@ -160,7 +94,8 @@ def migrate(db: Database, *, upto: str | None = None, migrations: list[Migration
 
 @dataclass
 class Status:
-    path: str
+    backend: str
+    location: str
     schema_version: str | None
     applied: list[dict[str, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
@@ -168,7 +103,8 @@ class Status:
 
     def to_wire(self) -> dict[str, object]:
         return {
-            "path": self.path,
+            "backend": self.backend,
+            "location": self.location,
             "schema_version": self.schema_version,
             "applied": self.applied,
             "pending": self.pending,
@@ -176,28 +112,23 @@ class Status:
         }
 
 
+def count_rows(db: Database, table: str) -> int:
+    return int(db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # noqa: S608 - names from tables()
+
+
 def status(db: Database) -> Status:
-    """Where the database is, which migrations it has and lacks, and how many rows each table holds."""
+    """Which backend, where (password masked), which migrations it has and lacks, rows per table."""
+    tables = db.tables()
     applied: list[dict[str, str]] = []
-    if _has_table(db, "schema_migrations"):
+    if "schema_migrations" in tables:
         rows = db.execute("SELECT name, applied_at FROM schema_migrations ORDER BY name").fetchall()
-        applied = [{"name": name, "applied_at": at} for name, at in rows]
+        applied = [{"name": str(name), "applied_at": str(at)} for name, at in rows]
     names = {entry["name"] for entry in applied}
-    tables = {
-        name: int(db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0])  # noqa: S608 - names from sqlite_master
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        ).fetchall()
-    }
     return Status(
-        path=str(db.path),
+        backend=db.backend,
+        location=db.location,
         schema_version=applied[-1]["name"] if applied else None,
         applied=applied,
-        pending=[m.name for m in MIGRATIONS if m.name not in names],
-        tables=tables,
+        pending=[m.name for m in dialect(db).migrations if m.name not in names],
+        tables={name: count_rows(db, name) for name in tables},
     )
-
-
-def _has_table(db: Database, name: str) -> bool:
-    row = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-    return row is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 
 def canonical(value: Any) -> str:

@@ -1,8 +1,8 @@
 """SQL for stored responses and their input items: SQL in, models out.
 
 Invariants:
-- Responses and input items are ordered by `seq` (AUTOINCREMENT), never by timestamps, so `after` and
-  `before` cursors are exact positions and pages never skip or repeat.
+- Responses and input items are ordered by `seq` (AUTOINCREMENT or identity), not by timestamps, so `after`
+  and `before` cursors are exact positions and pages never skip or repeat.
 - A response is stored as its wire JSON; `model` and `status` are columns for filtering and inspection.
 - Functions here never open transactions; the core decides the boundaries. Deleting a response deletes its
   input items (ON DELETE CASCADE).
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Literal
 
 from stackctl.models.conversations import Item, ItemAdapter
 from stackctl.models.responses import Response
-from stackctl.store.sqlite.connection import Database
-
-Order = Literal["asc", "desc"]
+from stackctl.store import paging
+from stackctl.store.database import Database
+from stackctl.store.paging import Order
 
 
 def insert_response(db: Database, response: Response, input_items: Sequence[Item]) -> None:
@@ -64,18 +63,13 @@ def delete_response(db: Database, response_id: str) -> bool:
 def list_responses(
     db: Database, *, limit: int, after_seq: int | None, order: Order, model: str | None
 ) -> list[Response]:
-    op, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
-    clauses: list[str] = []
-    params: list[object] = []
-    if after_seq is not None:
-        clauses.append(f"seq {op} ?")
-        params.append(after_seq)
+    clauses, params = paging.after(order, after_seq)
     if model is not None:
         clauses.append("model = ?")
         params.append(model)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = db.execute(
-        f"SELECT data FROM responses {where} ORDER BY seq {direction} LIMIT ?",  # noqa: S608 - fixed text
+        f"SELECT data FROM responses {paging.where(clauses)} "  # noqa: S608 - fixed text
+        f"ORDER BY seq {paging.direction(order)} LIMIT ?",
         (*params, limit),
     ).fetchall()
     return [_response(row[0]) for row in rows]
@@ -101,21 +95,15 @@ def fetch_input_items(
     """Up to `limit` input items strictly between the cursors, in `order` of insertion."""
     # With only `before`, read backwards from the cursor so that the page is the one right before it.
     backwards = before_seq is not None and after_seq is None
-    ascending = (order == "asc") != backwards
-    direction = "ASC" if ascending else "DESC"
-    clauses = ["response_id = ?"]
-    params: list[object] = [response_id]
+    reading: Order = order if not backwards else ("desc" if order == "asc" else "asc")
     # `after` follows the listing order; `before` precedes it.
-    if after_seq is not None:
-        clauses.append("seq > ?" if order == "asc" else "seq < ?")
-        params.append(after_seq)
-    if before_seq is not None:
-        clauses.append("seq < ?" if order == "asc" else "seq > ?")
-        params.append(before_seq)
+    after_clauses, after_params = paging.after(order, after_seq)
+    before_clauses, before_params = paging.before(order, before_seq)
+    clauses = ["response_id = ?", *after_clauses, *before_clauses]
     rows = db.execute(
-        f"SELECT data FROM response_input_items WHERE {' AND '.join(clauses)} "  # noqa: S608 - fixed text
-        f"ORDER BY seq {direction} LIMIT ?",
-        (*params, limit),
+        f"SELECT data FROM response_input_items {paging.where(clauses)} "  # noqa: S608 - fixed text
+        f"ORDER BY seq {paging.direction(reading)} LIMIT ?",
+        (response_id, *after_params, *before_params, limit),
     ).fetchall()
     items = [ItemAdapter.validate_json(row[0]) for row in rows]
     return items[::-1] if backwards else items

@@ -160,3 +160,24 @@ def test_a_file_register_refuses_stops_serve_before_it_binds(cli, started, tmp_p
     assert "providers.inference[0].config.api_key" in result.stderr
     assert started == []
     assert not Path(os.environ["STACKCTL_DB"]).exists()
+
+
+def test_several_workers_get_the_factory_and_the_env_through_the_environment(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    uvicorn = pytest.importorskip("uvicorn")
+    seen: list[dict[str, Any]] = []
+
+    def record(app: Any, **kwargs: Any) -> None:
+        seen.append({"app": app, "environ": dict(os.environ), **kwargs})
+
+    monkeypatch.setattr(uvicorn, "run", record)
+    result = cli("serve", "--workers", "3", "--env", "BOTH=flag", "--api-key", "k")
+    assert result.exit_code == 0, result.stderr
+    call = seen[0]
+    assert (call["app"], call["factory"], call["workers"]) == ("stackctl.server.app:app_from_env", True, 3)
+    assert call["environ"]["BOTH"] == "flag"
+    assert call["environ"]["STACKCTL_DB"] == os.environ["STACKCTL_DB"]
+    assert call["environ"]["STACKCTL_API_KEY"] == "k"
+    assert "BOTH" not in os.environ  # restored once the server stops
+    assert Path(os.environ["STACKCTL_DB"]).exists()  # migrated before any worker started

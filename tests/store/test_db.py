@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from stackctl.errors import InvalidInputError
-from stackctl.store.sqlite.connection import connect, open_database, resolve_path
+from stackctl.store.open import open_database
+from stackctl.store.sqlite.connection import connect, resolve_path
 
 
 def test_new_database_is_private_and_parents_are_created(tmp_path):
@@ -64,12 +65,6 @@ def test_a_second_connection_sees_only_committed_writes(tmp_path):
             a.execute("INSERT INTO t VALUES (1)")
             assert b.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
         assert b.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
-
-
-@pytest.mark.parametrize("location", ["postgresql://user@host/db", "postgres://host/db"])
-def test_postgresql_is_not_supported_yet(location):
-    with pytest.raises(InvalidInputError, match="not supported yet"):
-        resolve_path(location)
 
 
 def test_sqlite_url_is_a_path(tmp_path):

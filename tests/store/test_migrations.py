@@ -7,8 +7,10 @@ import pytest
 
 from stackctl.conversations import service as core
 from stackctl.store import registry
-from stackctl.store.migrate import MIGRATIONS, Migration, applied_names, migrate, status
-from stackctl.store.sqlite.connection import connect, open_database
+from stackctl.store.migrate import Migration, applied_names, migrate, status
+from stackctl.store.open import connect, open_database
+from stackctl.store.postgres import schema as pg_schema
+from stackctl.store.sqlite.schema import MIGRATIONS
 from tests.runconfigs import dump_tables
 
 # Shipped migrations are never edited: a change to one of these hashes is a bug. New migrations add a line.
@@ -28,6 +30,10 @@ def test_shipped_migrations_are_unchanged():
         assert _digest(by_name[name]) == digest, f"migration {name} was edited; add a new migration instead"
 
 
+def test_both_backends_ship_the_same_migrations_in_order():
+    assert [m.name for m in pg_schema.MIGRATIONS] == [m.name for m in MIGRATIONS]
+
+
 def test_migration_names_are_unique_and_ordered():
     names = [m.name for m in MIGRATIONS]
     assert len(set(names)) == len(names)
@@ -35,8 +41,8 @@ def test_migration_names_are_unique_and_ordered():
     assert names[0] == "0001_conversations"
 
 
-def test_fresh_database_records_every_migration(tmp_path):
-    with open_database(str(tmp_path / "x.db")) as db:
+def test_fresh_database_records_every_migration(db_location):
+    with open_database(db_location) as db:
         assert applied_names(db) == [m.name for m in MIGRATIONS]
         report = status(db)
     assert report.pending == []
@@ -44,26 +50,26 @@ def test_fresh_database_records_every_migration(tmp_path):
     assert report.tables["schema_migrations"] == len(MIGRATIONS)
 
 
-def test_reopening_applies_nothing(tmp_path):
-    path = str(tmp_path / "x.db")
+def test_reopening_applies_nothing(db_location):
+    path = db_location
     open_database(path).close()
     with connect(path) as db:
         assert migrate(db) == []
 
 
-def test_status_of_an_empty_file_lists_everything_pending(tmp_path):
-    with connect(str(tmp_path / "x.db")) as db:
+def test_status_of_an_empty_database_lists_everything_pending(db_location):
+    with connect(db_location) as db:
         report = status(db)
     assert report.schema_version is None
     assert report.pending == [m.name for m in MIGRATIONS]
 
 
-def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
+def test_upgrade_from_the_first_migration_keeps_data(db_location):
     """A database written by the first release (schema 0001 only) upgrades to the newest schema intact.
 
     Data is written with 0001's own SQL, so this test holds however many migrations follow.
     """
-    path = str(tmp_path / "old.db")
+    path = db_location
     conv_id = "conv_" + "a" * 48
     with connect(path) as db:
         assert migrate(db, upto="0001_conversations") == ["0001_conversations"]
@@ -108,26 +114,26 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
         assert [i.id for i in core.all_items(db, conv_id)][:3] == ["msg_0", "msg_1", "msg_2"]
 
 
-def test_a_failing_migration_leaves_nothing_behind(tmp_path):
+def test_a_failing_migration_leaves_nothing_behind(db_location):
     plan = [
-        *MIGRATIONS,
+        *(pg_schema.MIGRATIONS if db_location.startswith("postgresql") else MIGRATIONS),
         Migration("9998_ok_table", "CREATE TABLE ok_table (v INTEGER);"),
         Migration("9999_broken", "CREATE TABLE half (v INTEGER);\nINSERT INTO no_such_table VALUES (1);"),
     ]
-    with connect(str(tmp_path / "x.db")) as db:
+    with connect(db_location) as db:
         with pytest.raises(Exception, match="no_such_table"):
             migrate(db, migrations=plan)
         names = applied_names(db)
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = set(db.tables())
     assert "9998_ok_table" in names
     assert "9999_broken" not in names
     assert "half" not in tables
 
 
-def test_upgrade_to_responses_keeps_registry_and_conversations(tmp_path):
+def test_upgrade_to_responses_keeps_registry_and_conversations(db_location):
     from stackctl.store import registry
 
-    location = str(tmp_path / "old.db")
+    location = db_location
     db = connect(location)
     migrate(db, upto="0002_registry")
     conversation = core.create_conversation(

@@ -1,5 +1,5 @@
-"""`/v1/models` (the registered models of every stack, in OpenAI's list shape), `/v1/models/{id}` (one of
-them; an id may hold slashes, `openai/gpt-4.1`) and `/v1/health`."""
+"""`/v1/models` (the registered models of every stack, in OpenAI's list shape) and `/v1/models/{id}` (one of
+them; an id may hold slashes, `openai/gpt-4.1`). `/v1/health` is in `health`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from stackctl.errors import NotFoundError
 from stackctl.registry import records
 from stackctl.server.deps import DB
-from stackctl.server.schemas import ERRORS, Health, ModelList, ModelObject
+from stackctl.server.schemas import ERRORS, ModelList, ModelObject
 
 router = APIRouter(prefix="/v1", responses={401: ERRORS[401]})
 
@@ -32,7 +32,3 @@ def retrieve_model(db: DB, model_id: str) -> JSONResponse:
             return JSONResponse(row)
     raise NotFoundError(f"model not found: {model_id}", code="model_not_found", param="model")
 
-
-@router.get("/health", response_model=Health, tags=["health"], summary="Liveness check (no api key needed)")
-def health() -> Health:
-    return Health()

@@ -20,10 +20,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from stackctl.conversations import wire as item_pages
 from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
 from stackctl.responses import service as core
-from stackctl.server.deps import DB, Env
+from stackctl.server.deps import DB, Env, acquire
 from stackctl.server.schemas import RESPONSE_ERRORS, InputItemListPage, ResponseListPage
 from stackctl.server.streaming import event_stream, sse
-from stackctl.store.sqlite.connection import connect
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 
@@ -62,7 +61,7 @@ def _wire(value: Any) -> JSONResponse:
     summary="Create a response (streamed with stream: true)",
 )
 def create_response(request: Request, env: Env, body: ResponseRequest) -> Any:
-    db = connect(request.app.state.db_location)
+    db = acquire(request)
     if not body.stream:
         try:
             return _wire(core.create_response(db, body, env=env, client_factory=core.serve_client_factory))

@@ -1,4 +1,4 @@
-"""Opening the stackctl database.
+"""The SQLite backend of the Database protocol (`store.database`): one connection to one file.
 
 Invariants:
 - The file is created with mode 0600 before SQLite ever opens it, parent directories included.
@@ -6,34 +6,45 @@ Invariants:
   (`isolation_level=None`): writes happen only inside `Database.transaction()`, which starts with
   `BEGIN IMMEDIATE` so that concurrent writers queue on the lock instead of failing half-way.
 - Nested `transaction()` blocks become savepoints of the outer transaction.
-- `open_database` applies pending migrations, so callers always see the newest schema.
+- A connection handed out by `SqlitePool` goes back to the pool on `close()`; one thread uses it at a time.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from stackctl.errors import InvalidInputError
+from stackctl.store.sqlite.schema import TABLES_SQL
 
 BUSY_TIMEOUT_SECONDS = 30.0
 _SQLITE_PREFIXES = ("sqlite:///", "sqlite://")
 
 
-class Database:
+class SqliteDatabase:
     """One SQLite connection and its transaction discipline."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    backend: Literal["sqlite"] = "sqlite"
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, release: Callable[[], None] | None = None
+    ) -> None:
         self.connection = connection
         self.path = path
         self._depth = 0
+        self._release = release
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[SqliteDatabase]:
         """A write transaction: `BEGIN IMMEDIATE` outside, a savepoint when nested. Rolls back on error."""
         conn = self.connection
         if self._depth == 0:
@@ -70,10 +81,21 @@ class Database:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
         return self.connection.executemany(sql, rows)
 
-    def close(self) -> None:
-        self.connection.close()
+    def tables(self) -> list[str]:
+        return [str(row[0]) for row in self.connection.execute(TABLES_SQL).fetchall()]
 
-    def __enter__(self) -> Database:
+    def is_retryable(self, exc: BaseException) -> bool:
+        # Writers queue on the lock for BUSY_TIMEOUT_SECONDS; past that, a retry would only wait again.
+        return False
+
+    def close(self) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
+        else:
+            self.connection.close()
+
+    def __enter__(self) -> SqliteDatabase:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -81,14 +103,8 @@ class Database:
 
 
 def resolve_path(location: str) -> Path:
-    """The file path for a database location, refusing backends that do not exist yet."""
+    """The file path for a SQLite location: a path, or `sqlite:///path`."""
     lowered = location.lower()
-    if lowered.startswith(("postgresql://", "postgres://")):
-        raise InvalidInputError(
-            "PostgreSQL databases are not supported yet",
-            hint="point STACKCTL_DB or --db at a SQLite file path",
-            code="unsupported_database",
-        )
     for prefix in _SQLITE_PREFIXES:
         if lowered.startswith(prefix):
             location = location[len(prefix) :]
@@ -107,7 +123,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def connect(location: str, *, create: bool = True) -> Database:
+def connect(location: str, *, create: bool = True) -> SqliteDatabase:
     """Open (creating if needed) the database without touching its schema.
 
     With `create=False` a database that does not exist yet is not created: an empty one in memory stands
@@ -117,7 +133,7 @@ def connect(location: str, *, create: bool = True) -> Database:
     if not create and not path.exists():
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
-        return Database(conn, path)
+        return SqliteDatabase(conn, path)
     try:
         _create_private(path)
         conn = sqlite3.connect(
@@ -136,7 +152,7 @@ def connect(location: str, *, create: bool = True) -> Database:
             hint="point --db or STACKCTL_DB at a SQLite file, or at a path that does not exist yet",
             code="database_unavailable",
         ) from exc
-    return Database(conn, path)
+    return SqliteDatabase(conn, path)
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -146,14 +162,39 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
 
 
-def open_database(location: str, *, create: bool = True) -> Database:
-    """Open the database and bring its schema up to date (see `connect` for `create`)."""
-    from stackctl.store.migrate import migrate
+class SqlitePool:
+    """Connections to one file kept for reuse by a server's threads: each is handed to one request at a time.
 
-    db = connect(location, create=create)
-    try:
-        migrate(db)
-    except BaseException:
-        db.close()
-        raise
-    return db
+    At most `idle` connections are kept open between requests; more may be open at once under load.
+    """
+
+    def __init__(self, location: str, idle: int = 8) -> None:
+        self.location = location
+        self._idle: list[SqliteDatabase] = []
+        self._keep = idle
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def acquire(self) -> SqliteDatabase:
+        with self._lock:
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            db = connect(self.location)
+        conn = db.connection
+        return SqliteDatabase(conn, db.path, release=lambda: self._give_back(conn, db.path))
+
+    def _give_back(self, conn: sqlite3.Connection, path: Path) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with self._lock:
+            if not self._closed and len(self._idle) < self._keep:
+                self._idle.append(SqliteDatabase(conn, path))
+                return
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for db in idle:
+            db.close()

@@ -1,0 +1,14 @@
+"""`/v1/health`: liveness, and which store backend this server runs on (no api key needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from stackctl.server.schemas import Health
+
+router = APIRouter(prefix="/v1", tags=["health"])
+
+
+@router.get("/health", response_model=Health, summary="Liveness check and store backend (no api key needed)")
+def health(request: Request) -> Health:
+    return Health(backend=request.app.state.backend)
