@@ -45,6 +45,7 @@ _stackctl() {
             "datasets|list") cmdpath="datasets list" ;;
             "datasets|register") cmdpath="datasets register" ;;
             "datasets|unregister") cmdpath="datasets unregister" ;;
+            "db|copy") cmdpath="db copy" ;;
             "db|migrate") cmdpath="db migrate" ;;
             "db|status") cmdpath="db status" ;;
             "distro|list") cmdpath="distro list" ;;
@@ -114,7 +115,8 @@ _stackctl() {
         "datasets list") opts="--help --output --stack -h -o" ;;
         "datasets register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "datasets unregister") opts="--help --output --stack -h -o" ;;
-        "db") opts="migrate status --help -h" ;;
+        "db") opts="copy migrate status --help -h" ;;
+        "db copy") opts="--help --output -h -o" ;;
         "db migrate") opts="--help --output -h -o" ;;
         "db status") opts="--help --output -h -o" ;;
         "distro") opts="list render show --help -h" ;;
@@ -142,7 +144,7 @@ _stackctl() {
         "scoring-fns list") opts="--help --output --stack -h -o" ;;
         "scoring-fns register") opts="--file --help --output --provider-id --provider-resource-id --set --stack -f -h -o" ;;
         "scoring-fns unregister") opts="--help --output --stack -h -o" ;;
-        "serve") opts="--api-key --config --env --env-file --help --host --port -e -h" ;;
+        "serve") opts="--api-key --config --env --env-file --help --host --port --workers -e -h" ;;
         "shields") opts="get list register unregister --help -h" ;;
         "shields get") opts="--help --output --stack -h -o" ;;
         "shields list") opts="--help --output --stack -h -o" ;;

@@ -85,6 +85,8 @@ function __stackctl_path
                 set cmdpath 'datasets register'
             case 'datasets|unregister'
                 set cmdpath 'datasets unregister'
+            case 'db|copy'
+                set cmdpath 'db copy'
             case 'db|migrate'
                 set cmdpath 'db migrate'
             case 'db|status'
@@ -170,7 +172,7 @@ complete -c stackctl -n "test (__stackctl_path) = ''" -a 'benchmarks' -d 'Regist
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'config' -d 'Render, inspect and validate run configs.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'conv' -d 'Create, read, update and delete OpenAI-compatible conversations.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'datasets' -d 'Registered datasets (resource kind dataset).'
-complete -c stackctl -n "test (__stackctl_path) = ''" -a 'db' -d 'Inspect and migrate the stackctl database.'
+complete -c stackctl -n "test (__stackctl_path) = ''" -a 'db' -d 'Inspect, migrate and copy the stackctl database.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'distro' -d 'List, inspect and render the shipped distributions.'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'models' -d 'Registered models (resource kind model).'
 complete -c stackctl -n "test (__stackctl_path) = ''" -a 'providers' -d 'Browse the provider types that serve each API.'
@@ -366,10 +368,15 @@ complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -l outp
 complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -l stack
 complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'datasets unregister'" -s o
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'copy' -d 'Copy every conversation, response and registry row from SRC into the empty...'
 complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'migrate' -d 'Apply pending migrations (every other command also does this on open) and...'
-complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'status' -d 'Show the database path, schema version, applied and pending migrations, and...'
+complete -c stackctl -n "test (__stackctl_path) = 'db'" -a 'status' -d 'Show the backend, location (password masked), schema version, migrations and...'
 complete -c stackctl -n "test (__stackctl_path) = 'db'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'db'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'db copy'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'db copy'" -l output
+complete -c stackctl -n "test (__stackctl_path) = 'db copy'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'db copy'" -s o
 complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -l output
 complete -c stackctl -n "test (__stackctl_path) = 'db migrate'" -s h
@@ -550,6 +557,7 @@ complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l env-file
 complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l host
 complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l port
+complete -c stackctl -n "test (__stackctl_path) = 'serve'" -l workers
 complete -c stackctl -n "test (__stackctl_path) = 'serve'" -s e
 complete -c stackctl -n "test (__stackctl_path) = 'serve'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'shields'" -a 'get' -d 'Show one registered shield.'

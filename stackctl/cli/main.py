@@ -189,7 +189,12 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     db: Annotated[
         str | None,
-        typer.Option("--db", metavar="PATH", help="Database (default: $STACKCTL_DB, else the data dir)."),
+        typer.Option(
+            "--db",
+            metavar="PATH|URL",
+            help="Database: a SQLite path or postgresql://user@host:port/dbname "
+            "(default: $STACKCTL_DB, else the data dir).",
+        ),
     ] = None,
     version: Annotated[
         bool,

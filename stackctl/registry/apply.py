@@ -224,6 +224,7 @@ def register(
 ) -> Report:
     """Apply a run config to the registry in one transaction (none at all for a dry run)."""
     from stackctl.store import registry as store
+    from stackctl.store.database import retrying
 
     name = stack.image_name
     providers, disabled = stack_providers(raw, env)
@@ -250,9 +251,14 @@ def register(
     if dry_run:
         plan()
         return report
-    with db.transaction():
+
+    def apply() -> None:
+        report.changes.clear()  # a retried attempt plans again from what it reads
         for write in plan():
             write()
+
+    # Concurrent applies queue on the store's writers' lock; a deadlock or serialization failure is retried.
+    retrying(db, apply)
     return report
 
 

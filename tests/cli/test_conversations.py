@@ -12,7 +12,7 @@ import pytest
 import stackctl.cli.conversation_items as items_cli
 import stackctl.cli.conversations as conv_cli
 from stackctl.conversations import service as core
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 
 MISSING = "conv_" + "0" * 48
 
@@ -173,16 +173,21 @@ def test_too_many_items_writes_nothing(cli):
     assert ok(cli("conv", "list", "-o", "json"))["data"] == []
 
 
-def test_postgresql_message(cli):
-    result = cli("--db", "postgresql://db.example/stack", "db", "status")
-    assert result.exit_code == 3 and "not supported yet" in result.stderr
+def test_an_unreachable_postgresql_is_exit_3_with_the_password_masked(cli):
+    result = cli("--db", "postgresql://me:s3cret@127.0.0.1:1/stack", "db", "status")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(
+        "error: cannot connect to PostgreSQL at postgresql://me:********@127.0.0.1:1/"
+    )
+    assert "s3cret" not in result.stderr
 
 
 def test_db_status(cli, tmp_path):
     path = tmp_path / "other.db"
     create(cli)
     report = ok(cli("--db", str(path), "db", "status", "-o", "json"))
-    assert report["path"] == str(path) and report["schema_version"] is None and report["pending"]
+    assert report["location"] == str(path) and report["schema_version"] is None and report["pending"]
+    assert report["backend"] == "sqlite"
     ok(cli("--db", str(path), "db", "migrate", "-o", "json"))
     report = ok(cli("--db", str(path), "db", "status", "-o", "json"))
     assert report["pending"] == [] and report["tables"]["conversations"] == 0
@@ -193,7 +198,7 @@ def test_db_status(cli, tmp_path):
 def test_every_command_has_help_with_an_example(cli):
     commands = [["conv", c] for c in ("create", "get", "update", "delete", "list")]
     commands += [["conv", "items", c] for c in ("create", "list", "get", "delete")]
-    commands += [["db", "status"], ["db", "migrate"]]
+    commands += [["db", "status"], ["db", "migrate"], ["db", "copy"]]
     for command in commands:
         result = cli(*command, "--help")
         assert result.exit_code == 0

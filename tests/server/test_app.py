@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from stackctl.server.app import create_app
 from stackctl.store import registry
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 from tests.cli.test_responses import run_config
 from tests.fakes import FakeOpenAI
 
@@ -23,8 +23,8 @@ MISSING_RESP = "resp_" + "0" * 48
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return str(tmp_path / "server.db")
+def db_path(db_location: str) -> str:
+    return db_location
 
 
 @pytest.fixture
@@ -187,7 +187,8 @@ def test_api_key_is_required_when_configured(db_path: str) -> None:
         assert _error(wrong, 401)["message"] == "invalid api key"
         right = keyed.post("/v1/conversations", json={}, headers={"authorization": "Bearer s3cret"})
         assert right.status_code == 200
-        assert keyed.get("/v1/health").json() == {"status": "OK"}
+        backend = "postgresql" if db_path.startswith("postgresql") else "sqlite"
+        assert keyed.get("/v1/health").json() == {"status": "OK", "backend": backend}
         assert keyed.get("/openapi.json").status_code == 401
 
 
@@ -263,9 +264,9 @@ def test_response_create_errors_before_any_provider_call(client: TestClient) -> 
 
 
 def test_response_metadata_over_the_limits_is_400_before_any_provider_call(
-    db_path: str, fake_openai: FakeOpenAI, cli: object
+    db_path: str, fake_openai: FakeOpenAI, cli: object, tmp_path: Path
 ) -> None:
-    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml = tmp_path / "run.yaml"
     run_yaml.write_text(run_config(fake_openai.base_url))
     registered = cli("--db", db_path, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})  # type: ignore[operator]
     assert registered.exit_code == 0, registered.stderr
@@ -280,10 +281,10 @@ def test_response_metadata_over_the_limits_is_400_before_any_provider_call(
 
 
 def test_provider_configs_render_from_the_injected_env(
-    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch
+    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml = tmp_path / "run.yaml"
     run_yaml.write_text(run_config(fake_openai.base_url))
     registered = cli("--db", db_path, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})  # type: ignore[operator]
     assert registered.exit_code == 0, registered.stderr

@@ -7,15 +7,15 @@ import pytest
 from stackctl.conversations import service as core
 from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.models.conversations import FunctionCall, Message
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 
 CLOCK = lambda: 1_700_000_000  # noqa: E731 - a fixed clock: every item lands in the same second
 MISSING = "conv_" + "0" * 48
 
 
 @pytest.fixture
-def db(tmp_path):
-    with open_database(str(tmp_path / "conv.db")) as database:
+def db(db_location):
+    with open_database(db_location) as database:
         yield database
 
 

@@ -10,7 +10,7 @@ import pytest
 from stackctl.conversations import service as core
 from stackctl.conversations import wire as item_pages
 from stackctl.errors import InvalidInputError, NotFoundError
-from stackctl.store.sqlite.connection import open_database
+from stackctl.store.open import open_database
 
 CLOCK = lambda: 1_700_000_000  # noqa: E731
 MISSING = "conv_" + "0" * 48
@@ -60,8 +60,8 @@ ITEMS = [
 
 
 @pytest.fixture
-def conversation(tmp_path):
-    with open_database(str(tmp_path / "pages.db")) as db:
+def conversation(db_location):
+    with open_database(db_location) as db:
         conv = core.create_conversation(db, items=ITEMS, now=CLOCK)
         yield db, conv.id
 
@@ -109,9 +109,9 @@ def test_errors_equal_the_model_path(conversation, kwargs, error):
     assert got.value.to_dict() == expected.value.to_dict()
 
 
-def test_conversation_wire_is_the_created_models_wire(tmp_path):
+def test_conversation_wire_is_the_created_models_wire(db_location):
     metadata = {"topic": "démo", "b": "2", "a": "1"}
-    with open_database(str(tmp_path / "conv.db")) as db:
+    with open_database(db_location) as db:
         created = core.create_conversation(db, metadata, now=CLOCK)
         got = item_pages.conversation_wire(db, created.id)
     assert got == created.to_wire()
@@ -156,8 +156,8 @@ INCLUDE_ONLY = [
 
 
 @pytest.mark.parametrize(("raw", "include", "field"), INCLUDE_ONLY)
-def test_fields_behind_include_are_returned_only_when_asked(tmp_path, raw, include, field):
-    with open_database(str(tmp_path / "inc.db")) as db:
+def test_fields_behind_include_are_returned_only_when_asked(db_location, raw, include, field):
+    with open_database(db_location) as db:
         conv = core.create_conversation(db, items=[raw], now=CLOCK)
         plain = item_pages.list_items_wire(db, conv.id)["data"][0]
         asked = item_pages.list_items_wire(db, conv.id, include=[include])["data"][0]

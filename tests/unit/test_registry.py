@@ -26,15 +26,16 @@ from stackctl.registry.apply import register
 from stackctl.registry.records import Report, model_identifier, require_stack
 from stackctl.registry.refresh import refresh_models
 from stackctl.store import registry as store
-from stackctl.store.sqlite.connection import Database, open_database
+from stackctl.store.database import Database
+from stackctl.store.open import open_database
 from tests.runconfigs import OPENAI_STACK, dump_tables, full_config
 
 ENV = {"FIREWORKS_API_KEY": "sk-test"}
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = open_database(str(tmp_path / "reg.db"))
+def db(db_location: str) -> Database:
+    database = open_database(db_location)
     yield database
     database.close()
 
@@ -79,11 +80,11 @@ def test_every_kind_is_created(db: Database, tmp_path: Path) -> None:
 def test_second_registration_changes_no_row(db: Database, tmp_path: Path) -> None:
     text = full_config(tmp_path)
     apply(db, text, now=1000)
-    before = dump_tables(db.path)
+    before = dump_tables(db)
     again = apply(db, text, now=2000)
     assert set(actions(again).values()) <= {"unchanged", "skipped"}
     assert again.to_wire()["summary"]["created"] == 0
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 def test_changed_field_is_updated(db: Database, tmp_path: Path) -> None:
@@ -119,12 +120,12 @@ def test_dropping_a_provider_that_kept_resources_use_needs_prune(db: Database, t
         "",
     )
     assert renamed.count("guard2") == 1 and "shield_id: llama-guard" not in renamed
-    before = dump_tables(db.path)
+    before = dump_tables(db)
     with pytest.raises(ConflictError) as info:
         apply(db, renamed)
     assert info.value.exit_code == 5
     assert info.value.details == ["shield 'llama-guard' uses provider 'llama-guard'"]
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
     report = apply(db, renamed, prune=True)
     assert actions(report)[("shield", "llama-guard")] == "pruned"
     assert actions(report)[("provider", "safety/llama-guard")] == "pruned"
@@ -132,11 +133,11 @@ def test_dropping_a_provider_that_kept_resources_use_needs_prune(db: Database, t
 
 
 def test_dry_run_writes_nothing(db: Database, tmp_path: Path) -> None:
-    before = dump_tables(db.path)
+    before = dump_tables(db)
     report = apply(db, full_config(tmp_path), dry_run=True)
     assert report.dry_run
     assert actions(report)[("shield", "llama-guard")] == "created"
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 def test_unknown_provider_id_is_an_error_and_writes_nothing(db: Database, tmp_path: Path) -> None:
@@ -144,11 +145,11 @@ def test_unknown_provider_id_is_an_error_and_writes_nothing(db: Database, tmp_pa
         "- shield_id: llama-guard\n  provider_id: llama-guard",
         "- shield_id: llama-guard\n  provider_id: nope",
     )
-    before = dump_tables(db.path)
+    before = dump_tables(db)
     with pytest.raises(ConfigError) as info:
         apply(db, text)
     assert any("nope" in line for line in info.value.details)
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 def test_dunder_disabled_provider_skips_its_resources(db: Database, tmp_path: Path) -> None:
@@ -237,15 +238,15 @@ def test_refresh_records_reported_models(db: Database, tmp_path: Path) -> None:
     row = store.get_resource(db, "full", "model", "fireworks/new-model")
     assert row is not None
     assert row["provider_resource_id"] == "new-model"
-    before = dump_tables(db.path)
+    before = dump_tables(db)
     again = refresh_models(db, "full", {"FIREWORKS_API_KEY": "sk-now"}, factory, now=6)
     assert set(actions(again).values()) == {"unchanged"}
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) -> None:
     apply(db, full_config(tmp_path))
-    before = dump_tables(db.path)
+    before = dump_tables(db)
 
     def real_client(provider_type: str, config: Mapping[str, Any], provider_id: str) -> Any:
         return client_for_provider(provider_type, config, provider_id=provider_id)
@@ -255,7 +256,7 @@ def test_refresh_needs_the_referenced_variables(db: Database, tmp_path: Path) ->
         InvalidInputError, match=r"api_key comes from \$\{env.FIREWORKS_API_KEY\}, which is not set"
     ):
         refresh_models(db, "full", {}, real_client, now=5)
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 def test_refresh_against_the_fake_provider(db: Database, fake_openai: Any) -> None:
@@ -276,7 +277,7 @@ def test_refresh_against_the_fake_provider(db: Database, fake_openai: Any) -> No
 def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None:
     env = {"FAKE_KEY": "k"}
     apply(db, OPENAI_STACK.replace("@URL@", "http://127.0.0.1:9/v1"), env=env)
-    before = dump_tables(db.path)
+    before = dump_tables(db)
 
     def factory(provider_type: str, config: Any, provider_id: str) -> Any:
         return client_for_provider(
@@ -285,7 +286,7 @@ def test_refresh_of_an_unreachable_provider_writes_nothing(db: Database) -> None
 
     with pytest.raises(UpstreamError):
         refresh_models(db, "local", env, factory, now=5)
-    assert dump_tables(db.path) == before
+    assert dump_tables(db) == before
 
 
 # --- paths in the file the user wrote -------------------------------------------------------------

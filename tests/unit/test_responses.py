@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,8 @@ from stackctl.responses import service as core
 from stackctl.responses import turn
 from stackctl.responses.translation import items_to_messages
 from stackctl.store import registry
-from stackctl.store.sqlite.connection import Database, open_database
+from stackctl.store.database import Database
+from stackctl.store.open import open_database
 from tests.fakes import FakeOpenAI, cut_stream_after, status, token_details
 
 ENV = {"OPENAI_API_KEY": "sk-unit"}
@@ -35,8 +35,8 @@ def fast_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient
 
 
 @pytest.fixture
-def db(tmp_path: Path, fake_openai: FakeOpenAI) -> Database:
-    database = open_database(str(tmp_path / "unit.db"))
+def db(db_location: str, fake_openai: FakeOpenAI) -> Database:
+    database = open_database(db_location)
     with database.transaction():
         registry.upsert_stack(database, "demo", None, 1)
         config = {"base_url": fake_openai.base_url, "api_key": "${env.OPENAI_API_KEY}"}
