@@ -1,8 +1,11 @@
-"""HTTP server benchmark, run by hand: `python bench/serve.py [--seconds 3] [--clients 1 8] [--url URL]`.
+"""HTTP server benchmark, run by hand:
+`python bench/serve.py [--seconds 3] [--clients 1 8] [--workers 1 2 4] [--pg URL] [--url URL]`.
 
-Starts `stackctl serve` on a free loopback port over a fresh database (or uses `--url` of a running one) and
-prints requests per second for create-conversation, add-items (batches of 5) and list-items (pages of 20),
-each for a bounded time with one keep-alive httpx client per thread.
+Starts `stackctl serve --workers N` on a free loopback port over a fresh database, once per backend and
+worker count: a SQLite file, and with `--pg URL` (or STACKCTL_TEST_PG_URL) a fresh schema on that
+PostgreSQL server, dropped afterwards. Or uses `--url` of a running server. Prints requests per second for
+create-conversation, add-items (batches of 5) and list-items (pages of 20), each for a bounded time with
+one keep-alive httpx client per thread.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,9 +40,39 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(workdir: Path) -> Iterator[str]:
+def pg_schema(server_url: str) -> Iterator[str]:
+    """A location on a new schema of the PostgreSQL server at `server_url`, dropped afterwards."""
+    import uuid
+    from urllib.parse import urlencode
+
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            sep = "&" if "?" in server_url else "?"
+            yield f"{server_url}{sep}{urlencode({'options': f'-csearch_path={schema}'})}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def database(backend: str, workdir: Path, pg_url: str | None) -> Iterator[str]:
+    if backend == "sqlite":
+        yield str(workdir / f"bench-{time.monotonic_ns()}.db")
+        return
+    assert pg_url is not None
+    with pg_schema(pg_url) as location:
+        yield location
+
+
+@contextmanager
+def running_server(workdir: Path, location: str | None = None, workers: int = 1) -> Iterator[str]:
     port = _free_port()
-    argv = [sys.executable, "-m", "stackctl", "--db", str(workdir / "bench.db"), "serve", "--port", str(port)]
+    location = location or str(workdir / "bench.db")
+    argv = [sys.executable, "-m", "stackctl", "--db", location, "serve", "--port", str(port)]
+    argv += ["--workers", str(workers)]
     with (workdir / "serve.log").open("wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=log, env=os.environ.copy())
     url = f"http://127.0.0.1:{port}/v1"
@@ -108,36 +141,64 @@ def scenarios(url: str) -> dict[str, Call]:
     }
 
 
-def report(url: str, seconds: float, client_counts: list[int]) -> list[Figure]:
+def report(url: str, seconds: float, client_counts: list[int], setup: str = "") -> list[Figure]:
     figures = []
     for name, call in scenarios(url).items():
         for clients in client_counts:
             rate, errors = measure(url, call, seconds, clients)
             failed = f", {errors} errors" if errors else ""
-            figures.append(
-                Figure(SUITE, f"{name}, {clients} client{'s' * (clients > 1)}{failed}", rate, "req/s")
-            )
+            label = f"{setup}{name}, {clients} client{'s' * (clients > 1)}{failed}"
+            figures.append(Figure(SUITE, label, rate, "req/s"))
     return figures
 
 
-def serve_figures(seconds: float, client_counts: list[int], url: str | None = None) -> list[Figure]:
+def serve_figures(
+    seconds: float,
+    client_counts: list[int],
+    url: str | None = None,
+    *,
+    workers: Sequence[int] = (1,),
+    pg_url: str | None = None,
+) -> list[Figure]:
+    """Each workload on SQLite (and PostgreSQL, given a server) with each worker count."""
     if url:
         return report(url, seconds, client_counts)
-    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp)) as started:
-        return report(started, seconds, client_counts)
+    backends = ["sqlite", *(["postgresql"] if pg_url else [])]
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            for count in workers:
+                with (
+                    database(backend, Path(tmp), pg_url) as location,
+                    running_server(Path(tmp), location, count) as started,
+                ):
+                    setup = f"{backend}, {count} worker{'s' * (count > 1)}: "
+                    figures += report(started, seconds, client_counts, setup)
+    return figures
 
 
 def run(quick: bool) -> list[Figure]:
-    return serve_figures(2.0 if quick else 3.0, [1, 8])
+    """For `python -m bench`: quick is SQLite with one worker; full adds workers, and PostgreSQL if the
+    environment names a server (STACKCTL_TEST_PG_URL)."""
+    if quick:
+        return serve_figures(2.0, [1, 8])
+    return serve_figures(3.0, [1, 8], workers=(1, 2, 4), pg_url=os.environ.get("STACKCTL_TEST_PG_URL"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="concurrent clients to try")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="serve --workers to try")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("STACKCTL_TEST_PG_URL"),
+        help="PostgreSQL server URL to bench on too (a fresh schema; default: $STACKCTL_TEST_PG_URL)",
+    )
     parser.add_argument("--url", help="base URL of a running server (…/v1); default: start one")
     args = parser.parse_args()
-    sys.stdout.write(format_table(serve_figures(args.seconds, args.clients, args.url)))
+    figures = serve_figures(args.seconds, args.clients, args.url, workers=args.workers, pg_url=args.pg)
+    sys.stdout.write(format_table(figures))
 
 
 if __name__ == "__main__":

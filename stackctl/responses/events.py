@@ -23,7 +23,7 @@ from stackctl.models.conversations import FunctionCall, Item, Message
 from stackctl.models.responses import Response
 from stackctl.responses.translation import StreamAccumulator, assistant_message
 from stackctl.responses.turn import ClientFactory, Clock, Plan, build_response, commit_turn, status_of
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 Event = dict[str, Any]
 

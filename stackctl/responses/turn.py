@@ -31,7 +31,7 @@ from stackctl.responses import features
 from stackctl.responses.translation import chat_tools, items_to_messages
 from stackctl.store import item_rows
 from stackctl.store import responses as store
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 if TYPE_CHECKING:
     from stackctl.inference.client import InferenceClient

@@ -15,7 +15,6 @@ Invariants every backend keeps:
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -87,6 +86,8 @@ def retrying(
 ) -> T:
     """Run `work` inside one transaction, again (bounded, with jittered backoff) when the backend reports a
     serialization failure or deadlock. `work` must be safe to repeat: it starts from what it reads."""
+    import random
+
     if db.in_transaction:
         return work()  # the outer transaction owns the retry
     for attempt in range(1, attempts + 1):
