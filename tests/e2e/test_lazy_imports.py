@@ -102,6 +102,7 @@ def test_items_list_reads_wire_json_without_pydantic(conversation: tuple[Path, s
         assert code == 0 and "hi" in out
         assert "pydantic" not in loaded
         assert "yaml" not in loaded
+        assert "psycopg" not in loaded  # a SQLite database never loads the PostgreSQL driver
 
 
 def test_conv_get_reads_the_stored_row_without_pydantic(conversation: tuple[Path, str]) -> None:
@@ -111,6 +112,7 @@ def test_conv_get_reads_the_stored_row_without_pydantic(conversation: tuple[Path
         assert code == 0 and conv_id in out
         assert "pydantic" not in loaded
         assert "yaml" not in loaded
+        assert "psycopg" not in loaded  # a SQLite database never loads the PostgreSQL driver
 
 
 def test_render_of_a_shipped_distro_validates_without_pydantic(run_file: Path, tmp_path: Path) -> None:

@@ -20,6 +20,13 @@ SHIPPED = {
 }
 
 
+SHIPPED_POSTGRES = {
+    "0001_conversations": "af44e156b2bbfa1185a46fd9e00b614d5cb1534d86e381fabfd041bd5d51d586",
+    "0002_registry": "942dff435464640e3504f8c76e0b460792784f86421270f0929a2cd73b3b484d",
+    "0003_responses": "c20f7d1b9f84f489a2bf5ca38e9deb60b02092b790e402f4c7f14d2cbc961626",
+}
+
+
 def _digest(sql: str) -> str:
     return hashlib.sha256(sql.encode()).hexdigest()
 
@@ -27,6 +34,12 @@ def _digest(sql: str) -> str:
 def test_shipped_migrations_are_unchanged():
     by_name = {m.name: m.sql for m in MIGRATIONS}
     for name, digest in SHIPPED.items():
+        assert _digest(by_name[name]) == digest, f"migration {name} was edited; add a new migration instead"
+
+
+def test_shipped_postgresql_migrations_are_unchanged():
+    by_name = {m.name: m.sql for m in pg_schema.MIGRATIONS}
+    for name, digest in SHIPPED_POSTGRES.items():
         assert _digest(by_name[name]) == digest, f"migration {name} was edited; add a new migration instead"
 
 

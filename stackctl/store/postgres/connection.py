@@ -179,7 +179,11 @@ class PostgresPool:
                     open=False,
                     name="stackctl",
                 )
-                pool.open(wait=True, timeout=30)
+                try:
+                    pool.open(wait=True, timeout=30)
+                except Exception as exc:
+                    pool.close()
+                    raise _unavailable(self.location, exc) from None
                 self._pool = pool
             return self._pool
 
