@@ -6,6 +6,7 @@ uvicorn is replaced by a recorder here; the real server is exercised in tests/e2
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
