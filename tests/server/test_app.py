@@ -298,10 +298,10 @@ def test_provider_configs_render_from_the_injected_env(
 
 
 def test_an_unset_key_is_a_400_naming_the_variable(
-    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch
+    db_path: str, fake_openai: FakeOpenAI, cli: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    run_yaml = Path(db_path).with_name("run.yaml")
+    run_yaml = tmp_path / "run.yaml"
     run_yaml.write_text(run_config(fake_openai.base_url))
     registered = cli("--db", db_path, "register", str(run_yaml))  # type: ignore[operator]
     assert registered.exit_code == 0, registered.stderr  # an unset secret is only a warning at register
