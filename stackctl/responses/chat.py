@@ -20,7 +20,7 @@ from stackctl.errors import InvalidInputError
 from stackctl.registry.routing import ModelTarget, resolve_model
 from stackctl.responses.service import default_client_factory
 from stackctl.responses.turn import ClientFactory
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 
 
 @dataclass(frozen=True)

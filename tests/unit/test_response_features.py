@@ -12,7 +12,7 @@ from stackctl.conversations import service as conv
 from stackctl.errors import InvalidInputError, NotFoundError
 from stackctl.models.responses import Response
 from stackctl.responses import service as core
-from stackctl.store.sqlite.connection import Database
+from stackctl.store.database import Database
 from tests.fakes import FakeOpenAI
 from tests.unit.test_responses import ENV, fast_factory
 from tests.unit.test_responses import db as db  # noqa: PLC0414  (the fixture, shared)

@@ -31,4 +31,3 @@ def retrieve_model(db: DB, model_id: str) -> JSONResponse:
         if row["id"] == model_id:
             return JSONResponse(row)
     raise NotFoundError(f"model not found: {model_id}", code="model_not_found", param="model")
-
