@@ -15,6 +15,7 @@ from stackctl.cli.db import open_db
 from stackctl.cli.inputs import collect_items
 from stackctl.cli.options import (
     AfterOpt,
+    AllOpt,
     ConvId,
     IncludeOpt,
     ItemId,
@@ -48,18 +49,18 @@ def _summary(item: dict[str, Any]) -> str:
         text = " ".join(str(p.get("text") or p.get("refusal") or f"[{p.get('type')}]") for p in content)
     else:
         text = str(item.get("name") or item.get("output") or item.get("arguments") or "")
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    return " ".join(text.split())  # a table fits it to the terminal
 
 
 def emit_items(page: ItemList | InputItemList | dict[str, Any], output: Format) -> None:
     from stackctl.cli.output import emit, to_jsonable
 
-    if output is not Format.table:
+    if not output.is_table:
         emit(page, output)
         return
-    rows = [{**row, "summary": _summary(row)} for row in to_jsonable(page)["data"]]
-    emit(rows, output, columns=ITEM_COLUMNS)
+    plain = to_jsonable(page)
+    rows = [{**row, "summary": _summary(row)} for row in plain["data"]]
+    emit({"object": "list", "data": rows, "has_more": plain.get("has_more")}, output, columns=ITEM_COLUMNS)
 
 
 @items_app.command("create")
@@ -95,9 +96,7 @@ def items_list_cmd(
     after: AfterOpt = None,
     order: OrderOpt = Order.desc,
     include: IncludeOpt = None,
-    all_pages: Annotated[
-        bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")
-    ] = False,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
     """List a conversation's items (newest first by default), one page or, with --all, every page.

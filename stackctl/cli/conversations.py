@@ -6,7 +6,7 @@ the output module; JSON output is exactly the OpenAI wire shape. Heavy modules a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,7 @@ from stackctl.cli.db import open_db
 from stackctl.cli.inputs import collect_items
 from stackctl.cli.options import (
     AfterOpt,
+    AllOpt,
     ConvId,
     ItemOpt,
     ItemsFileOpt,
@@ -119,15 +120,22 @@ def list_cmd(
     limit: LimitOpt = 20,
     after: AfterOpt = None,
     order: OrderOpt = Order.desc,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
-    """List conversations, newest first, one page at a time.
+    """List conversations, newest first, one page or, with --all, every page.
 
     Example: stackctl conv list --limit 5 --after conv_0123... -o json
     """
+    from stackctl.cli.options import follow_pages
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
+    def fetch(cursor: str | None) -> Any:
+        return core.list_conversations(db, limit=limit, after=cursor, order=order.value)
+
     with open_db(ctx, create=False) as db:
-        page = core.list_conversations(db, limit=limit, after=after, order=order.value)
+        page = fetch(after)
+        if all_pages:
+            page = follow_pages(page, fetch)
     emit(page, output, columns=CONV_COLUMNS)

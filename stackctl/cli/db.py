@@ -46,7 +46,7 @@ def status_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
 
     with open_db(ctx, migrate=False, create=False) as db:
         report = status(db)
-    if output is Format.table:
+    if output.is_table:
         rows = [
             {"field": "path", "value": report.path},
             {"field": "schema_version", "value": report.schema_version or "(empty)"},

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,7 +60,22 @@ MessageOpt = Annotated[
         show_default=False,
     ),
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", help="Page size, 1..100.")]
+# A range click checks: `--limit 0` and `--limit abc` are both usage errors (exit 2) in click's words.
+LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="Page size, 1..100.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")]
+
+
+def follow_pages(page: Any, next_page: Callable[[str], Any]) -> dict[str, Any]:
+    """`--all`: this page and every later one (`next_page(last_id)`), merged into one list object."""
+    from stackctl.cli.output import to_jsonable
+    from stackctl.models.lists import list_envelope
+
+    current = to_jsonable(page)
+    merged = list(current["data"])
+    while current.get("has_more") and merged:
+        current = to_jsonable(next_page(merged[-1]["id"]))
+        merged.extend(current["data"])
+    return list_envelope(merged, has_more=False)
 AfterOpt = Annotated[
     str | None,
     typer.Option("--after", metavar="ID", help="List after this id (a cursor).", show_default=False),

@@ -72,7 +72,7 @@ def _emit_report(report: Any, output: Format) -> None:
     for message in report.warnings:
         warn(message)
     wire = report.to_wire()
-    if output is Format.table:
+    if output.is_table:
         emit(wire["changes"], output, columns=CHANGE_COLUMNS)
         counts = ", ".join(f"{n} {action}" for action, n in wire["summary"].items() if n) or "nothing"
         sys.stderr.write(f"{'dry run: ' if report.dry_run else ''}stack {report.stack}: {counts}\n")
@@ -170,7 +170,7 @@ def resource_app(kind_name: str) -> typer.Typer:
         with open_db(ctx) as db:
             change, _ = register_one(db, require_stack(db, stack), kind.name, spec, now=int(time.time()))
         emit(
-            [change.to_dict()] if output is Format.table else change.to_dict(), output, columns=CHANGE_COLUMNS
+            [change.to_dict()] if output.is_table else change.to_dict(), output, columns=CHANGE_COLUMNS
         )
 
     register_.__doc__ = (
