@@ -89,8 +89,11 @@ def _number_wording(annotation: type, info: Any, value: Any) -> str | None:
     low, high = info.min, info.max
     if (low is not None and number < low) or (high is not None and number > high):
         bounds = (
-            f"{low}<=x<={high}" if low is not None and high is not None
-            else f"x>={low}" if low is not None else f"x<={high}"
+            f"{low}<=x<={high}"
+            if low is not None and high is not None
+            else f"x>={low}"
+            if low is not None
+            else f"x<={high}"
         )
         return f"{number} is not in the range {bounds}."
     return None

@@ -7,7 +7,7 @@ the output module; JSON output is exactly the OpenAI wire shape. Heavy modules a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from stackctl.cli.options import (
     AfterOpt,
     AllOpt,
     ConvId,
+    IgnoreNotFoundOpt,
     IncludeOpt,
     ItemId,
     ItemOpt,
@@ -148,14 +149,19 @@ def items_get_cmd(
 
 @items_app.command("delete")
 def items_delete_cmd(
-    ctx: typer.Context, conversation_id: ConvId, item_id: ItemId, output: OutputOpt = Format.table
+    ctx: typer.Context,
+    conversation_id: ConvId,
+    item_id: ItemId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
 ) -> None:
     """Delete one item; prints the conversation, as the OpenAI API does.
 
-    Example: stackctl conv items delete conv_0123... msg_4567...
+    Example: stackctl conv items delete conv_0123... msg_4567... --ignore-not-found
     """
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_item(db, conversation_id, item_id), output)

@@ -17,6 +17,7 @@ from stackctl.cli.options import (
     AfterOpt,
     AllOpt,
     ConvId,
+    IgnoreNotFoundOpt,
     ItemOpt,
     ItemsFileOpt,
     LimitOpt,
@@ -102,15 +103,21 @@ def update_cmd(
 
 
 @app.command("delete")
-def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = Format.table) -> None:
+def delete_cmd(
+    ctx: typer.Context,
+    conversation_id: ConvId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
+) -> None:
     """Delete a conversation and all of its items.
 
-    Example: stackctl conv delete conv_0123... -o json
+    Example: stackctl conv delete conv_0123... --ignore-not-found -o json
     """
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_conversation(db, conversation_id), output)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext, suppress
 from enum import Enum
 from typing import Annotated, Any
 
@@ -76,6 +77,8 @@ def follow_pages(page: Any, next_page: Callable[[str], Any]) -> dict[str, Any]:
         current = to_jsonable(next_page(merged[-1]["id"]))
         merged.extend(current["data"])
     return list_envelope(merged, has_more=False)
+
+
 AfterOpt = Annotated[
     str | None,
     typer.Option("--after", metavar="ID", help="List after this id (a cursor).", show_default=False),
@@ -101,3 +104,14 @@ StackOpt = Annotated[
     str | None,
     typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
 ]
+IgnoreNotFoundOpt = Annotated[
+    bool,
+    typer.Option("--ignore-not-found", help="Exit 0, printing nothing, when it does not exist."),
+]
+
+
+def missing_ok(ignore_not_found: bool) -> AbstractContextManager[Any]:
+    """A delete's block: with --ignore-not-found, something that is not there ends it quietly (exit 0)."""
+    from stackctl.errors import NotFoundError
+
+    return suppress(NotFoundError) if ignore_not_found else nullcontext()

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackctl.cli.options import AfterOpt, AllOpt, EnvFileOpt, EnvOpt, LimitOpt, Order, OrderOpt
+from stackctl.cli.options import (
+    AfterOpt,
+    AllOpt,
+    EnvFileOpt,
+    EnvOpt,
+    IgnoreNotFoundOpt,
+    LimitOpt,
+    Order,
+    OrderOpt,
+)
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
@@ -228,16 +237,22 @@ def list_cmd(
 
 
 @app.command("delete")
-def delete_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.table) -> None:
+def delete_cmd(
+    ctx: typer.Context,
+    response_id: RespId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
+) -> None:
     """Delete a stored response and its input items (a conversation keeps its turn).
 
-    Example: stackctl responses delete resp_0123... -o json
+    Example: stackctl responses delete resp_0123... --ignore-not-found -o json
     """
     from stackctl.cli.db import open_db
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_response(db, response_id), output)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from stackctl.cli.db import open_db
+from stackctl.cli.options import IgnoreNotFoundOpt
 from stackctl.cli.output import Format, OutputOpt, emit
 
 stacks_app = typer.Typer(help="Registered stacks.", no_args_is_help=True)
@@ -75,16 +76,37 @@ def _masked(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @stacks_app.command("delete")
-def stacks_delete(ctx: typer.Context, name: str, output: OutputOpt = Format.table) -> None:
+def stacks_delete(
+    ctx: typer.Context,
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
+) -> None:
     """Delete a stack with its providers and resources.
 
-    Example: stackctl stacks delete my-stack
+    On a terminal it asks first unless --yes; it never asks when stdin is not a terminal (scripts).
+
+    Example: stackctl stacks delete my-stack --yes
     """
+    import sys
+
+    from stackctl.cli.options import missing_ok
+    from stackctl.errors import InterruptedByUser
     from stackctl.registry import records
 
-    with open_db(ctx, create=False) as db:
-        records.delete_stack(db, name)
-    emit({"name": name, "deleted": True}, output)
+    with missing_ok(ignore_not_found):
+        with open_db(ctx, create=False) as db:
+            if not yes and sys.stdin.isatty():
+                body = records.show_stack(db, name)
+                question = (
+                    f"delete stack {name!r} with {len(body['providers'])} providers and "
+                    f"{len(body['resources'])} resources?"
+                )
+                if not typer.confirm(question, default=False, err=True):
+                    raise InterruptedByUser(f"stack {name!r} not deleted")
+            records.delete_stack(db, name)
+        emit({"name": name, "deleted": True}, output)
 
 
 def _top_level_in(names: set[str]) -> Callable[[tuple[str | int, ...]], bool]:
