@@ -141,3 +141,15 @@ def test_stacks_delete_does_not_prompt_when_stdin_is_not_a_terminal(cli, tmp_pat
     result = ok(cli("stacks", "delete", "demo", input=""))
     assert "delete stack" not in result.stderr
     assert json.loads(ok(cli("stacks", "list", "-o", "json")).stdout)["data"] == []
+
+
+def test_config_render_masks_url_passwords_unless_show_secrets(cli, tmp_path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "image_name: u\nproviders:\n  inference:\n  - provider_id: vllm\n    provider_type: remote::vllm\n"
+        "    config:\n      url: https://bob:hunter2@vllm.internal/v1\n"
+    )
+    shown = cli("config", "render", str(path))
+    assert shown.exit_code == 0, shown.stderr
+    assert "https://bob:****@vllm.internal/v1" in shown.stdout and "hunter2" not in shown.stdout
+    assert "hunter2" in cli("config", "render", str(path), "--show-secrets").stdout
