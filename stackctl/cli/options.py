@@ -102,7 +102,14 @@ IncludeOpt = Annotated[
 ]
 StackOpt = Annotated[
     str | None,
-    typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
+    typer.Option(
+        "--stack",
+        metavar="NAME",
+        envvar="STACKCTL_STACK",
+        show_envvar=False,
+        help="Stack name (default: $STACKCTL_STACK, else the one 'stackctl stacks use' selected, "
+        "else the only one).",
+    ),
 ]
 IgnoreNotFoundOpt = Annotated[
     bool,

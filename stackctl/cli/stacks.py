@@ -29,11 +29,36 @@ def stacks_list(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
         output,
         columns=[
             ("NAME", "name"),
+            ("CURRENT", "current"),
             ("PROVIDERS", "providers"),
             ("RESOURCES", "resources"),
             ("SOURCE", "source"),
         ],
     )
+
+
+@stacks_app.command("use")
+def stacks_use(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="The stack to select.", show_default=False)] = None,
+    none: Annotated[bool, typer.Option("--none", help="Select no stack.")] = False,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Select the stack that registry commands act on without --stack (kept in the database).
+
+    --stack and $STACKCTL_STACK still win. With several stacks and none selected, list commands list
+    every stack's resources and commands that write ask for --stack.
+
+    Example: stackctl stacks use my-stack
+    """
+    from stackctl.errors import UsageError
+    from stackctl.registry import records
+
+    if (name is None) == (not none):
+        raise UsageError("give a stack NAME or --none")
+    with open_db(ctx) as db:
+        records.use_stack(db, name)
+    emit({"current": name}, output)
 
 
 @stacks_app.command("show")
