@@ -21,14 +21,22 @@ def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) ->
     with its directories; an empty one in memory is used, so lists are empty and gets not found, and a
     notice on stderr names the path looked at.
     """
+    state = ctx.find_root().obj
+    return database_at(getattr(state, "db", None), migrate=migrate, create=create)
+
+
+def database_at(
+    db: str | None, *, migrate: bool = True, create: bool = True, notice: bool = True
+) -> Database:
+    """The database of a `--db` value (None: `STACKCTL_DB` or the default path); see `open_db`.
+    `notice=False` keeps quiet about a missing one (shell completion)."""
     import os
 
     from stackctl.paths import db_location
     from stackctl.store.sqlite.connection import connect, open_database
 
-    state = ctx.find_root().obj
-    location = db_location(os.environ, getattr(state, "db", None))
-    if not create and "://" not in location and not os.path.exists(location):
+    location = db_location(os.environ, db)
+    if notice and not create and "://" not in location and not os.path.exists(location):
         import sys
 
         sys.stderr.write(f"notice: no database at {location}: nothing is stored yet\n")

@@ -68,6 +68,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Getter]] = {
     "adhoc": ("adhoc", lambda m: m.adhoc),
     "register": ("registry", lambda m: m.register),
     "serve": ("serve", lambda m: m.serve),
+    "completion": ("completions", lambda m: m.completion),
     "config": ("config", lambda m: m.app),
     "stack": ("config", lambda m: m.stack_app),
     "distro": ("distro", lambda m: m.app),
@@ -139,6 +140,7 @@ def _build(name: str) -> Command:
     module_name, getter = _SUBCOMMANDS[name]
     target = getter(importlib.import_module(f"stackctl.cli.{module_name}"))
     holder = typer.Typer(
+        add_completion=False,  # `stackctl completion SHELL` is the one way to completions
         rich_markup_mode=app.rich_markup_mode,
         pretty_exceptions_short=app.pretty_exceptions_short,
         suggest_commands=app.suggest_commands,
@@ -277,6 +279,14 @@ def report_error(exc: StackctlError, *, as_json: bool) -> None:
 def run(argv: Sequence[str]) -> int:
     """Run the CLI on argv; return the exit code. Never raises."""
     args = list(argv)
+    if args[:1] == ["__complete"]:  # the completion scripts' callback: answered before any command is built
+        from stackctl.cli.completions import answer
+
+        return answer(args[1:])
+    return _dispatch(args)
+
+
+def _dispatch(args: list[str]) -> int:
     as_json = _sniff_format(args) == "json"
     debug = "--debug" in args or bool(os.environ.get("STACKCTL_DEBUG"))
     try:
