@@ -30,16 +30,18 @@ class Terminal:
     """One tmux server of its own, with a window of WIDTH columns running a shell command."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"stackctl-test-{uuid.uuid4().hex[:12]}"
         self.env = env
+        self.sockets: list[str] = []  # one tmux server per command: no race with a server shutting down
+        self.socket = ""
 
     def tmux(self, *args: str) -> str:
         command = ["tmux", "-f", "/dev/null", "-L", self.socket, *args]
         return subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout
 
     def start(self, command: str) -> None:
-        """Run `command` (with only `env`) in a fresh window WIDTH columns wide."""
-        self.close()
+        """Run `command` (with only `env`) in a window WIDTH columns wide, on a tmux server of its own."""
+        self.socket = f"stackctl-test-{uuid.uuid4().hex[:12]}"
+        self.sockets.append(self.socket)
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
         script = f"env -i {exports} sh -c {shlex.quote(command + '; echo __DONE__')}; sleep 60"
         self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", "60", script)
@@ -62,13 +64,10 @@ class Terminal:
         """The screen with wrapped rows joined back into the lines the program wrote."""
         return self.tmux("capture-pane", "-p", "-J").splitlines()
 
-    def _alive(self) -> bool:
-        probe = ["tmux", "-f", "/dev/null", "-L", self.socket, "has-session"]
-        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
-
     def close(self) -> None:
-        if self._alive():
-            self.tmux("kill-server")
+        for socket in self.sockets:
+            kill = ["tmux", "-f", "/dev/null", "-L", socket, "kill-server"]
+            subprocess.run(kill, capture_output=True, check=False, timeout=30)
 
 
 @pytest.fixture
