@@ -93,7 +93,7 @@ def test_global_options_work_after_the_subcommand(cli, tmp_path: Path) -> None:
     assert ok(cli("--db", str(team), "conv", "get", conv_id, "-o", "json"))
     assert cli("conv", "get", conv_id).exit_code == 4  # the default database does not have it
     assert ok(cli("conv", "items", "list", conv_id, "--db", str(team)))
-    debug = cli("conv", "get", "conv_nothex", "--debug")
+    debug = cli("conv", "get", "conv_bad!", "--debug")
     assert debug.exit_code == 3 and "Traceback" in debug.stderr
     assert "--db" not in ok(cli("conv", "list", "--help")).stdout  # hidden: the root's --help documents it
 
