@@ -233,7 +233,26 @@ def list_cmd(
         page = fetch(after)
         if all_pages:
             page = follow_pages(page, fetch)
-    emit(page, output, columns=RESPONSE_COLUMNS)
+    emit(_with_output_text(page) if output.is_table else page, output, columns=RESPONSE_COLUMNS)
+
+
+def _with_output_text(page: Any) -> dict[str, Any]:
+    """A page of responses with each one's output text (the wire shape has none) for the table."""
+    from stackctl.cli.output import to_jsonable
+
+    plain: dict[str, Any] = to_jsonable(page)
+    rows = [{**row, "output_text": _output_text(row)} for row in plain["data"]]
+    return {**plain, "data": rows}
+
+
+def _output_text(response: dict[str, Any]) -> str:
+    return "".join(
+        str(part.get("text", ""))
+        for item in response.get("output") or []
+        if item.get("type") == "message" and item.get("role") == "assistant"
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    )
 
 
 @app.command("delete")

@@ -125,3 +125,19 @@ def test_all_follows_every_page(cli) -> None:
     conv_id = create(cli, *[arg for i in range(7) for arg in ("--message", f"user:m{i}")])
     result = ok(cli("conv", "items", "list", conv_id, "--limit", "3", "--all"))
     assert result.stderr == "" and len(result.stdout.splitlines()) == 8
+
+
+def test_responses_list_table_shows_each_output_text(cli, fake_openai, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    run = tmp_path / "run.yaml"
+    run.write_text(
+        "image_name: t\nproviders:\n  inference:\n"
+        "  - provider_id: openai\n    provider_type: remote::openai\n"
+        f"    config:\n      base_url: {fake_openai.base_url}\n      api_key: ${{env.OPENAI_API_KEY}}\n"
+        "models:\n- model_id: m\n  provider_id: openai\n  provider_model_id: m\n  model_type: llm\n"
+    )
+    ok(cli("register", str(run)))
+    ok(cli("responses", "create", "--model", "m", "--input", "rivers", "-o", "json"))
+    table = ok(cli("responses", "list")).stdout
+    assert "echo: rivers" in table.splitlines()[1]
+    assert "output_text" not in json.loads(ok(cli("responses", "list", "-o", "json")).stdout)["data"][0]
