@@ -5,7 +5,9 @@ pydantic and building the adapters costs about as much as importing typer, on ev
 an option. The values a CLI sees are almost always plain (a string, a decimal integer, a choice of an
 enum, a list of strings), and for those the result is known without pydantic. `install` gives every
 parameter a coercer that returns exactly what typer's adapter would for those values and hands every
-other value (and every other type) to typer's own coercion, so results and error messages stay typer's.
+other value (and every other type) to typer's own coercion, so results stay typer's. A value typer
+refuses for an integer, float or choice is a usage error worded as click words it (`'abc' is not a valid
+integer.`, `0 is not in the range 1<=x<=100.`), never in pydantic's words.
 
 Relies on typer internals (`_TyperParameter.get_runtime_param`, `_runtime_param`, `build_runtime_param`,
 `coerce_cli_choice`); the pin typer<0.30 keeps them stable and tests/cli/test_coercion.py compares the
@@ -18,6 +20,7 @@ import re
 from enum import Enum
 from typing import Any, get_args, get_origin
 
+from typer import BadParameter
 from typer._coercion import TypeDescriptor, build_runtime_param
 from typer._param_types import coerce_cli_choice
 from typer.core import _TyperParameter
@@ -50,7 +53,50 @@ class PlainCoercion:
                 return plain
         if self._typer is None:
             self._typer = build_runtime_param(self.descriptor)
-        return self._typer.coerce(value, param=param, ctx=ctx)
+        try:
+            return self._typer.coerce(value, param=param, ctx=ctx)
+        except BadParameter as exc:
+            message = _click_wording(self.annotation, self.parameter_info, value)
+            if message is None:
+                raise
+            raise BadParameter(message, ctx=exc.ctx, param=exc.param) from None
+
+
+def _click_wording(annotation: Any, info: Any, value: Any) -> str | None:
+    """click's message for a refused integer, float or choice (the first refused one of a list)."""
+    if isinstance(value, list | tuple) and get_origin(annotation) is list:
+        (item_type,) = get_args(annotation)
+        found = (_click_wording(item_type, info, item) for item in value)
+        return next((message for message in found if message), None)
+    if annotation is int or annotation is float:
+        return _number_wording(annotation, info, value)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        names = [str(choice.value) for choice in annotation]
+        given = str(value.value if isinstance(value, Enum) else value)
+        folded = given if info.case_sensitive else given.lower()
+        if folded in (names if info.case_sensitive else [n.lower() for n in names]):
+            return None
+        return f"{given!r} is not {'one of ' if len(names) > 1 else ''}{', '.join(map(repr, names))}."
+    return None
+
+
+def _number_wording(annotation: type, info: Any, value: Any) -> str | None:
+    kind = "integer" if annotation is int else "float"
+    try:
+        number = annotation(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return f"{value!r} is not a valid {kind}."
+    low, high = info.min, info.max
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = (
+            f"{low}<=x<={high}"
+            if low is not None and high is not None
+            else f"x>={low}"
+            if low is not None
+            else f"x<={high}"
+        )
+        return f"{number} is not in the range {bounds}."
+    return None
 
 
 def _plain(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:

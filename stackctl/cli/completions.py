@@ -1,26 +1,94 @@
-"""Static shell completion scripts (bash, zsh, fish) generated from the CLI's own command tree.
+"""Shell completion scripts (bash, zsh, fish) generated from the CLI's own command tree.
 
-`python -m stackctl.cli.completions completions/` rewrites the shipped scripts; a test fails when they
-differ from what the current CLI generates.
+`stackctl completion bash|zsh|fish` prints a script; `python -m stackctl.cli.completions completions/`
+rewrites the shipped ones, and a test fails when they differ from what the current CLI generates.
+
+The scripts know every command and option. Values are completed too: fixed choices (`-o` formats,
+`--order`) are written into the script; names that change (distributions, provider types, APIs,
+registered stacks and models, conversation ids from the local database) come from the hidden
+`stackctl __complete KIND`, which the entry point answers before building any command, prints one
+candidate a line and never fails (a missing database gives nothing, and creates nothing).
 """
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args
+
+import typer
 
 SHELLS = {"bash": "stackctl.bash", "zsh": "_stackctl", "fish": "stackctl.fish"}
+KINDS = ("distros", "providers", "apis", "stacks", "models", "conversations", "responses")
+# Positional arguments whose values a kind completes: (command path prefix, parameter name) -> kind.
+_ARGUMENTS = {
+    ("conv", "conversation_id"): "conversations",
+    ("responses", "response_id"): "responses",
+    ("providers show", "provider_type"): "providers",
+    ("distro", "name"): "distros",
+    ("stacks", "name"): "stacks",
+    ("models get", "identifier"): "models",
+    ("models unregister", "identifier"): "models",
+}
+_OPTIONS = {
+    "--stack": "stacks",
+    "--distro": "distros",
+    "--api": "apis",
+    "--model": "models",
+    "--conversation": "conversations",
+    "--previous-response-id": "responses",
+}
+
+DOC_FORMATS = "[yaml|json]"  # the metavar of stackctl.cli.output.DocOutputOpt
+Node = tuple[str, list[str], list[tuple[str, str]], dict[str, str], str]
 
 
-def _tree() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
-    """(command path, options, [(subcommand, help)]) for every group and command, depth first."""
-    import typer
+def _choices(param: Any) -> list[str] | None:
+    annotation = param.type_descriptor.annotation
+    annotation = next((a for a in get_args(annotation) if a is not type(None)), annotation)
+    if not (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return None
+    values = [str(member.value) for member in annotation]
+    if param.metavar == DOC_FORMATS:  # a document command's -o: it has no table
+        values = [v for v in values if v in ("yaml", "json")]
+    return values
 
+
+def value_kinds(path: str, command: Any) -> tuple[dict[str, str], str]:
+    """What completes each value-taking option of a command (`choices:a,b` or a KIND), and its argument."""
+    options: dict[str, str] = {}
+    argument = ""
+    for param in command.params:
+        if param.param_type_name == "argument":
+            argument = argument or next(
+                (
+                    kind
+                    for (prefix, name), kind in _ARGUMENTS.items()
+                    if param.name == name and f"{path} ".startswith(f"{prefix} ")
+                ),
+                "",
+            )
+            continue
+        if getattr(param, "is_flag", False):
+            continue
+        choices = _choices(param)
+        kind = (
+            f"choices:{','.join(choices)}"
+            if choices
+            else next((_OPTIONS[opt] for opt in param.opts if opt in _OPTIONS), None)
+        )
+        if kind:
+            options.update(dict.fromkeys(param.opts, kind))
+    return options, argument
+
+
+def _tree() -> list[Node]:
+    """(path, options, [(subcommand, help)], value kinds of options, argument kind), depth first."""
     from stackctl.cli.main import app
 
     root = typer.main.get_command(app)
-    nodes: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+    nodes: list[Node] = []
 
     def walk(command: Any, path: str) -> None:
         options = sorted(
@@ -38,7 +106,7 @@ def _tree() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
             for name, sub in sorted(subcommands.items())
             if not getattr(sub, "hidden", False)
         ]
-        nodes.append((path, options, children))
+        nodes.append((path, options, children, *value_kinds(path, command)))
         for name, sub in sorted(subcommands.items()):
             walk(sub, f"{path} {name}".strip())
 
@@ -46,8 +114,14 @@ def _tree() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
     return nodes
 
 
-def _transitions(nodes: list[tuple[str, list[str], list[tuple[str, str]]]]) -> list[tuple[str, str, str]]:
-    return [(path, name, f"{path} {name}".strip()) for path, _, children in nodes for name, _ in children]
+def _transitions(nodes: list[Node]) -> list[tuple[str, str, str]]:
+    return [
+        (path, name, f"{path} {name}".strip()) for path, _, children, _, _ in nodes for name, _ in children
+    ]
+
+
+def _vals(kinds: dict[str, str]) -> str:
+    return " ".join(f"{opt}={kind}" for opt, kind in sorted(kinds.items()))
 
 
 def bash_script() -> str:
@@ -55,19 +129,26 @@ def bash_script() -> str:
     lines = [
         "# bash completion for stackctl (generated by `python -m stackctl.cli.completions`; do not edit)",
         "_stackctl() {",
-        '    local cur="${COMP_WORDS[COMP_CWORD]}" cmdpath="" w i opts=""',
+        '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
+        '    local cmdpath="" w i opts="" vals="" arg="" kind="" v',
         "    for ((i = 1; i < COMP_CWORD; i++)); do",
         '        w="${COMP_WORDS[i]}"',
         '        case "$cmdpath|$w" in',
     ]
     lines += [f'            "{src}|{name}") cmdpath="{dst}" ;;' for src, name, dst in _transitions(nodes)]
     lines += ["        esac", "    done", '    case "$cmdpath" in']
-    for path, options, children in nodes:
+    for path, options, children, kinds, argument in nodes:
         words = " ".join([name for name, _ in children] + options)
-        lines.append(f'        "{path}") opts="{words}" ;;')
+        lines.append(f'        "{path}") opts="{words}"; vals="{_vals(kinds)}"; arg="{argument}" ;;')
     lines += [
         "    esac",
-        '    COMPREPLY=($(compgen -W "$opts" -- "$cur"))',
+        '    for v in $vals; do [[ "${v%%=*}" == "$prev" ]] && kind="${v#*=}"; done',
+        '    [[ -z "$kind" && "$cur" != -* ]] && kind="$arg"',
+        '    case "$kind" in',
+        '        choices:*) v="${kind#choices:}"; COMPREPLY=($(compgen -W "${v//,/ }" -- "$cur")) ;;',
+        '        "") COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;',
+        '        *) COMPREPLY=($(compgen -W "$(stackctl __complete "$kind" 2>/dev/null)" -- "$cur")) ;;',
+        "    esac",
         "}",
         "complete -o default -F _stackctl stackctl",
         "",
@@ -81,7 +162,7 @@ def zsh_script() -> str:
         "#compdef stackctl",
         "# zsh completion for stackctl (generated by `python -m stackctl.cli.completions`; do not edit)",
         "_stackctl() {",
-        '    local cmdpath="" w i',
+        '    local cmdpath="" w i vals="" arg="" kind="" v prev=${words[CURRENT-1]}',
         "    local -a subs opts",
         "    for ((i = 2; i < CURRENT; i++)); do",
         "        w=${words[i]}",
@@ -89,10 +170,17 @@ def zsh_script() -> str:
     ]
     lines += [f'            "{src}|{name}") cmdpath="{dst}" ;;' for src, name, dst in _transitions(nodes)]
     lines += ["        esac", "    done", '    case "$cmdpath" in']
-    for path, options, children in nodes:
+    for path, options, children, kinds, argument in nodes:
         subs = " ".join(f"'{name}:{text}'" for name, text in children)
-        lines.append(f'        "{path}") subs=({subs}); opts=({" ".join(options)}) ;;')
+        values = f'vals="{_vals(kinds)}"; arg="{argument}"'
+        lines.append(f'        "{path}") subs=({subs}); opts=({" ".join(options)}); {values} ;;')
     lines += [
+        "    esac",
+        '    for v in ${=vals}; do [[ "${v%%=*}" == "$prev" ]] && kind="${v#*=}"; done',
+        '    [[ -z "$kind" && "${words[CURRENT]}" != -* ]] && kind="$arg"',
+        '    case "$kind" in',
+        '        choices:*) v="${kind#choices:}"; compadd -- ${(s:,:)v}; return ;;',
+        '        ?*) compadd -- ${(f)"$(stackctl __complete $kind 2>/dev/null)"}; return ;;',
         "    esac",
         "    (( ${#subs} )) && _describe 'command' subs",
         "    compadd -- $opts",
@@ -115,18 +203,105 @@ def fish_script() -> str:
     for src, name, dst in _transitions(nodes):
         lines += [f"            case '{src}|{name}'", f"                set cmdpath '{dst}'"]
     lines += ["        end", "    end", "    echo $cmdpath", "end", "complete -c stackctl -f"]
-    for path, options, children in nodes:
+    for path, options, children, kinds, argument in nodes:
         cond = f"test (__stackctl_path) = '{path}'"
         for name, text in children:
             lines.append(f"complete -c stackctl -n \"{cond}\" -a '{name}' -d '{text}'")
+        if argument:
+            lines.append(
+                f"complete -c stackctl -n \"{cond}\" -a '(stackctl __complete {argument} 2>/dev/null)'"
+            )
         for opt in options:
             flag = f"-l {opt[2:]}" if opt.startswith("--") else f"-s {opt[1:]}"
-            lines.append(f'complete -c stackctl -n "{cond}" {flag}')
+            kind = kinds.get(opt)
+            values = (
+                ""
+                if kind is None
+                else f" -xa '{kind[len('choices:') :].replace(',', ' ')}'"
+                if kind.startswith("choices:")
+                else f" -xa '(stackctl __complete {kind} 2>/dev/null)'"
+            )
+            lines.append(f'complete -c stackctl -n "{cond}" {flag}{values}')
     lines.append("")
     return "\n".join(lines)
 
 
 GENERATORS = {"bash": bash_script, "zsh": zsh_script, "fish": fish_script}
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the completion script for a shell; the README says where each shell looks for it.
+
+    \b
+    Examples:
+      stackctl completion bash > ~/.local/share/bash-completion/completions/stackctl
+      stackctl completion zsh > ~/.zfunc/_stackctl        # with fpath+=(~/.zfunc) before compinit
+      stackctl completion fish > ~/.config/fish/completions/stackctl.fish
+    """
+    from stackctl.cli.output import write_out
+
+    write_out(GENERATORS[shell.value]())
+
+
+def candidates(kind: str, env: dict[str, str], db: str | None = None) -> list[str]:
+    """The values `kind` completes to, now: read each time, never cached. `env` locates user provider
+    types; the database is `db`, else $STACKCTL_DB, else the default (never created)."""
+    if kind == "distros":
+        from stackctl.distros.templates import template_names
+
+        return template_names()
+    if kind in ("providers", "apis"):
+        from stackctl.catalogue.load import load_catalogue
+        from stackctl.paths import providers_dir
+
+        catalogue = load_catalogue(providers_dir(env))
+        if kind == "apis":
+            return [api.name for api in catalogue.apis]
+        return sorted({spec.provider_type for spec in catalogue.providers})
+    return _stored(kind, db)
+
+
+def _stored(kind: str, db: str | None) -> list[str]:
+    from stackctl.cli.db import database_at
+
+    with database_at(db, create=False, notice=False) as database:
+        if kind == "conversations":
+            from stackctl.conversations.wire import recent_conversation_ids
+
+            return recent_conversation_ids(database)
+        if kind == "stacks":
+            from stackctl.registry.records import list_stacks
+
+            return [row["name"] for row in list_stacks(database)]
+        if kind == "models":
+            from stackctl.registry.records import model_rows
+
+            return [row["id"] for row in model_rows(database)]
+        if kind == "responses":
+            from stackctl.responses.service import list_responses
+
+            return [row.id for row in list_responses(database, limit=100).data]
+    return []
+
+
+def answer(args: list[str]) -> int:
+    """`stackctl __complete KIND [--db PATH]`: candidates on stdout, one a line; never an error."""
+    import os
+
+    kind = args[0] if args else ""
+    db = args[args.index("--db") + 1] if "--db" in args[:-1] else None
+    try:
+        found = candidates(kind, dict(os.environ), db) if kind in KINDS else []
+    except Exception:  # completion must never print an error into the user's command line
+        found = []
+    sys.stdout.write("".join(f"{value}\n" for value in found))
+    return 0
 
 
 def write_all(directory: Path) -> list[Path]:

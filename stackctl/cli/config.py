@@ -146,7 +146,7 @@ def resolve_cmd(
     """
     _, stack = _resolved(file, distro, env, env_file)
     body = stack.to_dict()
-    if output is Format.table:
+    if output.is_table:
         emit(
             body["order"],
             output,

@@ -7,7 +7,7 @@ the output module; JSON output is exactly the OpenAI wire shape. Heavy modules a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,7 +15,9 @@ from stackctl.cli.db import open_db
 from stackctl.cli.inputs import collect_items
 from stackctl.cli.options import (
     AfterOpt,
+    AllOpt,
     ConvId,
+    IgnoreNotFoundOpt,
     IncludeOpt,
     ItemId,
     ItemOpt,
@@ -48,18 +50,18 @@ def _summary(item: dict[str, Any]) -> str:
         text = " ".join(str(p.get("text") or p.get("refusal") or f"[{p.get('type')}]") for p in content)
     else:
         text = str(item.get("name") or item.get("output") or item.get("arguments") or "")
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    return " ".join(text.split())  # a table fits it to the terminal
 
 
 def emit_items(page: ItemList | InputItemList | dict[str, Any], output: Format) -> None:
     from stackctl.cli.output import emit, to_jsonable
 
-    if output is not Format.table:
+    if not output.is_table:
         emit(page, output)
         return
-    rows = [{**row, "summary": _summary(row)} for row in to_jsonable(page)["data"]]
-    emit(rows, output, columns=ITEM_COLUMNS)
+    plain = to_jsonable(page)
+    rows = [{**row, "summary": _summary(row)} for row in plain["data"]]
+    emit({"object": "list", "data": rows, "has_more": plain.get("has_more")}, output, columns=ITEM_COLUMNS)
 
 
 @items_app.command("create")
@@ -95,9 +97,7 @@ def items_list_cmd(
     after: AfterOpt = None,
     order: OrderOpt = Order.desc,
     include: IncludeOpt = None,
-    all_pages: Annotated[
-        bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")
-    ] = False,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
     """List a conversation's items (newest first by default), one page or, with --all, every page.
@@ -149,14 +149,19 @@ def items_get_cmd(
 
 @items_app.command("delete")
 def items_delete_cmd(
-    ctx: typer.Context, conversation_id: ConvId, item_id: ItemId, output: OutputOpt = Format.table
+    ctx: typer.Context,
+    conversation_id: ConvId,
+    item_id: ItemId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
 ) -> None:
     """Delete one item; prints the conversation, as the OpenAI API does.
 
-    Example: stackctl conv items delete conv_0123... msg_4567...
+    Example: stackctl conv items delete conv_0123... msg_4567... --ignore-not-found
     """
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_item(db, conversation_id, item_id), output)

@@ -6,7 +6,7 @@ the output module; JSON output is exactly the OpenAI wire shape. Heavy modules a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,9 @@ from stackctl.cli.db import open_db
 from stackctl.cli.inputs import collect_items
 from stackctl.cli.options import (
     AfterOpt,
+    AllOpt,
     ConvId,
+    IgnoreNotFoundOpt,
     ItemOpt,
     ItemsFileOpt,
     LimitOpt,
@@ -101,15 +103,21 @@ def update_cmd(
 
 
 @app.command("delete")
-def delete_cmd(ctx: typer.Context, conversation_id: ConvId, output: OutputOpt = Format.table) -> None:
+def delete_cmd(
+    ctx: typer.Context,
+    conversation_id: ConvId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
+) -> None:
     """Delete a conversation and all of its items.
 
-    Example: stackctl conv delete conv_0123... -o json
+    Example: stackctl conv delete conv_0123... --ignore-not-found -o json
     """
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_conversation(db, conversation_id), output)
 
 
@@ -119,15 +127,22 @@ def list_cmd(
     limit: LimitOpt = 20,
     after: AfterOpt = None,
     order: OrderOpt = Order.desc,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
-    """List conversations, newest first, one page at a time.
+    """List conversations, newest first, one page or, with --all, every page.
 
     Example: stackctl conv list --limit 5 --after conv_0123... -o json
     """
+    from stackctl.cli.options import follow_pages
     from stackctl.cli.output import emit
     from stackctl.conversations import service as core
 
+    def fetch(cursor: str | None) -> Any:
+        return core.list_conversations(db, limit=limit, after=cursor, order=order.value)
+
     with open_db(ctx, create=False) as db:
-        page = core.list_conversations(db, limit=limit, after=after, order=order.value)
+        page = fetch(after)
+        if all_pages:
+            page = follow_pages(page, fetch)
     emit(page, output, columns=CONV_COLUMNS)

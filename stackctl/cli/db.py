@@ -18,16 +18,6 @@ app = typer.Typer(help="Inspect, migrate and copy the stackctl database.", no_ar
 PROGRESS_ROWS = 10_000
 
 
-def location_of(ctx: typer.Context) -> str:
-    """`--db`, else `STACKCTL_DB`, else the default path: a SQLite path or a PostgreSQL URL."""
-    import os
-
-    from stackctl.paths import db_location
-
-    state = ctx.find_root().obj
-    return db_location(os.environ, getattr(state, "db", None))
-
-
 def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) -> Database:
     """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema.
 
@@ -35,16 +25,25 @@ def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) ->
     absent, with its directories; an empty one in memory is used, so lists are empty and gets not found,
     and a notice on stderr names the path looked at. A PostgreSQL database always exists.
     """
+    state = ctx.find_root().obj
+    return database_at(getattr(state, "db", None), migrate=migrate, create=create)
+
+
+def database_at(
+    db: str | None, *, migrate: bool = True, create: bool = True, notice: bool = True
+) -> Database:
+    """The database of a `--db` value (None: `STACKCTL_DB` or the default path); see `open_db`.
+    `notice=False` keeps quiet about a missing one (shell completion)."""
+    import os
+
+    from stackctl.paths import db_location
     from stackctl.store.open import connect, open_database
 
-    location = location_of(ctx)
-    if not create and "://" not in location:
-        import os
+    location = db_location(os.environ, db)
+    if notice and not create and "://" not in location and not os.path.exists(location):
+        import sys
 
-        if not os.path.exists(location):
-            import sys
-
-            sys.stderr.write(f"notice: no database at {location}: nothing is stored yet\n")
+        sys.stderr.write(f"notice: no database at {location}: nothing is stored yet\n")
     return open_database(location, create=create) if migrate else connect(location, create=create)
 
 
@@ -59,7 +58,7 @@ def status_cmd(ctx: typer.Context, output: OutputOpt = Format.table) -> None:
 
     with open_db(ctx, migrate=False, create=False) as db:
         report = status(db)
-    if output is Format.table:
+    if output.is_table:
         rows = [
             {"field": "backend", "value": report.backend},
             {"field": "location", "value": report.location},

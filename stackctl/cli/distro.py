@@ -54,7 +54,7 @@ def show(name: NameArg, output: OutputOpt = Format.table) -> None:
 
     info = template_info(name)
     body = {**info, "providers": _providers(name)}
-    if output is Format.table:
+    if output.is_table:
         body["providers"] = {
             api: [e["provider_type"] for e in entries] for api, entries in body["providers"].items()
         }

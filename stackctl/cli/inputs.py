@@ -109,7 +109,7 @@ def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, s
     merged = dict(os.environ)
     for name in env_files or []:
         data, source = read_source(name, sys.stdin.buffer)
-        merged.update(parse_env_file(data.decode("utf-8", "replace"), source))
+        merged.update(parse_env_file(data.decode("utf-8", "replace"), source, merged))
     merged.update(parse_env_assignments(env or []))
     return merged
 

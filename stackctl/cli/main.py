@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
+from typer._click.exceptions import NoArgsIsHelpError
 
 from stackctl import __version__
 from stackctl.cli import coercion
@@ -67,6 +68,7 @@ _SUBCOMMANDS: dict[str, tuple[str, Getter]] = {
     "adhoc": ("adhoc", lambda m: m.adhoc),
     "register": ("registry", lambda m: m.register),
     "serve": ("serve", lambda m: m.serve),
+    "completion": ("completions", lambda m: m.completion),
     "config": ("config", lambda m: m.app),
     "stack": ("config", lambda m: m.stack_app),
     "distro": ("distro", lambda m: m.app),
@@ -138,6 +140,7 @@ def _build(name: str) -> Command:
     module_name, getter = _SUBCOMMANDS[name]
     target = getter(importlib.import_module(f"stackctl.cli.{module_name}"))
     holder = typer.Typer(
+        add_completion=False,  # `stackctl completion SHELL` is the one way to completions
         rich_markup_mode=app.rich_markup_mode,
         pretty_exceptions_short=app.pretty_exceptions_short,
         suggest_commands=app.suggest_commands,
@@ -147,7 +150,51 @@ def _build(name: str) -> Command:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    return typer.main.get_group(holder).commands[name]
+    command = typer.main.get_group(holder).commands[name]
+    _accept_root_options(command)
+    return command
+
+
+def _set_db(ctx: typer.Context, value: str | None) -> None:
+    state = ctx.find_root().obj
+    if value is not None and isinstance(state, AppState):
+        state.db = value
+
+
+def _set_debug(ctx: typer.Context, value: bool) -> None:
+    state = ctx.find_root().obj
+    if value and isinstance(state, AppState):
+        state.debug = True
+
+
+def _root_options_here(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", metavar="PATH", hidden=True, expose_value=False, callback=_set_db),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, expose_value=False, callback=_set_debug)
+    ] = False,
+) -> None:
+    """Stands in to build the hidden `--db`/`--debug` options every subcommand also takes."""
+
+
+def _accept_root_options(command: Command) -> None:
+    """Give a subcommand (and every command under it) the root's `--db` and `--debug` too, hidden from
+    its help, so that `stackctl conv list --db team.db` means what `stackctl --db team.db conv list` does."""
+    import copy
+
+    probe = typer.Typer()
+    probe.command("probe")(_root_options_here)
+    extra = typer.main.get_command(probe).params
+
+    def add(node: Command) -> None:
+        names = {opt for param in node.params for opt in param.opts}
+        node.params.extend(copy.copy(param) for param in extra if not set(param.opts) & names)
+        for sub in (getattr(node, "commands", None) or {}).values():
+            add(sub)
+
+    add(command)
 
 
 def _stand_in(name: str) -> Command:
@@ -237,6 +284,14 @@ def report_error(exc: StackctlError, *, as_json: bool) -> None:
 def run(argv: Sequence[str]) -> int:
     """Run the CLI on argv; return the exit code. Never raises."""
     args = list(argv)
+    if args[:1] == ["__complete"]:  # the completion scripts' callback: answered before any command is built
+        from stackctl.cli.completions import answer
+
+        return answer(args[1:])
+    return _dispatch(args)
+
+
+def _dispatch(args: list[str]) -> int:
     as_json = _sniff_format(args) == "json"
     debug = "--debug" in args or bool(os.environ.get("STACKCTL_DEBUG"))
     try:
@@ -253,10 +308,7 @@ def run(argv: Sequence[str]) -> int:
         report_error(exc, as_json=as_json)
         return exc.exit_code
     except typer.TyperException as exc:
-        usage = UsageError(exc.format_message(), hint=_usage_hint(exc))
-        usage.exit_code = getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE
-        report_error(usage, as_json=as_json)
-        return usage.exit_code
+        return _usage_error(exc, as_json=as_json)
     except (typer.Abort, KeyboardInterrupt):
         report_error(InterruptedByUser("interrupted"), as_json=as_json)
         return EXIT_INTERRUPTED
@@ -266,6 +318,16 @@ def run(argv: Sequence[str]) -> int:
         # The reader went away (`stackctl ... | head`): not an error of ours.
         _silence_stdout()
         return 0
+
+
+def _usage_error(exc: typer.TyperException, *, as_json: bool) -> int:
+    if isinstance(exc, NoArgsIsHelpError):  # a bare `stackctl` (or group): the help is what was asked for
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        return 0
+    usage = UsageError(exc.format_message(), hint=_usage_hint(exc))
+    usage.exit_code = getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE
+    report_error(usage, as_json=as_json)
+    return usage.exit_code
 
 
 def _reader_gone(exc: Exception) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext, suppress
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,7 +61,24 @@ MessageOpt = Annotated[
         show_default=False,
     ),
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", help="Page size, 1..100.")]
+# A range click checks: `--limit 0` and `--limit abc` are both usage errors (exit 2) in click's words.
+LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="Page size, 1..100.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")]
+
+
+def follow_pages(page: Any, next_page: Callable[[str], Any]) -> dict[str, Any]:
+    """`--all`: this page and every later one (`next_page(last_id)`), merged into one list object."""
+    from stackctl.cli.output import to_jsonable
+    from stackctl.models.lists import list_envelope
+
+    current = to_jsonable(page)
+    merged = list(current["data"])
+    while current.get("has_more") and merged:
+        current = to_jsonable(next_page(merged[-1]["id"]))
+        merged.extend(current["data"])
+    return list_envelope(merged, has_more=False)
+
+
 AfterOpt = Annotated[
     str | None,
     typer.Option("--after", metavar="ID", help="List after this id (a cursor).", show_default=False),
@@ -83,5 +102,23 @@ IncludeOpt = Annotated[
 ]
 StackOpt = Annotated[
     str | None,
-    typer.Option("--stack", metavar="NAME", help="Stack name (default: the only registered stack)."),
+    typer.Option(
+        "--stack",
+        metavar="NAME",
+        envvar="STACKCTL_STACK",
+        show_envvar=False,
+        help="Stack name (default: $STACKCTL_STACK, else the one 'stackctl stacks use' selected, "
+        "else the only one).",
+    ),
 ]
+IgnoreNotFoundOpt = Annotated[
+    bool,
+    typer.Option("--ignore-not-found", help="Exit 0, printing nothing, when it does not exist."),
+]
+
+
+def missing_ok(ignore_not_found: bool) -> AbstractContextManager[Any]:
+    """A delete's block: with --ignore-not-found, something that is not there ends it quietly (exit 0)."""
+    from stackctl.errors import NotFoundError
+
+    return suppress(NotFoundError) if ignore_not_found else nullcontext()

@@ -83,7 +83,7 @@ def show_provider(
 
     spec = load_catalogue_from_env().lookup(provider_type, api)
     detail = _detail(spec, data_dir(os.environ), show_secrets=show_secrets)
-    if output is not Format.table:
+    if not output.is_table:
         emit(detail, output)
         return
     summary = {k: v for k, v in detail.items() if k not in ("config_fields", "sample_config")}

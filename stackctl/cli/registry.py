@@ -12,7 +12,7 @@ import typer
 
 from stackctl.cli.db import open_db
 from stackctl.cli.inputs import build_env
-from stackctl.cli.options import EnvFileOpt, EnvOpt, StackOpt
+from stackctl.cli.options import EnvFileOpt, EnvOpt, IgnoreNotFoundOpt, StackOpt
 from stackctl.cli.output import Format, OutputOpt, emit, warn
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
@@ -72,7 +72,7 @@ def _emit_report(report: Any, output: Format) -> None:
     for message in report.warnings:
         warn(message)
     wire = report.to_wire()
-    if output is Format.table:
+    if output.is_table:
         emit(wire["changes"], output, columns=CHANGE_COLUMNS)
         counts = ", ".join(f"{n} {action}" for action, n in wire["summary"].items() if n) or "nothing"
         sys.stderr.write(f"{'dry run: ' if report.dry_run else ''}stack {report.stack}: {counts}\n")
@@ -169,9 +169,7 @@ def resource_app(kind_name: str) -> typer.Typer:
             )
         with open_db(ctx) as db:
             change, _ = register_one(db, require_stack(db, stack), kind.name, spec, now=int(time.time()))
-        emit(
-            [change.to_dict()] if output is Format.table else change.to_dict(), output, columns=CHANGE_COLUMNS
-        )
+        emit([change.to_dict()] if output.is_table else change.to_dict(), output, columns=CHANGE_COLUMNS)
 
     register_.__doc__ = (
         f"Register one {kind.name} into a stack, from flags or a document.\n\n"
@@ -180,16 +178,23 @@ def resource_app(kind_name: str) -> typer.Typer:
 
     @app.command("unregister")
     def unregister(
-        ctx: typer.Context, identifier: str, stack: StackOpt = None, output: OutputOpt = Format.table
+        ctx: typer.Context,
+        identifier: str,
+        stack: StackOpt = None,
+        ignore_not_found: IgnoreNotFoundOpt = False,
+        output: OutputOpt = Format.table,
     ) -> None:
+        from stackctl.cli.options import missing_ok
         from stackctl.registry import records
 
-        with open_db(ctx, create=False) as db:
-            records.unregister(db, stack, kind.name, identifier)
-        emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
+        with missing_ok(ignore_not_found):
+            with open_db(ctx, create=False) as db:
+                records.unregister(db, stack, kind.name, identifier)
+            emit({"kind": kind.name, "id": identifier, "deleted": True}, output)
 
     unregister.__doc__ = (
-        f"Remove a {kind.name} from the registry.\n\nExample: stackctl {kind.cli} unregister ID"
+        f"Remove a {kind.name} from the registry.\n\n"
+        f"Example: stackctl {kind.cli} unregister ID --ignore-not-found"
     )
     for add_commands in EXTRA_COMMANDS.get(kind.name, ()):
         add_commands(app)

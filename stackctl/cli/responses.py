@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackctl.cli.options import AfterOpt, EnvFileOpt, EnvOpt, LimitOpt, Order, OrderOpt
+from stackctl.cli.options import (
+    AfterOpt,
+    AllOpt,
+    EnvFileOpt,
+    EnvOpt,
+    IgnoreNotFoundOpt,
+    LimitOpt,
+    Order,
+    OrderOpt,
+)
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
@@ -100,7 +109,9 @@ def _print_event(event: dict[str, Any], output: Format) -> None:
 
         write_out("---\n" + dump_yaml(event))
     elif event["type"] == "response.output_text.delta":
-        write_out(event["delta"])
+        from stackctl.cli.output import emit_stream_text
+
+        emit_stream_text(event["delta"])
     elif event["type"] in ("response.completed", "response.incomplete"):
         write_out("\n")
         sys.stderr.write(f"{event['response']['id']} {event['response']['status']}\n")
@@ -178,7 +189,7 @@ def create_cmd(
             _print_stream(core.stream_response(db, request, env=environ), output)
             return
         response = core.create_response(db, request, env=environ)
-    emit(response if output is not Format.table else _summary(response), output)
+    emit(response if not output.is_table else _summary(response), output)
 
 
 @app.command("get")
@@ -193,7 +204,7 @@ def get_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.
 
     with open_db(ctx, create=False) as db:
         response = core.get_response(db, response_id)
-    emit(response if output is not Format.table else _summary(response), output)
+    emit(response if not output.is_table else _summary(response), output)
 
 
 @app.command("list")
@@ -203,32 +214,64 @@ def list_cmd(
     after: AfterOpt = None,
     order: OrderOpt = Order.desc,
     model: Annotated[str | None, typer.Option("--model", metavar="MODEL", help="Only this model's.")] = None,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
-    """List stored responses, newest first, one page at a time.
+    """List stored responses, newest first, one page or, with --all, every page.
 
     Example: stackctl responses list --limit 5 --model openai/gpt-4.1 -o json
     """
     from stackctl.cli.db import open_db
+    from stackctl.cli.options import follow_pages
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
+    def fetch(cursor: str | None) -> Any:
+        return core.list_responses(db, limit=limit, after=cursor, order=order.value, model=model)
+
     with open_db(ctx, create=False) as db:
-        page = core.list_responses(db, limit=limit, after=after, order=order.value, model=model)
-    emit(page, output, columns=RESPONSE_COLUMNS)
+        page = fetch(after)
+        if all_pages:
+            page = follow_pages(page, fetch)
+    emit(_with_output_text(page) if output.is_table else page, output, columns=RESPONSE_COLUMNS)
+
+
+def _with_output_text(page: Any) -> dict[str, Any]:
+    """A page of responses with each one's output text (the wire shape has none) for the table."""
+    from stackctl.cli.output import to_jsonable
+
+    plain: dict[str, Any] = to_jsonable(page)
+    rows = [{**row, "output_text": _output_text(row)} for row in plain["data"]]
+    return {**plain, "data": rows}
+
+
+def _output_text(response: dict[str, Any]) -> str:
+    return "".join(
+        str(part.get("text", ""))
+        for item in response.get("output") or []
+        if item.get("type") == "message" and item.get("role") == "assistant"
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    )
 
 
 @app.command("delete")
-def delete_cmd(ctx: typer.Context, response_id: RespId, output: OutputOpt = Format.table) -> None:
+def delete_cmd(
+    ctx: typer.Context,
+    response_id: RespId,
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    output: OutputOpt = Format.table,
+) -> None:
     """Delete a stored response and its input items (a conversation keeps its turn).
 
-    Example: stackctl responses delete resp_0123... -o json
+    Example: stackctl responses delete resp_0123... --ignore-not-found -o json
     """
     from stackctl.cli.db import open_db
+    from stackctl.cli.options import missing_ok
     from stackctl.cli.output import emit
     from stackctl.responses import service as core
 
-    with open_db(ctx, create=False) as db:
+    with missing_ok(ignore_not_found), open_db(ctx, create=False) as db:
         emit(core.delete_response(db, response_id), output)
 
 
@@ -243,18 +286,25 @@ def input_items_cmd(
         typer.Option("--before", metavar="ID", help="List before this id (a cursor).", show_default=False),
     ] = None,
     order: OrderOpt = Order.desc,
+    all_pages: AllOpt = False,
     output: OutputOpt = Format.table,
 ) -> None:
-    """List the input items of a stored response.
+    """List the input items of a stored response: one page or, with --all, every page.
 
-    Example: stackctl responses input-items resp_0123... --order asc -o json
+    Example: stackctl responses input-items resp_0123... --order asc --all -o json
     """
     from stackctl.cli.conversation_items import emit_items
     from stackctl.cli.db import open_db
+    from stackctl.cli.options import follow_pages
     from stackctl.responses import service as core
 
-    with open_db(ctx, create=False) as db:
-        page = core.list_input_items(
-            db, response_id, limit=limit, after=after, before=before, order=order.value
+    def fetch(cursor: str | None) -> Any:
+        return core.list_input_items(
+            db, response_id, limit=limit, after=cursor, before=before, order=order.value
         )
+
+    with open_db(ctx, create=False) as db:
+        page = fetch(after)
+        if all_pages:
+            page = follow_pages(page, fetch)
     emit_items(page, output)

@@ -32,6 +32,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on before the server starts (exit 3), rather than after
+    uvicorn has announced "startup complete"."""
+    import socket
+
+    from stackctl.errors import InvalidInputError
+
+    if port == 0:
+        return
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((address, port))
+        except OSError as exc:
+            raise InvalidInputError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="another server may be running there; pick another --port",
+                code="address_in_use",
+            ) from None
+
+
 def _log_config() -> dict[str, Any]:
     """uvicorn's logging, with access lines on stderr too: stdout carries only data."""
     import copy
@@ -159,6 +182,7 @@ def serve(
             f"warning: serving on {host} without an api key: anyone who can reach it can read and change "
             "conversations\nhint: pass --api-key or set STACKCTL_API_KEY\n"
         )
+    check_port_free(host, port)
     import uvicorn
 
     from stackctl.store.open import open_database

@@ -5,9 +5,12 @@ Values read here are secrets as far as stackctl knows: errors name the line, nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from stackctl.errors import ConfigError, UsageError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def parse_pairs(values: Sequence[str], option: str, *, hint: str | None = None) -> dict[str, str]:
@@ -30,31 +33,36 @@ def parse_env_assignments(items: Sequence[str]) -> dict[str, str]:
     return parse_pairs(items, "--env", hint="e.g. --env OLLAMA_URL=http://127.0.0.1:11434")
 
 
-def parse_env_file(text: str, source: str) -> dict[str, str]:
-    """dotenv format: KEY=VALUE lines, `export` prefixes, # comments, single or double quotes."""
+def parse_env_file(text: str, source: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A dotenv file, in python-dotenv's format: `export` prefixes, # comments, single quotes (raw) and
+    double quotes (escapes such as \\n), values spanning lines inside quotes, and `${VAR}` / `${VAR:-default}`
+    expanded from the file's earlier keys, then `env` (as python-dotenv resolves them, file first).
+
+    Stricter than python-dotenv: a line it cannot parse, a key without `=`, or a key that is not a name
+    (letters, digits, `_`) is an error naming the line, exit 3.
+    """
+    import io
+
+    from dotenv.parser import parse_stream
+    from dotenv.variables import parse_variables
+
     out: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not key or not key.replace("_", "").isalnum():
-            # The line is not echoed: its value may be a secret.
-            shown = f"a line starting {key[:20]!r}" if sep else "a line with no '='"
-            raise ConfigError(f"{source}:{number}: expected KEY=VALUE, got {shown}")
-        out[key] = _env_file_value(value.strip())
+    for binding in parse_stream(io.StringIO(text)):
+        key, value = binding.key, binding.value
+        # The line is never echoed: its value may be a secret (and a line with no '=' may be one whole).
+        shown = (
+            "a line it cannot read"
+            if binding.error
+            else "a line with no '='"
+            if key is not None and value is None
+            else f"a line starting {key[:20]!r}"
+            if key is not None and not _NAME.fullmatch(key)
+            else None
+        )
+        if shown:
+            raise ConfigError(f"{source}:{binding.original.line}: expected KEY=VALUE, got {shown}")
+        if key is None or value is None:
+            continue  # a blank line or a comment
+        scope: dict[str, str | None] = {**(env or {}), **out}
+        out[key] = "".join(atom.resolve(scope) for atom in parse_variables(value))
     return out
-
-
-def _env_file_value(value: str) -> str:
-    """A dotenv value: quoted (a `# comment` may follow the closing quote) or bare (` #` starts a comment)."""
-    quote = value[:1]
-    if quote in ("'", '"'):
-        end = len(value) - 1 if len(value) >= 2 and value[-1] == quote else value.find(quote + " #", 1)
-        if end > 0:
-            inner = value[1:end]
-            return inner.replace("\\n", "\n").replace('\\"', '"') if quote == '"' else inner
-    return value.split(" #", 1)[0].rstrip() if " #" in value else value

@@ -1,4 +1,10 @@
-"""Which config fields hold secrets, redaction of them for display, and the error for one left unset."""
+"""Which config fields hold secrets, redaction of them for display, and the error for one left unset.
+
+Secret by name: api_key, token, password, passwd, passphrase, secret (client_secret), credential,
+private_key, client_key, connection_string, dsn. Names that say how many or which are not secrets:
+`max_tokens`, `token_count`, `secret_name`, `api_key_type`. A URL's userinfo password is masked wherever
+it appears (`https://user:****@host`), unless it is a `${env.*}` reference.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,24 @@ from functools import lru_cache
 from typing import Any
 
 MASK = "********"
-SECRET_MARKERS: tuple[str, ...] = ("api_key", "token", "password", "secret", "credential", "private_key")
+URL_MASK = "****"
+SECRET_MARKERS: tuple[str, ...] = (
+    "api_key",
+    "token",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "credential",
+    "private_key",
+    "client_key",
+    "connection_string",
+)
 _FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if marker != "token")
+_WORD_MARKERS = ("dsn",)  # whole words only: `db_dsn` is secret, `cmdsnapshot` is not
+# A last word that makes the name a count, a label or a kind of the secret, not the secret itself.
+_NOT_SECRET_LAST = frozenset({"count", "counts", "name", "names", "type", "limit", "length", "size"})
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*):([^\s/@]+)@")
 _TOKEN = re.compile("token")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD_BREAK = re.compile(r"[^a-z0-9]+")
@@ -26,8 +48,10 @@ def is_secret_name(field_name: str) -> bool:
     `token_string` and `tokenSignature` are (only a word that ENDS in `tokens` reads as a count).
     """
     words = [w for w in _WORD_BREAK.split(_CAMEL_BOUNDARY.sub("_", field_name).lower()) if w]
+    if len(words) > 1 and words[-1] in _NOT_SECRET_LAST:
+        return False
     flat = "".join(words)
-    if any(marker in flat for marker in _FLAT_MARKERS):
+    if any(marker in flat for marker in _FLAT_MARKERS) or any(w in _WORD_MARKERS for w in words):
         return True
     for index, word in enumerate(words):
         for found in _TOKEN.finditer(word):
@@ -61,9 +85,22 @@ def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | N
             return out
         if isinstance(node, list):
             return [walk(item, (*path, i)) for i, item in enumerate(node)]
+        if isinstance(node, str) and "@" in node:
+            return mask_url_userinfo(node)
         return node
 
     return walk(value, ())
+
+
+def mask_url_userinfo(text: str) -> str:
+    """`https://user:pass@host` -> `https://user:****@host`; a `${env.*}` password is kept, it names one."""
+
+    def mask(match: re.Match[str]) -> str:
+        password = match.group(2)
+        shown = password if password.startswith("${env.") and password.endswith("}") else URL_MASK
+        return f"{match.group(1)}:{shown}@"
+
+    return _URL_USERINFO.sub(mask, text)
 
 
 def mask_value(value: Any) -> Any:

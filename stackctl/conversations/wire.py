@@ -98,6 +98,11 @@ def require_conversation(db: Database, conversation_id: str) -> int:
     return seq
 
 
+def recent_conversation_ids(db: Database, limit: int = 100) -> list[str]:
+    """The newest conversations' ids, newest first, read without models (shell completion)."""
+    return rows.recent_conversation_ids(db, limit)
+
+
 def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
     """`get_conversation(...).to_wire()`, read straight from the stored row."""
     check_conversation_id(conversation_id)

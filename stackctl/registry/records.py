@@ -81,21 +81,41 @@ def same_resource(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def require_stack(db: Any, name: str | None) -> str:
-    """The stack a resource command acts on: the named one, or the only one."""
+    """The stack a resource command acts on: the named one (`--stack`, else $STACKCTL_STACK, which the
+    CLI passes as the name), else the one `stackctl stacks use` selected, else the only one."""
     if name is not None:
         if store.get_stack(db, name) is None:
             raise NotFoundError(
                 f"no stack named {name!r}", hint="see 'stackctl stacks list'", code="stack_not_found"
             )
         return name
+    current = default_stack(db)
+    if current is not None:
+        return current
     names = store.stack_names(db)
-    if len(names) == 1:
-        return names[0]
     if not names:
         raise NotFoundError("no stack is registered", hint="register one: stackctl register run.yaml")
     raise UsageError(
-        f"{len(names)} stacks are registered; say which with --stack", hint=f"stacks: {', '.join(names)}"
+        f"{len(names)} stacks are registered; say which with --stack",
+        hint=f"or select one: stackctl stacks use NAME (stacks: {', '.join(names)})",
     )
+
+
+def default_stack(db: Any) -> str | None:
+    """The stack commands act on without --stack: the selected one, else the only one, else none."""
+    current = store.current_stack(db)
+    if current is not None:
+        return current
+    names = store.stack_names(db)
+    return names[0] if len(names) == 1 else None
+
+
+def use_stack(db: Any, name: str | None) -> None:
+    """Select the stack later commands act on without --stack (None: select none)."""
+    if name is not None:
+        require_stack(db, name)
+    with db.transaction():
+        store.set_current_stack(db, name)
 
 
 def register_one(
@@ -151,10 +171,12 @@ def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_stacks(db: Any) -> list[dict[str, Any]]:
-    """Every registered stack with its provider and resource counts."""
+    """Every registered stack with its provider and resource counts, and whether it is the current one."""
     rows = []
+    current = default_stack(db)
     for name in store.stack_names(db):
         info = store.get_stack(db, name) or {}
+        info["current"] = name == current
         info["providers"] = len(store.providers(db, name))
         info["resources"] = len(store.resources(db, name))
         rows.append(info)
@@ -179,16 +201,27 @@ def delete_stack(db: Any, name: str) -> None:
 
 
 def list_resources(db: Any, stack: str | None, kind_name: str) -> list[dict[str, Any]]:
-    """The resources of one kind in a stack: the only stack when `stack` is None; none if none exists."""
-    if stack is None and not store.stack_names(db):
-        return []
+    """The resources of one kind in a stack: the named one, else the current one; with several stacks
+    and none selected, those of every stack (each row names its stack)."""
+    if stack is None and default_stack(db) is None:
+        return [resource_view(r) for r in store.resources(db, kind=kind_name)]
     return [resource_view(r) for r in store.resources(db, require_stack(db, stack), kind_name)]
 
 
 def get_resource(db: Any, stack: str | None, kind_name: str, identifier: str) -> dict[str, Any]:
     """One registered resource, shown as `resource_view` does."""
     kind = KINDS[kind_name]
-    found = store.get_resource(db, require_stack(db, stack), kind.name, identifier)
+    if stack is None and default_stack(db) is None:  # several stacks, none selected: a read looks in all
+        matches = [r for r in store.resources(db, kind=kind.name) if r["identifier"] == identifier]
+        if len(matches) > 1:
+            stacks = ", ".join(r["stack"] for r in matches)
+            raise UsageError(
+                f"{kind.name} '{identifier}' is in {len(matches)} stacks; say which with --stack",
+                hint=f"stacks: {stacks}",
+            )
+        found = matches[0] if matches else None
+    else:
+        found = store.get_resource(db, require_stack(db, stack), kind.name, identifier)
     if found is None:
         raise NotFoundError(f"no {kind.name} '{identifier}'", hint=f"see 'stackctl {kind.cli} list'")
     return resource_view(found)

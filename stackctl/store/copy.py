@@ -27,6 +27,7 @@ TABLE_ORDER = (
     "stacks",
     "stack_providers",
     "resources",
+    "current_stack",
     "responses",
     "response_input_items",
 )

@@ -22,6 +22,12 @@ def fetch_conversation_row(db: Database, conversation_id: str) -> tuple[str, int
     return None if row is None else (str(row[0]), int(row[1]), str(row[2]))
 
 
+def recent_conversation_ids(db: Database, limit: int) -> list[str]:
+    """The ids of the newest conversations (for shell completion)."""
+    rows = db.execute("SELECT id FROM conversations ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def conversation_seq(db: Database, conversation_id: str) -> int | None:
     row = db.execute("SELECT seq FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
     return None if row is None else int(row[0])

@@ -20,6 +20,18 @@ def stack_names(db: Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT name FROM stacks ORDER BY name").fetchall()]
 
 
+def current_stack(db: Database) -> str | None:
+    """The stack `stackctl stacks use` selected (gone with the stack when it is deleted)."""
+    row = db.execute("SELECT stack FROM current_stack WHERE id = 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_current_stack(db: Database, name: str | None) -> None:
+    db.execute("DELETE FROM current_stack")
+    if name is not None:
+        db.execute("INSERT INTO current_stack (id, stack) VALUES (1, ?)", (name,))
+
+
 def get_stack(db: Database, name: str) -> dict[str, Any] | None:
     row = db.execute(
         "SELECT name, source, created_at, updated_at FROM stacks WHERE name = ?", (name,)

@@ -54,10 +54,36 @@ def _outcome(coercer: Any, value: Any) -> Any:
         return ("error", type(exc).__name__, str(exc))
 
 
+# Values typer refuses: the same refusal (BadParameter), in click's words instead of pydantic's.
+CLICK_WORDING = {
+    (int, "11"): "11 is not in the range 0<=x<=10.",
+    (Colour, "blue"): "'blue' is not one of 'red', 'green'.",
+    (list[int], ("1", "x")): "'x' is not a valid integer.",
+}
+
+
 @pytest.mark.parametrize(("annotation", "options", "value"), CASES)
 def test_plain_coercion_matches_typer(annotation: Any, options: dict[str, Any], value: Any) -> None:
     descriptor = resolve_type_descriptor(annotation, OptionInfo(**options))
     expected = _outcome(build_runtime_param(descriptor), value)
     got = _outcome(PlainCoercion(descriptor), value)
+    if expected[0] == "error" and (annotation, value) in CLICK_WORDING:
+        expected = ("error", "BadParameter", CLICK_WORDING[annotation, value])
     assert got == expected
     assert type(got[1]) is type(expected[1])
+
+
+@pytest.mark.parametrize(
+    ("annotation", "options", "value", "message"),
+    [
+        (int, {}, "abc", "'abc' is not a valid integer."),
+        (int, {"min": 1, "max": 100}, "0", "0 is not in the range 1<=x<=100."),
+        (int, {"min": 1}, "-5", "-5 is not in the range x>=1."),
+        (float, {}, "warm", "'warm' is not a valid float."),
+    ],
+)
+def test_refusals_are_worded_as_click_words_them(
+    annotation: Any, options: dict[str, Any], value: Any, message: str
+) -> None:
+    descriptor = resolve_type_descriptor(annotation, OptionInfo(**options))
+    assert _outcome(PlainCoercion(descriptor), value) == ("error", "BadParameter", message)

@@ -161,3 +161,24 @@ def test_upgrade_to_responses_keeps_registry_and_conversations(db_location):
         assert len(list(core.all_items(upgraded, conversation.id))) == 1
         assert registry.stack_names(upgraded) == ["demo"]
         assert upgraded.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 0
+
+
+def test_upgrade_to_current_stack_keeps_the_registry(tmp_path):
+    from stackctl.store import registry
+
+    location = str(tmp_path / "old.db")
+    db = connect(location)
+    migrate(db, upto="0003_responses")
+    with db.transaction():
+        registry.upsert_stack(db, "demo", None, 1)
+    db.close()
+    with open_database(location) as upgraded:
+        assert "0004_current_stack" in applied_names(upgraded)
+        assert registry.stack_names(upgraded) == ["demo"]
+        assert registry.current_stack(upgraded) is None
+        with upgraded.transaction():
+            registry.set_current_stack(upgraded, "demo")
+        assert registry.current_stack(upgraded) == "demo"
+        with upgraded.transaction():
+            registry.delete_stack(upgraded, "demo")
+        assert registry.current_stack(upgraded) is None  # the selection goes with its stack

@@ -275,26 +275,31 @@ PLAIN=value
 export EXPORTED=yes
   SPACED = padded value
 DOUBLE="two words # not a comment"
-SINGLE='it''s raw \\n'
+SINGLE='it\\'s raw \\n ${PLAIN}'
 ESCAPES="line1\\nline2 \\"quoted\\""
 TRAILING=value # a comment
 QUOTED_COMMENT="quoted value" # a comment
 SINGLE_COMMENT='raw' # a comment
 EMPTY=
 URL=http://host:8080/path?a=b
+MULTI="first
+second"
+EXPANDED="${PLAIN}-${FROM_ENV}-${UNSET:-fallback}"
 """
-    assert parse_env_file(text, ".env") == {
+    assert parse_env_file(text, ".env", {"FROM_ENV": "outside", "PLAIN": "overridden by the file"}) == {
         "PLAIN": "value",
         "EXPORTED": "yes",
         "SPACED": "padded value",
         "DOUBLE": "two words # not a comment",
-        "SINGLE": "it''s raw \\n",
+        "SINGLE": "it's raw \\n value",  # python-dotenv expands in single quotes too
         "ESCAPES": 'line1\nline2 "quoted"',
         "TRAILING": "value",
         "QUOTED_COMMENT": "quoted value",
         "SINGLE_COMMENT": "raw",
         "EMPTY": "",
         "URL": "http://host:8080/path?a=b",
+        "MULTI": "first\nsecond",
+        "EXPANDED": "value-outside-fallback",
     }
 
 

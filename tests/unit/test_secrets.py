@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.config.secrets import MASK, redact
+from stackctl.config.secrets import MASK, is_secret_name, redact
 
 
 @pytest.mark.parametrize(
@@ -41,4 +41,48 @@ def test_schema_marked_fields_are_masked_through_the_predicate() -> None:
     assert redact(doc, lambda path: path == ("aws_access_key_id",)) == {
         "aws_access_key_id": MASK,
         "region": "us-east-1",
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "passphrase",
+        "db_passwd",
+        "client_secret",
+        "client_key",
+        "clientKey",
+        "connection_string",
+        "dsn",
+        "postgres_dsn",
+        "ssl_key_passphrase",
+    ],
+)
+def test_the_widened_secret_names_are_masked(name: str) -> None:
+    assert is_secret_name(name)
+    assert redact({name: "literal"}) == {name: MASK}
+
+
+@pytest.mark.parametrize(
+    "name", ["token_count", "max_tokens", "secret_name", "api_key_type", "password_length", "cmdsnapshot"]
+)
+def test_counts_and_names_are_not_secrets(name: str) -> None:
+    assert not is_secret_name(name)
+    assert redact({name: "shown"}) == {name: "shown"}
+
+
+def test_a_url_password_is_masked_wherever_it_appears() -> None:
+    doc = {
+        "url": "https://user:pass@host:8443/v1",
+        "deep": [{"endpoint": "postgresql://app:s3cr3t@db.internal/prod"}],
+        "ref": "postgresql://app:${env.PGPASSWORD}@db/prod",
+        "without_one": "https://user@host/x",
+        "text": "write to me@example.org",
+    }
+    assert redact(doc) == {
+        "url": "https://user:****@host:8443/v1",
+        "deep": [{"endpoint": "postgresql://app:****@db.internal/prod"}],
+        "ref": "postgresql://app:${env.PGPASSWORD}@db/prod",
+        "without_one": "https://user@host/x",
+        "text": "write to me@example.org",
     }

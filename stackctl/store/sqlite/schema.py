@@ -84,6 +84,15 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX response_input_items_by_id ON response_input_items(response_id, id);
         """,
     ),
+    Migration(
+        "0004_current_stack",
+        """
+        CREATE TABLE current_stack (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            stack TEXT    NOT NULL REFERENCES stacks(name) ON DELETE CASCADE
+        );
+        """,
+    ),
 ]
 
 LEDGER = """
