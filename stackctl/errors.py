@@ -124,6 +124,12 @@ class UpstreamError(StackctlError):
         self.failure = failure
 
 
+class ProviderTimeoutError(UpstreamError):
+    """A provider call's deadline passed (retries included, or a stream sent nothing for too long)."""
+
+    code = "provider_timeout"
+
+
 class InterruptedByUser(StackctlError):
     """Ctrl-C or a closed terminal."""
 

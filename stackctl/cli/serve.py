@@ -155,6 +155,24 @@ def serve(
         int,
         typer.Option("--workers", min=1, max=64, help="Worker processes, each with its own connection pool."),
     ] = 1,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            envvar="STACKCTL_TIMEOUT",
+            min=0.001,
+            help="Deadline in seconds of a whole provider call, retries included (default 120), and of a "
+            "stream's wait for each chunk (default 60). Past it: 504.",
+        ),
+    ] = None,
+    max_provider_calls: Annotated[
+        int,
+        typer.Option(
+            "--max-provider-calls",
+            min=1,
+            help="Responses in flight at once, on threads of their own; one more is 503 with Retry-After.",
+        ),
+    ] = 64,
 ) -> None:
     """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
@@ -185,6 +203,7 @@ def serve(
     check_port_free(host, port)
     import uvicorn
 
+    from stackctl.inference.limits import Timeouts
     from stackctl.store.open import open_database
 
     state = ctx.find_root().obj
@@ -192,13 +211,22 @@ def serve(
     if workers == 1:
         from stackctl.server.app import create_app
 
-        app = create_app(location, api_key or None, env=environ)
+        app = create_app(
+            location,
+            api_key or None,
+            env=environ,
+            provider_calls=max_provider_calls,
+            timeouts=None if timeout is None else Timeouts.deadline(timeout),
+        )
         uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)
         return
     # Several workers need an import string: each worker process builds its own app (and pool) from the
     # environment, so the --env/--env-file values, the location and the key travel there, never to disk.
     open_database(location).close()  # migrate once, before any worker starts: a bad database fails here
     overrides: dict[str, str | None] = {k: v for k, v in environ.items() if os.environ.get(k) != v}
+    overrides["STACKCTL_MAX_PROVIDER_CALLS"] = str(max_provider_calls)
+    if timeout is not None:
+        overrides["STACKCTL_TIMEOUT"] = str(timeout)
     with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):
         uvicorn.run(
             APP_FACTORY,

@@ -21,11 +21,21 @@ Invariants:
 - Text from a provider (or a recording) is valid Unicode when it leaves: a surrogate pair split across
   stream chunks is joined, and a lone surrogate becomes U+FFFD (see `stackctl.inference.surrogates`).
 - With a recorder: replay never touches the network; record writes only after a successful, complete call.
+- Deadlines: a non-streamed call, retries and backoff included, ends within `Timeouts.total`; a stream waits
+  at most `Timeouts.idle` for its first chunk (retries included) and as long between chunks. A call whose
+  deadline passes is a `ProviderTimeoutError` (exit 6, HTTP 504) saying how long it waited; no retry is
+  started that the deadline leaves no time for. `STACKCTL_TIMEOUT` sets both (see `limits_from_env`).
+- An answer is read with a byte cap checked while reading (`max_answer_bytes`, 16 MiB unless
+  `STACKCTL_MAX_ANSWER_BYTES` says otherwise): a larger one is an `UpstreamError` (exit 6, HTTP 502) with
+  code `answer_too_large`, never retried, and nothing of it is kept.
+- The HTTP client (TLS context, connection pool) is the caller's to share (`stackctl.inference.transport`);
+  a client made here for one `InferenceClient` is closed with it.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -35,28 +45,25 @@ from typing import Any, TypeVar
 import httpx
 
 from stackctl import __version__
-from stackctl.errors import UpstreamError
+from stackctl.errors import ProviderTimeoutError, UpstreamError
 from stackctl.inference.chunks import Answered, SseReader, completion_chunks, finishes, provider_message
 from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
+from stackctl.inference.limits import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    MAX_ANSWER_VAR,
+    TIMEOUT_HINT,
+    Deadline,
+    Timeouts,
+)
 from stackctl.inference.recording import Recorder, RecordingConfig, describe_request
 from stackctl.inference.surrogates import valid_chunks, valid_json
+from stackctl.inference.transport import HttpClients, new_client
 
 T = TypeVar("T")
 
 CHAT_PATH = "/chat/completions"
 MODELS_PATH = "/models"
 RETRY_STATUSES = frozenset({408, 409, 429})
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds to wait for a connection and between bytes of an answer."""
-
-    connect: float = 10.0
-    read: float = 120.0
-
-    def to_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.connect)
 
 
 @dataclass(frozen=True)
@@ -118,17 +125,21 @@ class InferenceClient:
         recording: RecordingConfig | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self.recorder = Recorder(recording) if recording is not None else None
+        self.max_answer_bytes = max_answer_bytes
         self._sleep = sleep
         self._jitter = jitter
+        self._clock = clock
         self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=self.timeouts.to_httpx())
+        self._http = http_client or new_client(endpoint.base_url, transport)
 
     def __enter__(self) -> InferenceClient:
         return self
@@ -214,21 +225,27 @@ class InferenceClient:
                 return valid_json(recording.body)
             if not recorder.config.writes:
                 raise recorder.miss(method, path, body)
-        status, answer = self._with_retries(lambda: self._try_json(method, path, body))
+        deadline = Deadline(self.timeouts.total, self._clock)
+        status, answer = self._with_retries(lambda: self._try_json(method, path, body, deadline), deadline)
         answer = valid_json(answer)
         if recorder is not None:
             recorder.save_response(method, path, body, status, answer)
         return answer
 
-    def _with_retries(self, attempt: Callable[[], T]) -> T:
+    def _with_retries(self, attempt: Callable[[], T], deadline: Deadline) -> T:
         tries = max(1, self.retry.attempts)
         for number in range(1, tries + 1):
             try:
                 return attempt()
             except _Retryable as failure:
-                if number == tries:
+                delay = self._delay(number, failure.retry_after)
+                out_of_time = number < tries and delay >= deadline.remaining()
+                if number == tries or out_of_time:
                     error = failure.error
-                    suffix = f" (after {tries} attempts)" if tries > 1 else ""
+                    suffix = f" (after {number} attempts)" if number > 1 else ""
+                    if out_of_time:
+                        suffix = f" (after {number} attempt{'s' if number > 1 else ''}; no time is left "
+                        suffix += f"for another within the {deadline.seconds:g}s deadline)"
                     raise UpstreamError(
                         error.message + suffix,
                         status=error.status,
@@ -236,7 +253,7 @@ class InferenceClient:
                         failure=error.failure,
                         hint=error.hint,
                     ) from failure.__cause__
-                self._sleep(self._delay(number, failure.retry_after))
+                self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, failed_tries: int, retry_after: float | None) -> float:
@@ -246,12 +263,53 @@ class InferenceClient:
         # Full-range jitter around the base keeps many clients from retrying in lockstep.
         return base * (0.5 + self._jitter())
 
-    def _transport_failure(self, exc: httpx.TransportError, what: str) -> UpstreamError | _Retryable:
-        """The error for a failed exchange: retryable, unless the request itself was at fault."""
+    def _timeout(self, deadline: Deadline, read: float) -> httpx.Timeout:
+        """One try's timeouts: never past the deadline."""
+        left = max(deadline.remaining(), 0.001)
+        return httpx.Timeout(
+            connect=min(self.timeouts.connect, left), read=min(read, left), write=min(read, left), pool=left
+        )
+
+    def _deadline_error(self, what: str, deadline: Deadline, wait: str = "within") -> ProviderTimeoutError:
+        message = (
+            f"provider {self.endpoint.label} did not answer {what} {wait} the {deadline.seconds:g}s deadline "
+            f"(retries included): waited {deadline.elapsed():.1f}s"
+        )
+        return ProviderTimeoutError(self.endpoint.redact(message), hint=TIMEOUT_HINT, failure="timeout")
+
+    def _too_large(self, what: str) -> UpstreamError:
+        error = self._error(f"answered {what} with more than {self.max_answer_bytes} bytes: refused")
+        error.code = "answer_too_large"
+        error.hint = f"raise the cap with {MAX_ANSWER_VAR} if such answers are expected"
+        return error
+
+    def _read_capped(self, response: httpx.Response, deadline: Deadline, what: str) -> bytes:
+        """The body, read with the byte cap and the deadline checked as it arrives."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_answer_bytes:
+            raise self._too_large(what)
+        parts: list[bytes] = []
+        size = 0
+        for piece in response.iter_bytes():
+            size += len(piece)
+            if size > self.max_answer_bytes:
+                raise self._too_large(what)
+            if deadline.passed():
+                raise self._deadline_error(what, deadline)
+            parts.append(piece)
+        return b"".join(parts)
+
+    def _transport_failure(
+        self, exc: httpx.TransportError, what: str, deadline: Deadline | None = None
+    ) -> UpstreamError | _Retryable:
+        """The error for a failed exchange: retryable, unless the request itself was at fault or the
+        deadline has passed."""
         url = self.endpoint.base_url
         detail = self.endpoint.redact(str(exc))  # httpx may quote a header, and so a key
         if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
             return self._error(f"was not sent {what}, which httpx refused: {detail}")
+        if isinstance(exc, httpx.TimeoutException) and deadline is not None and deadline.passed():
+            return self._deadline_error(what, deadline)
         kind: str | None = "timeout"
         if isinstance(exc, httpx.ConnectTimeout):
             message = f"did not accept a connection within {self.timeouts.connect:g}s at {url}"
@@ -265,11 +323,8 @@ class InferenceClient:
         failure.__cause__ = exc
         return failure
 
-    def _status_failure(self, response: httpx.Response, what: str) -> UpstreamError | _Retryable:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = response.text
+    def _status_failure(self, response: httpx.Response, data: bytes, what: str) -> UpstreamError | _Retryable:
+        payload = _payload(response, data)
         reason = response.reason_phrase or "error"
         message = provider_message(payload, reason)
         retry_after = _retry_after(response.headers)
@@ -282,16 +337,21 @@ class InferenceClient:
             return _Retryable(error, retry_after)
         return error
 
-    def _try_json(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _try_json(self, method: str, path: str, body: Any, deadline: Deadline) -> tuple[int, Any]:
         what = describe_request(method, path, body)
+        headers = self._headers()
+        timeout = self._timeout(deadline, self.timeouts.read)
         try:
-            response = self._http.request(method, self.endpoint.url(path), json=body, headers=self._headers())
+            with self._http.stream(
+                method, self.endpoint.url(path), json=body, headers=headers, timeout=timeout
+            ) as response:
+                data = self._read_capped(response, deadline, what)
         except httpx.TransportError as exc:
-            raise self._transport_failure(exc, what) from exc
+            raise self._transport_failure(exc, what, deadline) from exc
         if not response.is_success:
-            raise self._status_failure(response, what)
+            raise self._status_failure(response, data, what)
         try:
-            return response.status_code, response.json()
+            return response.status_code, json.loads(data)
         except ValueError as exc:
             raise self._error(f"answered {what} with something that is not JSON") from exc
 
@@ -299,7 +359,10 @@ class InferenceClient:
 
     def _stream_live(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         what = describe_request("POST", CHAT_PATH, body)
-        response, reader, first = self._with_retries(lambda: self._open_stream(body, what))
+        deadline = Deadline(self.timeouts.idle, self._clock)
+        response, reader, first = self._with_retries(
+            lambda: self._open_stream(body, what, deadline), deadline
+        )
         try:
             yield first
             finished = finishes(first)
@@ -307,6 +370,10 @@ class InferenceClient:
                 for chunk in reader:
                     finished = finished or finishes(chunk)
                     yield chunk
+            except httpx.TimeoutException as exc:
+                label, idle = self.endpoint.label, self.timeouts.idle
+                message = f"provider {label} sent nothing for {idle:g}s mid-stream for {what} (idle deadline)"
+                raise ProviderTimeoutError(message, hint=TIMEOUT_HINT, failure="timeout") from exc
             except httpx.TransportError as exc:
                 failure = self._transport_failure(exc, what)
                 raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
@@ -316,28 +383,31 @@ class InferenceClient:
             response.close()
 
     def _open_stream(
-        self, body: dict[str, Any], what: str
+        self, body: dict[str, Any], what: str, deadline: Deadline
     ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
         """Send the request and read up to the first chunk; a failure up to there may be retried (not a JSON
         answer: the provider has decided, see `_whole_answer`)."""
         request = self._http.build_request(
-            "POST", self.endpoint.url(CHAT_PATH), json=body, headers=self._headers(stream=True)
+            "POST",
+            self.endpoint.url(CHAT_PATH),
+            json=body,
+            headers=self._headers(stream=True),
+            timeout=self._timeout(deadline, min(self.timeouts.read, self.timeouts.idle)),
         )
         try:
             response = self._http.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise self._transport_failure(exc, what) from exc
+            raise self._transport_failure(exc, what, deadline) from exc
         try:
             if not response.is_success:
-                response.read()
-                raise self._status_failure(response, what)
+                raise self._status_failure(response, self._read_capped(response, deadline, what), what)
             if _is_json(response):
-                return self._whole_answer(response, what)
-            reader = SseReader(response.iter_lines(), self._error, what)
+                return self._whole_answer(response, self._read_capped(response, deadline, what), what)
+            reader = SseReader(self._lines(response, what), self._error, what)
             first = next(reader, None)
         except httpx.TransportError as exc:
             response.close()
-            raise self._transport_failure(exc, what) from exc
+            raise self._transport_failure(exc, what, deadline) from exc
         except BaseException:
             response.close()
             raise
@@ -346,25 +416,45 @@ class InferenceClient:
             raise _Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
         return response, reader, first
 
+    def _lines(self, response: httpx.Response, what: str) -> Iterator[str]:
+        """The stream's lines, with the byte cap checked on what arrives (a line never ends is no escape)."""
+        size = 0
+        pending = b""
+        for piece in response.iter_bytes():
+            size += len(piece)
+            if size > self.max_answer_bytes:
+                raise self._too_large(what)
+            pending += piece
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                yield line.removesuffix(b"\r").decode("utf-8", "replace")
+        if pending:
+            yield pending.removesuffix(b"\r").decode("utf-8", "replace")
+
     def _whole_answer(
-        self, response: httpx.Response, what: str
+        self, response: httpx.Response, data: bytes, what: str
     ) -> tuple[httpx.Response, SseReader | Answered, dict[str, Any]]:
         """A JSON answer to a stream request: a whole chat.completion as chunks, or the provider's error.
         A body that is no JSON but an event stream (mislabelled) is read as the stream it is."""
-        response.read()
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            reader = SseReader(iter(response.text.splitlines()), self._error, what)
+        payload = _payload(response, data)
+        if isinstance(payload, str):
+            reader = SseReader(iter(payload.splitlines()), self._error, what)
             first = next(reader, None)
             if first is not None:
                 return response, reader, first
-            payload = response.text
         if isinstance(payload, dict) and isinstance(payload.get("choices"), list) and "error" not in payload:
             first, *rest = completion_chunks(payload)
             return response, Answered(rest), first
         message = provider_message(payload, "neither a stream nor a chat.completion")
         raise self._error(f"answered {what} with JSON instead of a stream: {message}")
+
+
+def _payload(response: httpx.Response, data: bytes) -> Any:
+    """A body as JSON, else as text."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode(response.encoding or "utf-8", "replace")
 
 
 def _is_json(response: httpx.Response) -> bool:
@@ -383,12 +473,23 @@ def client_for_provider(
     timeouts: Timeouts | None = None,
     retry: RetryPolicy | None = None,
     transport: httpx.BaseTransport | None = None,
+    http_clients: HttpClients | None = None,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> InferenceClient:
-    """An `InferenceClient` for a provider's rendered config (`remote::fireworks`, `{"url": ..., ...}`)."""
+    """An `InferenceClient` for a provider's rendered config (`remote::fireworks`, `{"url": ..., ...}`).
+
+    With `http_clients`, the call uses the process's shared client of the provider's origin."""
     endpoint = endpoint_for(
         provider_type, config, provider_id=provider_id, api_key=api_key, unset_secrets=unset_secrets
     )
     return InferenceClient(
-        endpoint, timeouts=timeouts, retry=retry, recording=recording, transport=transport, sleep=sleep
+        endpoint,
+        timeouts=timeouts,
+        retry=retry,
+        recording=recording,
+        transport=transport,
+        http_client=http_clients.get(endpoint.base_url) if http_clients is not None else None,
+        max_answer_bytes=max_answer_bytes,
+        sleep=sleep,
     )

@@ -55,23 +55,47 @@ from stackctl.store.database import Database
 
 if TYPE_CHECKING:
     from stackctl.inference.client import InferenceClient
+    from stackctl.inference.limits import Timeouts
+    from stackctl.inference.transport import HttpClients
+
+
+def provider_clients(
+    http_clients: HttpClients | None = None,
+    timeouts: Timeouts | None = None,
+    *,
+    pass_rate_limits_on: bool = False,
+) -> ClientFactory:
+    """A client factory for the targets' providers, recording or replaying as the env says, with the
+    deadlines and answer cap the env sets (`timeouts` overrides the env's deadlines). With `http_clients`,
+    every call shares the process's one HTTP client per provider origin. With `pass_rate_limits_on` (a
+    server that passes a provider's 429 on with its Retry-After), a 429 is not retried here."""
+    from stackctl.inference.client import RetryPolicy, client_for_provider
+    from stackctl.inference.limits import limits_from_env
+    from stackctl.inference.recording import recording_config_from_env
+
+    def make(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
+        env_timeouts, max_answer_bytes = limits_from_env(env)
+        return client_for_provider(
+            target.provider_type,
+            target.config,
+            provider_id=target.provider_id,
+            unset_secrets=target.unset_secrets,
+            recording=recording_config_from_env(env),
+            timeouts=timeouts or env_timeouts,
+            max_answer_bytes=max_answer_bytes,
+            http_clients=http_clients,
+            retry=RetryPolicy(retry_rate_limits=not pass_rate_limits_on),
+        )
+
+    return make
 
 
 def default_client_factory(
     target: ModelTarget, env: Mapping[str, str], *, pass_rate_limits_on: bool = False
 ) -> InferenceClient:
-    """An inference client for the target's provider, recording or replaying as the env says."""
-    from stackctl.inference.client import RetryPolicy, client_for_provider
-    from stackctl.inference.recording import recording_config_from_env
-
-    return client_for_provider(
-        target.provider_type,
-        target.config,
-        provider_id=target.provider_id,
-        unset_secrets=target.unset_secrets,
-        recording=recording_config_from_env(env),
-        retry=RetryPolicy(retry_rate_limits=not pass_rate_limits_on),
-    )
+    """An inference client of its own for one call (the CLI's case), recording or replaying as the env
+    says."""
+    return provider_clients(pass_rate_limits_on=pass_rate_limits_on)(target, env)
 
 
 def serve_client_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:

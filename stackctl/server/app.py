@@ -8,6 +8,8 @@ Invariants:
 - Every error leaves as an OpenAI error object (see `errors`); an unexpected exception is a 500 whose body
   names only its type, never a traceback.
 - Auth and the body-size limit wrap the whole app, so they run before routing and before any parsing.
+- Provider calls have threads and slots of their own (`app.state.provider_calls`, see `provider_calls`);
+  their HTTP clients, one per provider origin, are closed when the app shuts down.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from starlette.responses import JSONResponse
 
 from stackctl import __version__
 from stackctl.errors import StackctlError
+from stackctl.inference.limits import Timeouts
 from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
+from stackctl.server.provider_calls import DEFAULT_LIMIT, ProviderCalls
 from stackctl.server.routes import chat, conversations, health, models, responses
 from stackctl.store.open import backend_of, open_database, open_pool
 
@@ -40,20 +44,27 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     env: Mapping[str, str] | None = None,
+    provider_calls: int = DEFAULT_LIMIT,
+    timeouts: Timeouts | None = None,
 ) -> FastAPI:
     """An app serving the OpenAI-compatible API over the database at `db_location`.
 
     Provider configs are rendered from `env` at each call: the process environment unless one is given.
+    At most `provider_calls` responses are in flight at once; `timeouts` overrides the deadlines the env sets.
     """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
     pool = open_pool(db_location)
+    calls = ProviderCalls(provider_calls, timeouts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            pool.close()
+            try:
+                calls.close()
+            finally:
+                pool.close()
 
     app = FastAPI(
         title="stackctl",
@@ -65,6 +76,7 @@ def create_app(
     app.state.backend = backend_of(db_location)
     app.state.pool = pool
     app.state.env = os.environ if env is None else env
+    app.state.provider_calls = calls
     app.include_router(conversations.router)
     app.include_router(responses.router)
     app.include_router(models.router)
@@ -97,11 +109,15 @@ def _publish_without_422(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app of one `serve` worker process, configured by the environment `serve` hands its workers:
-    STACKCTL_DB (already resolved to a location) and STACKCTL_API_KEY."""
+    STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY and STACKCTL_MAX_PROVIDER_CALLS
+    (STACKCTL_TIMEOUT is read at each call)."""
     from stackctl.paths import db_location
 
     return create_app(
-        db_location(os.environ, None), os.environ.get("STACKCTL_API_KEY") or None, env=os.environ
+        db_location(os.environ, None),
+        os.environ.get("STACKCTL_API_KEY") or None,
+        env=os.environ,
+        provider_calls=int(os.environ.get("STACKCTL_MAX_PROVIDER_CALLS") or DEFAULT_LIMIT),
     )
 
 

@@ -3,8 +3,10 @@
 Invariants:
 - Every event leaves as `event: <type>` and `data: <json>` followed by a blank line, which is what the
   OpenAI SDK parses; there is no `[DONE]` line (the Responses API ends the stream by closing it).
-- Each step of the core generator runs in the thread pool, one step at a time, so the database connection
-  it holds is never used by two threads at once; the connection belongs to the stream and is closed with it.
+- Each step of the core generator runs on a thread of the provider calls (`run`, see
+  `stackctl.server.provider_calls`), one step at a time, so the database connection it holds is never used by
+  two threads at once; the connection belongs to the stream and is closed with it, then `on_end` is called
+  (which frees the stream's slot), however the stream ends.
 - If the client goes away, the generator is closed where it stopped: a turn not yet committed is never
   written (the core's rule for a consumer that stops reading).
 - A failure after the first byte cannot change the status any more: the core has already sent
@@ -15,11 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
-from starlette.concurrency import run_in_threadpool
 
 from stackctl.errors import StackctlError
 from stackctl.store.database import Database
@@ -52,16 +53,24 @@ def _close(events: Iterator[dict[str, Any]], db: Database) -> None:
         db.close()
 
 
-async def event_stream(events: Iterator[dict[str, Any]], db: Database) -> AsyncIterator[bytes]:
+Run = Callable[..., Awaitable[Any]]
+
+
+async def event_stream(
+    events: Iterator[dict[str, Any]], db: Database, run: Run, on_end: Callable[[], None]
+) -> AsyncIterator[bytes]:
     """The bytes of `events` as server-sent events; `db` is closed when the stream ends, however it ends."""
     try:
         while True:
             # Not cancellable mid-step (anyio's default): a disconnect waits for the step, then cancels.
-            event = await run_in_threadpool(_step, events)
+            event = await run(_step, events)
             if event is _END:
                 return
             assert isinstance(event, dict)
             yield sse(event)
     finally:
-        with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_close, events, db)
+        try:
+            with anyio.CancelScope(shield=True):
+                await run(_close, events, db)
+        finally:
+            on_end()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeOpenAI, cut_stream_after, raw_answer, status
+from tests.fakes import FakeOpenAI, cut_stream_after, raw_answer, sleep, status
 
 KEY = {"OPENAI_API_KEY": "sk-test"}
 
@@ -507,3 +507,23 @@ def test_an_unset_key_registers_with_a_warning_and_the_call_names_the_variable(
         ).exit_code
         == 0
     )
+
+
+def test_stackctl_timeout_bounds_the_whole_call(cli, registered: FakeOpenAI) -> None:
+    registered.set_default(sleep(30))
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input", "hi", env={"STACKCTL_TIMEOUT": "0.3"}
+    )
+    assert result.exit_code == 6, result.stderr
+    assert "within the 0.3s deadline (retries included): waited 0." in result.stderr
+    assert "hint: give the provider more time with --timeout SECONDS or STACKCTL_TIMEOUT" in result.stderr
+    assert len(chat_posts(registered)) == 1
+
+
+def test_a_bad_stackctl_timeout_is_exit_3_before_any_call(cli, registered: FakeOpenAI) -> None:
+    result = cli(
+        "responses", "create", "--model", "fake-model", "--input", "hi", env={"STACKCTL_TIMEOUT": "soon"}
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "STACKCTL_TIMEOUT must be a positive number" in result.stderr
+    assert chat_posts(registered) == []

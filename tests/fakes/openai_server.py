@@ -8,7 +8,7 @@ user's is answered with a call of the first tool (or the one `tool_choice` names
 `tool_choice: "none"`), its arguments made from the tool's parameter schema; a `response_format` of
 `json_schema` is answered with JSON made from the schema, `json_object` with `{"echo": <text>}`. A test can
 script what the next requests meet with a queue of behaviours (`status(500)`, `status(429, retry_after=0)`,
-`sleep(2)`, `cut_stream_after(1)`, `reply("hi")`, `token_details(cached=3, reasoning=2)`,
+`sleep(2)`, `held()`, `cut_stream_after(1)`, `reply("hi")`, `token_details(cached=3, reasoning=2)`,
 `raw_answer(text, content_type)`); once the queue is empty, the default behaviour (normally an echo)
 answers.
 
@@ -43,7 +43,7 @@ class RecordedRequest:
 class Behaviour:
     """What the server does with one request. Build these with the functions below."""
 
-    kind: str  # reply | status | sleep | cut | raw
+    kind: str  # reply | status | sleep | hold | cut | raw
     text: str | None = None
     code: int = 200
     message: str | None = None
@@ -82,6 +82,12 @@ def sleep(seconds: float) -> Behaviour:
     return Behaviour("sleep", seconds=seconds)
 
 
+def held() -> Behaviour:
+    """Wait until the test calls `FakeOpenAI.release()` (or the server stops), then answer normally:
+    a provider that hangs for exactly as long as a test needs, with no clock involved."""
+    return Behaviour("hold")
+
+
 def cut_stream_after(n_chunks: int) -> Behaviour:
     """For a streamed request: send `n_chunks` SSE chunks, then close the connection without `[DONE]`."""
     return Behaviour("cut", chunks=n_chunks)
@@ -103,6 +109,7 @@ class _State:
     models: list[str] = field(default_factory=lambda: list(FAKE_MODELS))
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def next_behaviour(self) -> Behaviour:
         with self.lock:
@@ -279,9 +286,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _behaviour(self) -> Behaviour | None:
         """The behaviour for this request after any scripted sleep, or None if the server is stopping."""
         behaviour = self.server.state.next_behaviour()
+        state = self.server.state
         if behaviour.kind == "sleep":
-            if self.server.state.stopping.wait(behaviour.seconds):
+            if state.stopping.wait(behaviour.seconds):
                 return None
+            behaviour = ECHO
+        if behaviour.kind == "hold":
+            while not state.released.wait(0.02):
+                if state.stopping.is_set():
+                    return None
             behaviour = ECHO
         return behaviour
 
@@ -398,6 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # many clients connecting at once are accepted, not made to retry their SYN
     state: _State
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -444,6 +458,10 @@ class FakeOpenAI:
         """Queue behaviours for the next requests, one each, in order."""
         with self._server.state.lock:
             self._server.state.queue.extend(behaviours)
+
+    def release(self) -> None:
+        """Let every request held by `held()` go on (and any later one pass at once)."""
+        self._server.state.released.set()
 
     def set_default(self, behaviour: Behaviour) -> None:
         """What every request meets once the queue is empty (for a provider that keeps failing)."""

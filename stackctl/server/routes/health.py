@@ -10,5 +10,6 @@ router = APIRouter(prefix="/v1", tags=["health"])
 
 
 @router.get("/health", response_model=Health, summary="Liveness check and store backend (no api key needed)")
-def health(request: Request) -> Health:
+async def health(request: Request) -> Health:
+    # Async: answered on the event loop, whatever holds the thread pools (provider calls included).
     return Health(backend=request.app.state.backend)

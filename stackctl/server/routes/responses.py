@@ -6,12 +6,16 @@ Invariants:
   database, exactly as the CLI renders them from its own.
 - Everything the core checks before calling the provider (body, model, conversation, previous response)
   fails as a plain JSON error with its status, streamed or not; only then does a stream start.
-- Plain handlers are sync functions (FastAPI runs them in its thread pool, each with its own connection);
+- Creating a response is an async handler whose blocking work (planning, the provider call, the commit) runs
+  on the provider calls' own threads, never on the pool the other routes share; when all the provider
+  calls' slots are taken it is 503 with `Retry-After` at once (see `stackctl.server.provider_calls`).
+- The read handlers are sync functions (FastAPI runs them in its thread pool, each with its own connection);
   a stream owns a connection of its own for as long as it runs (see `stackctl.server.streaming`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -20,9 +24,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from stackctl.conversations import wire as item_pages
 from stackctl.models.responses import Response, ResponseDeleted, ResponseRequest
 from stackctl.responses import service as core
-from stackctl.server.deps import DB, Env, acquire
+from stackctl.responses.turn import ClientFactory
+from stackctl.server.deps import DB
+from stackctl.server.provider_calls import ProviderCalls, busy
 from stackctl.server.schemas import RESPONSE_ERRORS, InputItemListPage, ResponseListPage
 from stackctl.server.streaming import event_stream, sse
+from stackctl.store.database import Database
+from stackctl.store.open import Pool
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"], responses=RESPONSE_ERRORS)  # type: ignore[arg-type]
 
@@ -60,24 +68,47 @@ def _wire(value: Any) -> JSONResponse:
     responses=STREAM_DOC,
     summary="Create a response (streamed with stream: true)",
 )
-def create_response(request: Request, env: Env, body: ResponseRequest) -> Any:
-    db = acquire(request)
+async def create_response(request: Request, body: ResponseRequest) -> Any:
+    calls: ProviderCalls = request.app.state.provider_calls
+    if not calls.admit():
+        return busy(calls.limit)
+    pool: Pool = request.app.state.pool
+    env: Mapping[str, str] = request.app.state.env
     if not body.stream:
         try:
-            return _wire(core.create_response(db, body, env=env, client_factory=core.serve_client_factory))
+            return _wire(await calls.run(_create, pool, body, env, calls.factory))
         finally:
-            db.close()
+            calls.release()
     try:
-        events = core.stream_response(db, body, env=env, client_factory=core.serve_client_factory)
+        db, events = await calls.run(_start_stream, pool, body, env, calls.factory)
     except BaseException:
-        db.close()
+        calls.release()
         raise
-    # From here on the stream owns the connection and closes it when it ends.
+    # From here on the stream owns the connection and the slot, and gives both back when it ends.
     return StreamingResponse(
-        event_stream(events, db),
+        event_stream(events, db, calls.run, calls.release),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def _create(pool: Pool, body: ResponseRequest, env: Mapping[str, str], factory: ClientFactory) -> Any:
+    db = pool.acquire()
+    try:
+        return core.create_response(db, body, env=env, client_factory=factory)
+    finally:
+        db.close()
+
+
+def _start_stream(
+    pool: Pool, body: ResponseRequest, env: Mapping[str, str], factory: ClientFactory
+) -> tuple[Database, Iterator[dict[str, Any]]]:
+    db = pool.acquire()
+    try:
+        return db, core.stream_response(db, body, env=env, client_factory=factory)
+    except BaseException:
+        db.close()
+        raise
 
 
 @router.get("", response_model=ResponseListPage, summary="List stored responses, newest first")
