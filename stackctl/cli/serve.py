@@ -55,6 +55,16 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def server_stack() -> tuple[str, str]:
+    """The event loop and HTTP parser uvicorn is given: uvloop and httptools (uvicorn[standard]) when
+    installed, else asyncio and h11. Named explicitly so that what start-up prints is what runs."""
+    from importlib.util import find_spec
+
+    loop = "uvloop" if find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if find_spec("httptools") is not None else "h11"
+    return loop, http
+
+
 def _log_config() -> dict[str, Any]:
     """uvicorn's logging, with access lines on stderr too: stdout carries only data."""
     import copy
@@ -208,6 +218,8 @@ def serve(
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
+    loop, http = server_stack()
+    sys.stderr.write(f"stackctl serve: event loop {loop}, HTTP parser {http}\n")
     if workers == 1:
         from stackctl.server.app import create_app
 
@@ -218,7 +230,15 @@ def serve(
             provider_calls=max_provider_calls,
             timeouts=None if timeout is None else Timeouts.deadline(timeout),
         )
-        uvicorn.run(app, host=host, port=port, log_config=_log_config(), timeout_graceful_shutdown=5)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            loop=loop,
+            http=http,
+            log_config=_log_config(),
+            timeout_graceful_shutdown=5,
+        )
         return
     # Several workers need an import string: each worker process builds its own app (and pool) from the
     # environment, so the --env/--env-file values, the location and the key travel there, never to disk.
@@ -234,6 +254,8 @@ def serve(
             host=host,
             port=port,
             workers=workers,
+            loop=loop,
+            http=http,
             log_config=_log_config(),
             timeout_graceful_shutdown=5,
         )

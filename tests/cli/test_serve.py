@@ -182,3 +182,10 @@ def test_several_workers_get_the_factory_and_the_env_through_the_environment(
     assert call["environ"]["STACKCTL_API_KEY"] == "k"
     assert "BOTH" not in os.environ  # restored once the server stops
     assert Path(os.environ["STACKCTL_DB"]).exists()  # migrated before any worker started
+
+
+def test_the_event_loop_and_http_parser_are_named_at_start(cli, started):
+    result = cli("serve")  # uvicorn[standard] is a dependency: uvloop and httptools are installed
+    assert result.exit_code == 0, result.stderr
+    assert "stackctl serve: event loop uvloop, HTTP parser httptools\n" in result.stderr
+    assert (started[0]["loop"], started[0]["http"]) == ("uvloop", "httptools")
