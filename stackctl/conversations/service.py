@@ -20,14 +20,13 @@ from pydantic import BaseModel, ValidationError
 from stackctl.conversations.wire import (
     DEFAULT_LIMIT,
     check_conversation_id,
-    check_include,
     check_item_id,
     check_limit,
     check_order,
     conversation_not_found,
     conversation_wire,
-    filter_wire,
     item_not_found,
+    item_wire,
     list_items_wire,
 )
 from stackctl.conversations.wire import require_conversation as _require_conversation
@@ -262,13 +261,7 @@ def items_through(db: Database, conversation_id: str, item_ids: Sequence[str]) -
 def get_item(
     db: Database, conversation_id: str, item_id: str, *, include: Iterable[str] | None = None
 ) -> Item:
-    wanted = check_include(include)
-    _require_conversation(db, conversation_id)
-    check_item_id(item_id)
-    item = store.fetch_item(db, conversation_id, item_id)
-    if item is None:
-        raise item_not_found(conversation_id, item_id)
-    return ItemAdapter.validate_python(filter_wire(item.to_wire(), wanted))
+    return ItemAdapter.validate_python(item_wire(db, conversation_id, item_id, include=include))
 
 
 def delete_item(db: Database, conversation_id: str, item_id: str) -> Conversation:

@@ -148,6 +148,19 @@ def list_items_wire(
     return list_envelope(page, has_more=len(found) > limit)
 
 
+def item_wire(
+    db: Database, conversation_id: str, item_id: str, *, include: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """`get_item(...).to_wire()`, read straight from the stored wire JSON."""
+    wanted = check_include(include)
+    require_conversation(db, conversation_id)
+    check_item_id(item_id)
+    data = rows.fetch_item_data(db, conversation_id, item_id)
+    if data is None:
+        raise item_not_found(conversation_id, item_id)
+    return filter_wire(json.loads(data), wanted)
+
+
 def filter_wire(item: dict[str, Any], wanted: frozenset[str]) -> dict[str, Any]:
     """Drop every optional field not asked for with include, as the OpenAI API leaves them out."""
     for include, (item_type, part_type, path) in _OPTIONAL_FIELDS.items():

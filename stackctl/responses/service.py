@@ -22,12 +22,15 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from stackctl.conversations import service as conv
 from stackctl.conversations import wire as item_pages
 from stackctl.errors import InvalidInputError, NotFoundError
+from stackctl.models.conversations import ItemAdapter
+from stackctl.models.lists import list_envelope
 from stackctl.models.responses import (
     InputItemList,
     Response,
@@ -149,12 +152,23 @@ def stream_response(
 # --- read, list, delete --------------------------------------------------------------------------------
 
 
-def get_response(db: Database, response_id: str) -> Response:
+def response_wire(db: Database, response_id: str) -> dict[str, Any]:
+    """A stored response as stored: its wire JSON, with no model in between."""
     check_response_id(response_id)
-    response = store.fetch_response(db, response_id)
-    if response is None:
+    data = store.fetch_response_data(db, response_id)
+    if data is None:
         raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
-    return response
+    wire: dict[str, Any] = json.loads(data)
+    return wire
+
+
+def _model(wire: Mapping[str, Any]) -> Response:
+    # `output_text` is derived: the model recomputes it from `output`.
+    return Response.model_validate({key: value for key, value in wire.items() if key != "output_text"})
+
+
+def get_response(db: Database, response_id: str) -> Response:
+    return _model(response_wire(db, response_id))
 
 
 def replay_response(db: Database, response_id: str, starting_after: int | None = None) -> Iterator[Event]:
@@ -171,15 +185,16 @@ def delete_response(db: Database, response_id: str) -> ResponseDeleted:
     return ResponseDeleted(id=response_id)
 
 
-def list_responses(
+def list_responses_wire(
     db: Database,
     *,
     limit: int = item_pages.DEFAULT_LIMIT,
     after: str | None = None,
     order: conv.Order = "desc",
     model: str | None = None,
-) -> ResponseList:
-    """Stored responses, newest first by default, optionally of one model, paged with `after`."""
+) -> dict[str, Any]:
+    """Stored responses as stored (a list page of their wire JSON), newest first by default, optionally of
+    one model, paged with `after`."""
     item_pages.check_limit(limit)
     item_pages.check_order(order)
     after_seq = None
@@ -190,8 +205,20 @@ def list_responses(
             raise NotFoundError(f"Response '{after}' not found", code="response_not_found")
     if model is not None:
         model = _model_filter(db, model)
-    rows = store.list_responses(db, limit=limit + 1, after_seq=after_seq, order=order, model=model)
-    return ResponseList(data=rows[:limit], has_more=len(rows) > limit)
+    rows = store.list_response_data(db, limit=limit + 1, after_seq=after_seq, order=order, model=model)
+    return list_envelope([json.loads(data) for data in rows[:limit]], has_more=len(rows) > limit)
+
+
+def list_responses(
+    db: Database,
+    *,
+    limit: int = item_pages.DEFAULT_LIMIT,
+    after: str | None = None,
+    order: conv.Order = "desc",
+    model: str | None = None,
+) -> ResponseList:
+    page = list_responses_wire(db, limit=limit, after=after, order=order, model=model)
+    return ResponseList(data=[_model(wire) for wire in page["data"]], has_more=page["has_more"])
 
 
 def _model_filter(db: Database, name: str) -> str:
@@ -213,6 +240,33 @@ def _input_seq(db: Database, response_id: str, item_id: str | None) -> int | Non
     return seq
 
 
+def list_input_items_wire(
+    db: Database,
+    response_id: str,
+    *,
+    limit: int = item_pages.DEFAULT_LIMIT,
+    after: str | None = None,
+    before: str | None = None,
+    order: conv.Order = "desc",
+) -> dict[str, Any]:
+    """One page of a stored response's input items as stored (newest first by default)."""
+    item_pages.check_limit(limit)
+    item_pages.check_order(order)
+    check_response_id(response_id)
+    if store.response_seq(db, response_id) is None:
+        raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
+    after_seq = _input_seq(db, response_id, after)
+    before_seq = _input_seq(db, response_id, before)
+    rows = store.fetch_input_item_data(
+        db, response_id, limit=limit + 1, after_seq=after_seq, before_seq=before_seq, order=order
+    )
+    more = len(rows) > limit
+    # Read backwards from `before`, the extra row is the farthest from the cursor: the first one.
+    backwards = before_seq is not None and after_seq is None
+    page = (rows[1:] if more else rows) if backwards else rows[:limit]
+    return list_envelope([json.loads(data) for data in page], has_more=more)
+
+
 def list_input_items(
     db: Database,
     response_id: str,
@@ -222,17 +276,6 @@ def list_input_items(
     before: str | None = None,
     order: conv.Order = "desc",
 ) -> InputItemList:
-    """One page of a stored response's input items (newest first by default)."""
-    item_pages.check_limit(limit)
-    item_pages.check_order(order)
-    get_response(db, response_id)
-    after_seq = _input_seq(db, response_id, after)
-    before_seq = _input_seq(db, response_id, before)
-    rows = store.fetch_input_items(
-        db, response_id, limit=limit + 1, after_seq=after_seq, before_seq=before_seq, order=order
-    )
-    more = len(rows) > limit
-    # Read backwards from `before`, the extra row is the farthest from the cursor: the first one.
-    backwards = before_seq is not None and after_seq is None
-    page = (rows[1:] if more else rows) if backwards else rows[:limit]
-    return InputItemList(data=page, has_more=more)
+    page = list_input_items_wire(db, response_id, limit=limit, after=after, before=before, order=order)
+    items = [ItemAdapter.validate_python(item) for item in page["data"]]
+    return InputItemList(data=items, has_more=page["has_more"])

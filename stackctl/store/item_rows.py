@@ -40,6 +40,14 @@ def item_seq(db: Database, conversation_id: str, item_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+def fetch_item_data(db: Database, conversation_id: str, item_id: str) -> str | None:
+    """The stored wire JSON of one item."""
+    row = db.execute(
+        "SELECT data FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def rows_of_items(db: Database, conversation_id: str, item_ids: Sequence[str], columns: str) -> list[Any]:
     """`columns` (trusted SQL) of these items of the conversation, asked in chunks of ids that stay well
     under every backend's bound-parameter limit."""

@@ -47,8 +47,14 @@ def _response(data: str) -> Response:
 
 
 def fetch_response(db: Database, response_id: str) -> Response | None:
+    data = fetch_response_data(db, response_id)
+    return None if data is None else _response(data)
+
+
+def fetch_response_data(db: Database, response_id: str) -> str | None:
+    """The stored wire JSON of one response."""
     row = db.execute("SELECT data FROM responses WHERE id = ?", (response_id,)).fetchone()
-    return None if row is None else _response(row[0])
+    return None if row is None else str(row[0])
 
 
 def response_seq(db: Database, response_id: str) -> int | None:
@@ -63,6 +69,14 @@ def delete_response(db: Database, response_id: str) -> bool:
 def list_responses(
     db: Database, *, limit: int, after_seq: int | None, order: Order, model: str | None
 ) -> list[Response]:
+    rows = list_response_data(db, limit=limit, after_seq=after_seq, order=order, model=model)
+    return [_response(data) for data in rows]
+
+
+def list_response_data(
+    db: Database, *, limit: int, after_seq: int | None, order: Order, model: str | None
+) -> list[str]:
+    """The stored wire JSON of up to `limit` responses after the cursor."""
     clauses, params = paging.after(order, after_seq)
     if model is not None:
         clauses.append("model = ?")
@@ -72,7 +86,7 @@ def list_responses(
         f"ORDER BY seq {paging.direction(order)} LIMIT ?",
         (*params, limit),
     ).fetchall()
-    return [_response(row[0]) for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 def input_item_seq(db: Database, response_id: str, item_id: str) -> int | None:
@@ -93,6 +107,22 @@ def fetch_input_items(
     order: Order = "desc",
 ) -> list[Item]:
     """Up to `limit` input items strictly between the cursors, in `order` of insertion."""
+    rows = fetch_input_item_data(
+        db, response_id, limit=limit, after_seq=after_seq, before_seq=before_seq, order=order
+    )
+    return [ItemAdapter.validate_json(data) for data in rows]
+
+
+def fetch_input_item_data(
+    db: Database,
+    response_id: str,
+    *,
+    limit: int,
+    after_seq: int | None = None,
+    before_seq: int | None = None,
+    order: Order = "desc",
+) -> list[str]:
+    """The stored wire JSON of up to `limit` input items strictly between the cursors, in `order`."""
     # With only `before`, read backwards from the cursor so that the page is the one right before it.
     backwards = before_seq is not None and after_seq is None
     reading: Order = order if not backwards else ("desc" if order == "asc" else "asc")
@@ -105,7 +135,7 @@ def fetch_input_items(
         f"ORDER BY seq {paging.direction(reading)} LIMIT ?",
         (response_id, *after_params, *before_params, limit),
     ).fetchall()
-    items = [ItemAdapter.validate_json(row[0]) for row in rows]
+    items = [str(row[0]) for row in rows]
     return items[::-1] if backwards else items
 
 

@@ -239,12 +239,12 @@ def test_openapi_document_describes_bodies_and_errors(client: TestClient) -> Non
 def test_unexpected_errors_are_500_without_internals(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stackctl.conversations import service as conversations
+    from stackctl.conversations import wire
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(conversations, "get_conversation", boom)
+    monkeypatch.setattr(wire, "conversation_wire", boom)
     error = _error(client.get(f"/v1/conversations/{MISSING}"), 500)
     assert "secret internals" not in str(error["message"])
     assert error["type"] == "server_error"

@@ -1,7 +1,8 @@
 """`/v1/conversations` and its items: thin handlers over `stackctl.conversations.service`.
 
 Handlers are plain functions (FastAPI runs them in its thread pool, each with its own connection) that
-return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape.
+return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape. Reads send the
+stored wire JSON as stored (`stackctl.conversations.wire`), with no model in between: the same bytes.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def create_conversation(db: DB, body: ConversationCreateRequest) -> JSONResponse
 
 @router.get("/{conversation_id}", response_model=Conversation, summary="Retrieve a conversation")
 def get_conversation(db: DB, conversation_id: str) -> JSONResponse:
-    return _wire(core.get_conversation(db, conversation_id))
+    return _wire(item_pages.conversation_wire(db, conversation_id))
 
 
 @router.post("/{conversation_id}", response_model=Conversation, summary="Replace a conversation's metadata")
@@ -86,7 +87,7 @@ def list_items(
     order: Literal["asc", "desc"] = "desc",
     include: IncludeQuery = None,
 ) -> JSONResponse:
-    page = core.list_items(
+    page = item_pages.list_items_wire(
         db, conversation_id, limit=limit, after=after, order=order, include=_include(request, include)
     )
     return _wire(page)
@@ -96,7 +97,7 @@ def list_items(
 def get_item(
     db: DB, request: Request, conversation_id: str, item_id: str, include: IncludeQuery = None
 ) -> JSONResponse:
-    return _wire(core.get_item(db, conversation_id, item_id, include=_include(request, include)))
+    return _wire(item_pages.item_wire(db, conversation_id, item_id, include=_include(request, include)))
 
 
 @router.delete(

@@ -9,8 +9,9 @@ Invariants:
 - Creating a response is an async handler whose blocking work (planning, the provider call, the commit) runs
   on the provider calls' own threads, never on the pool the other routes share; when all the provider
   calls' slots are taken it is 503 with `Retry-After` at once (see `stackctl.server.provider_calls`).
-- The read handlers are sync functions (FastAPI runs them in its thread pool, each with its own connection);
-  a stream owns a connection of its own for as long as it runs (see `stackctl.server.streaming`).
+- Reads send the stored wire JSON as stored (no model in between). The read handlers are sync functions
+  (FastAPI runs them in its thread pool, each with its own connection); a stream owns a connection of its
+  own for as long as it runs (see `stackctl.server.streaming`).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def list_responses(
     order: Order = "desc",
     model: Annotated[str | None, Query(description="Only responses of this model.")] = None,
 ) -> JSONResponse:
-    return _wire(core.list_responses(db, limit=limit, after=after, order=order, model=model))
+    return JSONResponse(core.list_responses_wire(db, limit=limit, after=after, order=order, model=model))
 
 
 @router.get(
@@ -134,7 +135,7 @@ def get_response(
     ] = None,
 ) -> Any:
     if not stream:
-        return _wire(core.get_response(db, response_id))
+        return JSONResponse(core.response_wire(db, response_id))
     events = list(core.replay_response(db, response_id, starting_after))
     return StreamingResponse(
         iter([sse(event) for event in events]),
@@ -161,5 +162,5 @@ def list_input_items(
     before: Annotated[str | None, Query(description="An item id: the page ends before it.")] = None,
     order: Order = "desc",
 ) -> JSONResponse:
-    page = core.list_input_items(db, response_id, limit=limit, after=after, before=before, order=order)
-    return _wire(page)
+    page = core.list_input_items_wire(db, response_id, limit=limit, after=after, before=before, order=order)
+    return JSONResponse(page)
