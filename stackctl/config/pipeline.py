@@ -30,10 +30,11 @@ def render_config(
     schemas: ProviderSchemas | None = None,
     validate: bool = True,
     defer_secrets: bool = False,
+    parsed: Any = None,
 ) -> Rendered:
     """The whole pipeline. With validate=False: substitution only, the document exactly as substituted.
     With defer_secrets: secret fields whose variables are unset are warnings (see `substitute`)."""
-    substituted = substitute(text, source, env, home, schemas, defer_secrets=defer_secrets)
+    substituted = substitute(text, source, env, home, schemas, defer_secrets=defer_secrets, parsed=parsed)
     if not validate:
         return substituted
     return validate_run_config(substituted, source, schemas)

@@ -16,7 +16,7 @@ from stackctl.config.envsubst import Missing, Problems, Substituter, is_provider
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.secrets import is_secret_name
-from stackctl.config.yamlio import load_yaml, scalar_lines
+from stackctl.config.yamlio import load_yaml, plain_copy, scalar_lines
 from stackctl.errors import ConfigError
 from stackctl.models.kinds import KINDS
 
@@ -173,10 +173,13 @@ def substitute(
     schemas: ProviderSchemas | None,
     *,
     defer_secrets: bool = False,
+    parsed: Any = None,
 ) -> Rendered:
     """Stage 1. With `defer_secrets`, a secret field whose variables are unset keeps its reference text
-    and is a warning, not an error: `register` stores references, the secret is read at call time."""
-    raw = load_yaml(text, source)
+    and is a warning, not an error: `register` stores references, the secret is read at call time.
+    `parsed` is the text already loaded (by `load_yaml`): used instead of loading it again, through a copy,
+    since what substitution builds may share parts of the document it is given."""
+    raw = load_yaml(text, source) if parsed is None else plain_copy(parsed)
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
         raise ConfigError(f"{source}: a run config must be a YAML mapping, got {kind}")

@@ -6,12 +6,13 @@ deeper than `MAX_DEPTH` or expanding (through aliases) past `MAX_NODES` are refu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from stackctl.errors import ConfigError
 from stackctl.files import MAX_INPUT_BYTES
+from stackctl.heap import gc_paused
 
 try:
     from yaml import CSafeDumper as _Dumper
@@ -23,6 +24,24 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
+
+
+T = TypeVar("T")
+
+
+def plain_copy(value: T) -> T:
+    """A copy of a parsed document's mappings and lists (scalars are immutable and shared)."""
+
+    def copy(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: copy(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [copy(item) for item in node]
+        return node
+
+    with gc_paused():
+        result: T = copy(value)
+    return result
 
 
 def _check_shape(root: Any, source: str) -> None:
@@ -86,7 +105,8 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
             f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?"
         )
     try:
-        data = yaml.load(text, Loader=_Loader)
+        with gc_paused():
+            data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

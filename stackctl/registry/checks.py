@@ -251,8 +251,8 @@ def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
     from stackctl.config.pipeline import render_config
     from stackctl.config.resolver import resolve
 
-    ctx.rendered = render_config(
-        data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True
+    ctx.rendered = render_config(  # the document `_context` loaded: the file is loaded once
+        data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True, parsed=ctx.raw
     )
     ctx.stack = resolve(ctx.rendered.document, ctx.schemas, ctx.source, ctx.rendered.origins)
 

@@ -21,58 +21,64 @@ from typing import Any
 from stackctl.ids import new_id
 from stackctl.models.conversations import (
     FunctionCall,
-    FunctionCallOutput,
-    InputImage,
-    InputText,
     Item,
     Message,
     OutputText,
-    Refusal,
 )
 from stackctl.models.responses import InputTokensDetails, OutputTokensDetails, ResponseUsage
 
 ChatMessage = dict[str, Any]
 
 
-def _parts_to_content(message: Message) -> str | list[dict[str, Any]]:
+def _parts_to_content(role: str, content: Any) -> str | list[dict[str, Any]]:
     texts: list[str] = []
     parts: list[dict[str, Any]] = []
     has_image = False
-    for part in message.content:
-        if isinstance(part, InputText | OutputText):
-            texts.append(part.text)
-            parts.append({"type": "text", "text": part.text})
-        elif isinstance(part, Refusal):
-            texts.append(part.refusal)
-            parts.append({"type": "text", "text": part.refusal})
-        elif isinstance(part, InputImage) and part.image_url:
+    for part in content if isinstance(content, list) else ():
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind in ("input_text", "output_text"):
+            texts.append(part["text"])
+            parts.append({"type": "text", "text": part["text"]})
+        elif kind == "refusal":
+            texts.append(part["refusal"])
+            parts.append({"type": "text", "text": part["refusal"]})
+        elif kind == "input_image" and part.get("image_url"):
             has_image = True
-            parts.append({"type": "image_url", "image_url": {"url": part.image_url, "detail": part.detail}})
+            image = {"url": part["image_url"], "detail": part.get("detail") or "auto"}
+            parts.append({"type": "image_url", "image_url": image})
     # Plain strings are what every compatible server accepts; parts only when an image needs them.
-    return parts if has_image and message.role == "user" else "".join(texts)
+    return parts if has_image and role == "user" else "".join(texts)
 
 
 def items_to_messages(items: Iterable[Item]) -> list[ChatMessage]:
     """Chat messages for items, in order."""
+    return wire_to_messages(item.to_wire() for item in items)
+
+
+def wire_to_messages(items: Iterable[Mapping[str, Any]]) -> list[ChatMessage]:
+    """Chat messages for items as their wire JSON (stored items need no model: a 100k-item context is built
+    straight from the stored JSON), in order."""
     messages: list[ChatMessage] = []
     for item in items:
-        if isinstance(item, Message):
-            role = "system" if item.role == "developer" else item.role
-            messages.append({"role": role, "content": _parts_to_content(item)})
-        elif isinstance(item, FunctionCall):
+        kind = item.get("type")
+        if kind == "message":
+            role = "system" if item["role"] == "developer" else item["role"]
+            messages.append({"role": role, "content": _parts_to_content(item["role"], item.get("content"))})
+        elif kind == "function_call":
             call = {
-                "id": item.call_id,
+                "id": item["call_id"],
                 "type": "function",
-                "function": {"name": item.name, "arguments": item.arguments},
+                "function": {"name": item["name"], "arguments": item["arguments"]},
             }
             last = messages[-1] if messages else None
             if last is not None and last["role"] == "assistant" and "tool_calls" in last:
                 last["tool_calls"].append(call)
             else:
                 messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif isinstance(item, FunctionCallOutput):
-            output = item.output if isinstance(item.output, str) else json.dumps(item.output)
-            messages.append({"role": "tool", "tool_call_id": item.call_id, "content": output})
+        elif kind == "function_call_output":
+            output = item["output"]
+            output = output if isinstance(output, str) else json.dumps(output)
+            messages.append({"role": "tool", "tool_call_id": item["call_id"], "content": output})
     return messages
 
 

@@ -7,7 +7,8 @@ response in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from stackctl.conversations import service as conv
 from stackctl.conversations import wire as item_pages
 from stackctl.errors import InvalidInputError, NotFoundError, StackctlError, UsageError, validation_lines
+from stackctl.heap import gc_paused
 from stackctl.ids import check_id, new_id
 from stackctl.inference.surrogates import has_surrogate
 from stackctl.models.conversations import Item
@@ -28,7 +30,7 @@ from stackctl.models.responses import (
 )
 from stackctl.registry.routing import ModelTarget, resolve_model
 from stackctl.responses import features
-from stackctl.responses.translation import chat_tools, items_to_messages
+from stackctl.responses.translation import chat_tools, wire_to_messages
 from stackctl.store import item_rows
 from stackctl.store import responses as store
 from stackctl.store.database import Database
@@ -126,13 +128,13 @@ def _reference_id(entry: Mapping[str, Any], index: int) -> str:
     return item_id
 
 
-def _resolve(entries: list[Item | str], context: list[Item]) -> list[Item]:
-    """The input with each reference replaced by the item it names in the context."""
-    known = {item.id: item for item in context if item.id}
-    resolved: list[Item] = []
+def _resolve(entries: list[Item | str], context: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The input as wire JSON, with each reference replaced by the item it names in the context."""
+    known = {item["id"]: item for item in context if item.get("id")}
+    resolved: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, str):
-            resolved.append(entry)
+            resolved.append(entry.to_wire())
         elif entry in known:
             resolved.append(known[entry])
         else:
@@ -192,8 +194,14 @@ def plan_turn(
     input_items = [entry for entry in entries if not isinstance(entry, str)]
     text = features.text_config(req.text)
     target = resolve_model(db, req.model, env)
-    context = _context(db, req, input_items)
-    messages = items_to_messages([*context, *_resolve(entries, context)])
+    with gc_paused():  # a 100k-item context is 100k new dicts: no cycles, nothing for the GC to find
+        context = _context(db, req, input_items)
+        if any(isinstance(entry, str) for entry in entries):  # item references: look them up in the context
+            context = list(context)
+            tail = _resolve(entries, context)
+        else:
+            tail = [entry.to_wire() for entry in entries if not isinstance(entry, str)]
+        messages = wire_to_messages(itertools.chain(context, tail))
     if req.instructions:
         messages.insert(0, {"role": "system", "content": req.instructions})
     if not messages:
@@ -206,15 +214,16 @@ def plan_turn(
     return Plan(req, target, new_id("resp"), now(), input_items, chat, text)
 
 
-def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> list[Item]:
-    """The items before the new input; with a conversation, also checks the input's ids are new to it."""
+def _context(db: Database, req: ResponseRequest, input_items: list[Item]) -> Iterable[dict[str, Any]]:
+    """The items before the new input, as wire JSON; with a conversation, also checks the input's ids are
+    new to it. A conversation's items are read as stored, with no model per item (linear at 100k items)."""
     if req.conversation:
         item_pages.require_conversation(db, req.conversation)
         # The ids the turn will be appended with: a clash found now costs no provider call.
         conv.check_new_item_ids(db, req.conversation, [str(item.id) for item in input_items])
-        return list(conv.all_items(db, req.conversation))
+        return item_pages.all_items_wire(db, req.conversation)  # read as it is translated: one pass
     if req.previous_response_id:
-        return _chain(db, req.previous_response_id)
+        return [item.to_wire() for item in _chain(db, req.previous_response_id)]
     return []
 
 

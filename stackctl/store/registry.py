@@ -155,9 +155,11 @@ def delete_resource(db: Database, stack: str, kind: str, identifier: str) -> boo
 
 def find_models(db: Database, name: str) -> list[dict[str, Any]]:
     """Models whose identifier or provider model id is `name`, across stacks."""
+    # Two indexed lookups (an OR of the two columns would scan every model).
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM resources "  # noqa: S608 - fixed column list
-        "WHERE kind = 'model' AND (identifier = ? OR provider_resource_id = ?) ORDER BY stack, identifier",
+        f"SELECT {_COLUMNS} FROM resources WHERE kind = 'model' AND identifier = ? "  # noqa: S608 - fixed
+        f"UNION SELECT {_COLUMNS} FROM resources WHERE kind = 'model' AND provider_resource_id = ? "
+        "ORDER BY stack, identifier",
         (name, name),
     ).fetchall()
     return [_resource(r) for r in rows]

@@ -521,3 +521,28 @@ def test_a_resource_of_a_disabled_provider_is_skipped_even_with_its_variables_un
     models = [c for c in json.loads(result.stdout)["changes"] if c["kind"] == "model"]
     assert [c["action"] for c in models] == ["skipped"]
     assert "skipped" in result.stderr
+
+
+def test_register_parses_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypatch):
+    import gc
+
+    import yaml
+
+    calls: list[bool] = []
+    real_load = yaml.load
+
+    def counting_load(*args, **kwargs):
+        calls.append(gc.isenabled())
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(yaml, "load", counting_load)
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "version: 2\nimage_name: once\napis: [inference]\nproviders:\n  inference:\n"
+        "  - provider_id: ollama\n    provider_type: remote::ollama\n    config:\n      url: http://127.0.0.1:1\n"
+        "models:\n- model_id: m\n  provider_id: ollama\n  provider_model_id: m\n"
+    )
+    result = cli("register", str(path), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert calls == [False]  # one parse, with the collector off
+    assert gc.isenabled()

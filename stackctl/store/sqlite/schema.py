@@ -93,6 +93,12 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    Migration(
+        "0005_models_by_provider_id",
+        """
+        CREATE INDEX resources_by_provider_resource_id ON resources(kind, provider_resource_id);
+        """,
+    ),
 ]
 
 LEDGER = """
