@@ -42,12 +42,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
-
 from stackctl import __version__
 from stackctl.errors import ProviderTimeoutError, UpstreamError
 from stackctl.inference.chunks import Answered, SseReader, completion_chunks, finishes, provider_message
 from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
+from stackctl.inference.lean_httpx import httpx
 from stackctl.inference.limits import (
     DEFAULT_MAX_ANSWER_BYTES,
     MAX_ANSWER_VAR,

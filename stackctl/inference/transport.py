@@ -17,7 +17,7 @@ from __future__ import annotations
 import ssl
 import threading
 
-import httpx
+from stackctl.inference.lean_httpx import httpx
 
 FALLBACK_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeOpenAI
+
 HEAVY = ("httpx", "rich.table", "rich.console", "fastapi", "uvicorn", "starlette", "openai")
 
 PROBE = """
@@ -129,3 +131,23 @@ def test_a_value_that_needs_coercion_is_validated_by_pydantic(tmp_path: Path) ->
     assert code == 0
     assert json.loads(out)["server"] == {"port": 8321}
     assert "pydantic" in loaded
+
+
+def test_responses_create_skips_httpx_cli_and_rich(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    db = tmp_path / "responses.db"
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "image_name: lazy\nproviders:\n  inference:\n  - provider_id: vllm\n    provider_type: remote::vllm\n"
+        f"    config:\n      url: {fake_openai.base_url}\n"
+        "models:\n- model_id: fake-model\n  provider_id: vllm\n  provider_model_id: fake-model\n"
+    )
+    code, _, _ = modules_loaded(["register", str(path)], db)
+    assert code == 0
+    for output in ("json", "yaml"):
+        args = ["responses", "create", "--model", "fake-model", "--input", "hi", "-o", output]
+        code, loaded, out = modules_loaded(args, db)
+        assert code == 0 and "echo: hi" in out
+        # httpx's own CLI (click, rich, pygments), rich and the server. (No CA bundle is loaded for an
+        # http:// provider either: tests/unit/test_call_limits.py counts the certificates.)
+        unused = ("httpx._main", "click", "pygments", "rich", "fastapi", "uvicorn", "starlette")
+        assert sorted(m for m in unused if m in loaded) == []
