@@ -1,10 +1,10 @@
 """The benchmark suite: `python -m bench [--full] [--only SUITE ...]`.
 
-Runs every benchmark (start-up, render, store, conversations, serve, scale) and prints ONE table of their figures.
-The start-up suite measures the machine's baseline in the same run (`python -c pass`, `python -c 'import
-typer'`) and gives each command's time as a ratio to `import typer`, with the targets of issue #8. The
-default, quick mode keeps the whole run to a couple of minutes on a 2-core machine; `--full` uses the sizes
-of the modules' own defaults (`python bench/<suite>.py`).
+Runs every benchmark (start-up, render, store, conversations, serve, serve-ceiling, scale) and prints ONE
+table of their figures. The start-up suite measures the machine's baseline in the same run (`python -c
+pass`, `python -c 'import typer'`) and gives each command's time as a ratio to `import typer`, with the
+targets of issue #8. The default, quick mode keeps the whole run to a couple of minutes on a 2-core machine;
+`--full` uses the sizes of the modules' own defaults (`python bench/<suite>.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import conversations, render, scale, serve, startup, store
+from bench import conversations, render, scale, serve, serve_ceiling, startup, store
 from bench.figure import Figure, format_table
 
 SUITES: dict[str, Callable[[bool], list[Figure]]] = {
@@ -25,6 +25,7 @@ SUITES: dict[str, Callable[[bool], list[Figure]]] = {
     "store": store.run,
     "conversations": conversations.run,
     "serve": serve.run,
+    "serve-ceiling": serve_ceiling.run,
     "scale": scale.run,
 }
 
