@@ -21,7 +21,7 @@ from stackctl.errors import StackctlError
 from stackctl.ids import new_id
 from stackctl.models.conversations import FunctionCall, Item, Message
 from stackctl.models.responses import Response
-from stackctl.responses.translation import StreamAccumulator, assistant_message
+from stackctl.responses.translation import StreamAccumulator, assistant_message, no_answer
 from stackctl.responses.turn import ClientFactory, Clock, Plan, build_response, commit_turn, status_of
 from stackctl.store.database import Database
 
@@ -155,6 +155,8 @@ def stream_events(
                     yield from out.text_delta(delta)
                 for index, piece in acc.call_deltas:
                     yield from out.call_delta(acc, index, piece)
+        if not acc.has_content and not acc.tool_calls():
+            raise no_answer(acc.finish_reason)
         output, closing = out.close(acc)
         yield from closing
         response = build_response(

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from stackctl.errors import UpstreamError
 from stackctl.ids import new_id
 from stackctl.models.conversations import (
     FunctionCall,
@@ -127,14 +128,27 @@ def completion_output(completion: Mapping[str, Any]) -> tuple[list[Item], str | 
     """Output items of a chat.completion and its first choice's finish_reason."""
     choices = completion.get("choices") or []
     choice = choices[0] if choices and isinstance(choices[0], Mapping) else {}
-    message = choice.get("message") or {}
+    message = choice.get("message")
+    message = message if isinstance(message, Mapping) else {}
     output: list[Item] = []
     content = message.get("content")
+    raw_calls = message.get("tool_calls")
+    calls: list[Any] = raw_calls if isinstance(raw_calls, list) else []
+    if not isinstance(content, str) and not calls:
+        raise no_answer(choice.get("finish_reason"))
     text = content if isinstance(content, str) else ""
-    if text or not message.get("tool_calls"):
+    if text or not calls:
         output.append(assistant_message(text))
-    output.extend(tool_call_items(message.get("tool_calls") or []))
+    output.extend(tool_call_items(calls))
     return output, choice.get("finish_reason")
+
+
+def no_answer(finish_reason: Any) -> UpstreamError:
+    """An answer with neither a message nor a tool call: a provider failure, never an empty turn."""
+    return UpstreamError(
+        f"the provider answered with no message and no tool call (finish_reason: {finish_reason})",
+        code="empty_answer",
+    )
 
 
 def usage_of(raw: Mapping[str, Any] | None) -> ResponseUsage | None:
@@ -170,6 +184,7 @@ class StreamAccumulator:
 
     def __init__(self) -> None:
         self.text = ""
+        self.has_content = False  # whether any chunk carried message content (even "")
         self.finish_reason: str | None = None
         self.usage: ResponseUsage | None = None
         self._calls: dict[int, dict[str, Any]] = {}
@@ -189,6 +204,7 @@ class StreamAccumulator:
             piece = delta.get("content")
             if isinstance(piece, str):
                 delta_text += piece
+                self.has_content = True
             for call in delta.get("tool_calls") or []:
                 self._merge_call(call)
             if choice.get("finish_reason"):

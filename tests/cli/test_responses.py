@@ -527,3 +527,45 @@ def test_a_bad_stackctl_timeout_is_exit_3_before_any_call(cli, registered: FakeO
     assert result.exit_code == 3, result.stderr
     assert "STACKCTL_TIMEOUT must be a positive number" in result.stderr
     assert chat_posts(registered) == []
+
+
+NO_MESSAGE = {
+    "id": "chatcmpl-x",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "fake-model",
+    "choices": [{"index": 0, "finish_reason": "stop"}],
+}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_answer_with_no_message_is_a_provider_failure_and_nothing_is_stored(
+    cli, registered: FakeOpenAI, stream: bool
+) -> None:
+    conv_id = new_conversation(cli)
+    if stream:
+        finish = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+        registered.script(raw_answer(f"data: {json.dumps(finish)}\n\ndata: [DONE]\n\n"))
+    else:
+        registered.script(raw_answer(json.dumps(NO_MESSAGE), "application/json"))
+    args = ["responses", "create", "--model", "fake-model", "--input", "hi", "--conversation", conv_id]
+    result = cli(*args, *(["--stream"] if stream else []))
+    assert result.exit_code == 6, result.stderr
+    assert "no message and no tool call" in result.stderr
+    assert conv_items(cli, conv_id) == []
+    listed = cli("responses", "list", "-o", "json")
+    assert json.loads(listed.stdout)["data"] == []
+
+
+def test_an_answer_over_the_cap_is_exit_6_and_nothing_is_stored(cli, registered: FakeOpenAI) -> None:
+    conv_id = new_conversation(cli)
+    registered.script(raw_answer(json.dumps({**NO_MESSAGE, "pad": "x" * 5000}), "application/json"))
+    args = ["responses", "create", "--model", "fake-model", "--input", "hi", "--conversation", conv_id]
+    result = cli(*args, env={"STACKCTL_MAX_ANSWER_BYTES": "1000"})
+    assert result.exit_code == 6, result.stderr
+    assert "with more than 1000 bytes: refused" in result.stderr
+    assert conv_items(cli, conv_id) == []
