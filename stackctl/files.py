@@ -8,11 +8,33 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from stackctl.errors import InvalidInputError
 
 # The most stackctl reads from one input (a file, stdin, an env file), checked while reading.
 MAX_INPUT_BYTES = 10 * 1024 * 1024
+MAX_INPUT_VAR = "STACKCTL_MAX_INPUT_BYTES"
+CHUNK = 64 * 1024
+
+
+def read_bounded(stream: BinaryIO, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Everything `stream` holds, read in chunks and refused as soon as it passes `limit` bytes (a device
+    such as /dev/zero, or a FIFO, has no size to check first), with exit 3 "input larger than N bytes"."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInputError(
+                f"{name}: input larger than {limit:,} bytes",
+                hint=f"give a smaller input, or raise the cap with {MAX_INPUT_VAR}",
+                code="document_too_large",
+            )
+        chunks.append(chunk)
 
 
 def check_target(path: Path) -> None:

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from stackctl.catalogue.spec import FIELD_KINDS, ProviderSpec, spec_from_record
 from stackctl.config.yamlio import load_yaml
 from stackctl.errors import ConfigError, validation_lines
+from stackctl.files import read_bounded
 from stackctl.hints import did_you_mean
 
 if TYPE_CHECKING:
@@ -104,7 +105,8 @@ def load_user_providers(providers_dir: Path, builtin: Catalogue) -> list[Provide
 
 def _load_file(path: Path, builtin: Catalogue) -> ProviderSpec:
     try:
-        text = path.read_bytes()
+        with path.open("rb") as handle:
+            text = read_bounded(handle, str(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read provider file: {exc.strerror}") from None
     data = load_yaml(text, source=str(path))

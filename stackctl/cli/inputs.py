@@ -2,7 +2,11 @@
 `--env`/`--env-file` variables, and the run config a command renders.
 
 Malformed flag syntax is a usage error (exit 2); a missing file is not found (exit 4); unreadable files,
-text that is not UTF-8 and invalid JSON are invalid input (exit 3). Reads are bounded by the YAML size limit.
+text that is not UTF-8 and invalid JSON are invalid input (exit 3).
+
+Every read is bounded while it reads: files, devices (`/dev/zero`), FIFOs, pipes and stdin alike are read in
+chunks and refused as soon as they pass the cap (10 MiB, `STACKCTL_MAX_INPUT_BYTES` to change it), with exit
+3 "input larger than N bytes"; a size reported by `stat` is never trusted, since devices and FIFOs have none.
 """
 
 from __future__ import annotations
@@ -15,14 +19,13 @@ from typing import Any, BinaryIO
 
 from stackctl.errors import InvalidInputError, NotFoundError, UsageError
 from stackctl.files import MAX_INPUT_BYTES as MAX_BYTES
+from stackctl.files import MAX_INPUT_VAR, read_bounded
 
 
 def read_text(source: str) -> str:
     """The contents of a file, or of stdin for `-`; either must be UTF-8 text within the size limit."""
     data, _ = read_source(source, sys.stdin.buffer)
     name = "stdin" if source == "-" else source
-    if len(data) > MAX_BYTES:
-        raise InvalidInputError(f"{name}: input larger than {MAX_BYTES:,} bytes", code="document_too_large")
     try:
         return data.decode("utf-8")
     except UnicodeError as exc:
@@ -60,22 +63,29 @@ def json_documents(source: str) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
+def input_limit() -> int:
+    """The byte cap of every input: 10 MiB unless `STACKCTL_MAX_INPUT_BYTES` says otherwise."""
+    text = os.environ.get(MAX_INPUT_VAR, "").strip()
+    if not text:
+        return MAX_BYTES
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInputError(
+            f"{MAX_INPUT_VAR} must be a positive whole number of bytes, not {text!r}", code="invalid_env"
+        )
+    return int(text)
+
+
 def read_source(name: str, stdin: BinaryIO) -> tuple[bytes, str]:
-    """Read a file or stdin (`-`), refusing anything larger than the YAML size limit."""
+    """Read a file, device, FIFO or stdin (`-`), bounded while reading (see the module docstring)."""
+    limit = input_limit()
     if name == "-":
-        data = stdin.read(MAX_BYTES + 1)
-        return data, "<stdin>"
+        return read_bounded(stdin, "stdin", limit), "<stdin>"
     path = Path(name).expanduser()
     try:
         if path.is_dir():
             raise InvalidInputError(f"{name}: is a directory, not a file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InvalidInputError(
-                f"{name}: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})",
-                code="document_too_large",
-            )
-        return path.read_bytes(), name
+        with path.open("rb") as handle:
+            return read_bounded(handle, name, limit), name
     except FileNotFoundError:
         raise NotFoundError(f"{name}: no such file", code="file_not_found") from None
     except PermissionError:

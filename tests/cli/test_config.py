@@ -502,7 +502,7 @@ def test_exit_3_huge_file(cli: Any, tmp_path: Path) -> None:
         handle.truncate(50 * 1024 * 1024)
     result = cli("config", "render", str(huge))
     assert result.exit_code == 3
-    assert "file too large" in result.stderr
+    assert f"{huge}: input larger than 10,485,760 bytes" in result.stderr
 
 
 def test_exit_4_missing_file(cli: Any, tmp_path: Path) -> None:
