@@ -113,12 +113,11 @@ def problem_error(problems: Problems, text: str, source: str) -> ConfigError:
     details: list[str] = []
     for path, syntax in problems.syntax:
         details.append(f"{where(path)}: {syntax.message}" + (f"; {syntax.hint}" if syntax.hint else ""))
-    names: list[str] = []
+    names: dict[str, None] = {}  # first-seen order, each name once: linear in the number of problems
     for missing in problems.missing:
         note = f": {missing.message}" if missing.message else ""
         details.append(f"{where(missing.path)}: environment variable {missing.name} is not set{note}")
-        if missing.name not in names:
-            names.append(missing.name)
+        names.setdefault(missing.name)
     if problems.syntax and not problems.missing:
         message = f"{source}: {len(problems.syntax)} malformed ${{env.*}} reference(s)"
         hint = problems.syntax[0][1].hint if len(problems.syntax) == 1 else None

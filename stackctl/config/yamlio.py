@@ -125,7 +125,8 @@ def dump_yaml(data: Any) -> str:
 def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML document to its 1-based source line. Used only to annotate errors."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        with gc_paused():
+            node = yaml.compose(text, Loader=_Loader)
     except (yaml.YAMLError, RecursionError):
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
