@@ -84,6 +84,13 @@ def read_source(name: str, stdin: BinaryIO) -> tuple[bytes, str]:
     try:
         if path.is_dir():
             raise InvalidInputError(f"{name}: is a directory, not a file")
+        size = path.stat().st_size  # a regular file says its size: one too large is refused unread
+        if path.is_file() and size > limit:
+            raise InvalidInputError(
+                f"{name}: input larger than {limit:,} bytes (the file holds {size:,} bytes)",
+                hint=f"give a smaller input, or raise the cap with {MAX_INPUT_VAR}",
+                code="document_too_large",
+            )
         with path.open("rb") as handle:
             return read_bounded(handle, name, limit), name
     except FileNotFoundError:

@@ -44,6 +44,7 @@ from stackctl.models.conversations import (
 from stackctl.store import conversations as store
 from stackctl.store import item_rows
 from stackctl.store.database import Database
+from stackctl.text import refuse_bad_text
 
 Clock = Callable[[], int]
 Order = Literal["asc", "desc"]
@@ -66,6 +67,7 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     """Check OpenAI's metadata limits: at most 16 string pairs, keys <= 64 chars, values <= 512."""
     if metadata is None:
         return {}
+    refuse_bad_text(dict(metadata), "metadata")
     problems: list[str] = []
     if len(metadata) > MAX_METADATA_KEYS:
         problems.append(f"metadata: {len(metadata)} keys, at most {MAX_METADATA_KEYS} allowed")
@@ -94,6 +96,7 @@ def parse_items(raw: Sequence[Any]) -> list[Item]:
     problems: list[str] = []
     for index, entry in enumerate(raw):
         data = entry.to_wire() if isinstance(entry, BaseModel) and hasattr(entry, "to_wire") else entry
+        refuse_bad_text(data, f"items[{index}]")
         try:
             items.append(ItemAdapter.validate_python(data))
         except ValidationError as exc:

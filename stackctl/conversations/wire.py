@@ -10,7 +10,6 @@ OpenAI API does.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from stackctl.ids import check_id
 from stackctl.models.lists import list_envelope
 from stackctl.store import item_rows as rows
 from stackctl.store.database import Database
+from stackctl.text import parse_stored
 
 Order = Literal["asc", "desc"]
 
@@ -114,7 +114,7 @@ def conversation_wire(db: Database, conversation_id: str) -> dict[str, Any]:
         "id": found_id,
         "object": "conversation",
         "created_at": created_at,
-        "metadata": json.loads(metadata),
+        "metadata": parse_stored(metadata, f"conversation {found_id}"),
     }
 
 
@@ -170,12 +170,12 @@ def item_wire(
     data = rows.fetch_item_data(db, conversation_id, item_id)
     if data is None:
         raise item_not_found(conversation_id, item_id)
-    return filter_wire(json.loads(data), wanted)
+    return filter_wire(parse_stored(data, f"item {item_id}"), wanted)
 
 
 def _parse_rows(texts: Iterable[str]) -> list[dict[str, Any]]:
     """Stored wire JSON texts, parsed in one call (as one JSON array): far cheaper than a call per row."""
-    parsed: list[dict[str, Any]] = json.loads("[" + ",".join(texts) + "]")
+    parsed: list[dict[str, Any]] = parse_stored("[" + ",".join(texts) + "]", "a stored item")
     return parsed
 
 

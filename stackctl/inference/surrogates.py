@@ -14,43 +14,15 @@ joined into one character; whatever is still alone becomes U+FFFD. Every string 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-REPLACEMENT = "\ufffd"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from stackctl.text import REPLACEMENT, has_surrogate, valid_json, valid_text
+
+__all__ = ["REPLACEMENT", "has_surrogate", "valid_chunks", "valid_json", "valid_text"]
+
 # (choice index, delta field) or (choice index, "tool_calls", call index)
 _Key = tuple[Any, ...]
-
-
-def has_surrogate(value: Any) -> bool:
-    """Whether a string, or any string (or key) in a parsed JSON value, holds a surrogate."""
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, list):
-        return any(has_surrogate(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_surrogate(key) or has_surrogate(item) for key, item in value.items())
-    return False
-
-
-def valid_text(text: str) -> str:
-    """The text with adjacent halves joined into one character and lone halves replaced by U+FFFD."""
-    if not has_surrogate(text):
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-def valid_json(value: Any) -> Any:
-    """A parsed JSON value with `valid_text` applied to every string in it, keys included."""
-    if isinstance(value, str):
-        return valid_text(value)
-    if isinstance(value, list):
-        return [valid_json(item) for item in value]
-    if isinstance(value, dict):
-        return {valid_text(str(key)): valid_json(item) for key, item in value.items()}
-    return value
 
 
 def valid_chunks(chunks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:

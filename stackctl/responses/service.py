@@ -22,7 +22,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +54,7 @@ from stackctl.responses.turn import (
 )
 from stackctl.store import responses as store
 from stackctl.store.database import Database
+from stackctl.text import parse_stored
 
 if TYPE_CHECKING:
     from stackctl.inference.client import InferenceClient
@@ -158,7 +158,7 @@ def response_wire(db: Database, response_id: str) -> dict[str, Any]:
     data = store.fetch_response_data(db, response_id)
     if data is None:
         raise NotFoundError(f"Response '{response_id}' not found", code="response_not_found")
-    wire: dict[str, Any] = json.loads(data)
+    wire: dict[str, Any] = parse_stored(data, f"response {response_id}")
     return wire
 
 
@@ -206,7 +206,8 @@ def list_responses_wire(
     if model is not None:
         model = _model_filter(db, model)
     rows = store.list_response_data(db, limit=limit + 1, after_seq=after_seq, order=order, model=model)
-    return list_envelope([json.loads(data) for data in rows[:limit]], has_more=len(rows) > limit)
+    page = [parse_stored(data, "a stored response") for data in rows[:limit]]
+    return list_envelope(page, has_more=len(rows) > limit)
 
 
 def list_responses(
@@ -264,7 +265,7 @@ def list_input_items_wire(
     # Read backwards from `before`, the extra row is the farthest from the cursor: the first one.
     backwards = before_seq is not None and after_seq is None
     page = (rows[1:] if more else rows) if backwards else rows[:limit]
-    return list_envelope([json.loads(data) for data in page], has_more=more)
+    return list_envelope([parse_stored(data, "a stored input item") for data in page], has_more=more)
 
 
 def list_input_items(

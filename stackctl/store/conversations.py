@@ -17,10 +17,11 @@ from stackctl.store import paging
 from stackctl.store.database import Database
 from stackctl.store.item_rows import fetch_item_rows, rows_of_items
 from stackctl.store.paging import Order
+from stackctl.text import parse_stored
 
 
 def _conversation(row: tuple[str, int, str]) -> Conversation:
-    return Conversation(id=row[0], created_at=row[1], metadata=json.loads(row[2]))
+    return Conversation(id=row[0], created_at=row[1], metadata=parse_stored(row[2], f"conversation {row[0]}"))
 
 
 def insert_conversation(db: Database, conversation: Conversation) -> None:
@@ -75,7 +76,7 @@ def fetch_item(db: Database, conversation_id: str, item_id: str) -> Item | None:
     row = db.execute(
         "SELECT data FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
     ).fetchone()
-    return None if row is None else ItemAdapter.validate_json(row[0])
+    return None if row is None else ItemAdapter.validate_python(parse_stored(row[0], f"item {item_id}"))
 
 
 def fetch_items(
@@ -86,7 +87,7 @@ def fetch_items(
     Served by the (conversation_id, seq) index: a page costs the same at 100 items as at 100,000.
     """
     rows = fetch_item_rows(db, conversation_id, limit=limit, after_seq=after_seq, order=order)
-    return [(seq, ItemAdapter.validate_json(data)) for seq, data in rows]
+    return [(seq, ItemAdapter.validate_python(parse_stored(data, f"item {seq}"))) for seq, data in rows]
 
 
 def delete_item(db: Database, conversation_id: str, item_id: str) -> bool:

@@ -18,6 +18,7 @@ from stackctl.models.responses import Response
 from stackctl.store import paging
 from stackctl.store.database import Database
 from stackctl.store.paging import Order
+from stackctl.text import parse_stored
 
 
 def insert_response(db: Database, response: Response, input_items: Sequence[Item]) -> None:
@@ -41,7 +42,7 @@ def insert_response(db: Database, response: Response, input_items: Sequence[Item
 
 
 def _response(data: str) -> Response:
-    body = json.loads(data)
+    body = parse_stored(data, "a stored response")
     body.pop("output_text", None)  # derived, recomputed from output
     return Response.model_validate(body)
 
@@ -110,7 +111,7 @@ def fetch_input_items(
     rows = fetch_input_item_data(
         db, response_id, limit=limit, after_seq=after_seq, before_seq=before_seq, order=order
     )
-    return [ItemAdapter.validate_json(data) for data in rows]
+    return [ItemAdapter.validate_python(parse_stored(data, "a stored input item")) for data in rows]
 
 
 def fetch_input_item_data(
@@ -144,4 +145,4 @@ def all_input_items(db: Database, response_id: str) -> list[Item]:
     rows = db.execute(
         "SELECT data FROM response_input_items WHERE response_id = ? ORDER BY seq ASC", (response_id,)
     ).fetchall()
-    return [ItemAdapter.validate_json(row[0]) for row in rows]
+    return [ItemAdapter.validate_python(parse_stored(row[0], "a stored input item")) for row in rows]
