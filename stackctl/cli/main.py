@@ -314,7 +314,7 @@ def _dispatch(args: list[str]) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         if not _reader_gone(exc):
-            return _internal_error(exc, debug=debug, as_json=as_json)
+            return _internal_error(exc, args, debug=debug, as_json=as_json)
         # The reader went away (`stackctl ... | head`): not an error of ours.
         _silence_stdout()
         return 0
@@ -330,17 +330,33 @@ def _usage_error(exc: typer.TyperException, *, as_json: bool) -> int:
     return usage.exit_code
 
 
+def _storage_fault(exc: Exception, args: list[str]) -> StackctlError | None:
+    """A database fault (busy, disk full, read-only, corrupt) as its own error, naming the file."""
+    if "sqlite3" not in sys.modules:  # no database was opened, so this cannot be one of its faults
+        return None
+    from stackctl.paths import db_location
+    from stackctl.store.faults import classify
+
+    override = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--db"), None)
+    override = override or next((arg.split("=", 1)[1] for arg in args if arg.startswith("--db=")), None)
+    return classify(exc, db_location(os.environ, override))
+
+
 def _reader_gone(exc: Exception) -> bool:
     from stackctl.cli.output import ReaderGone
 
     return isinstance(exc, ReaderGone | BrokenPipeError)
 
 
-def _internal_error(exc: Exception, *, debug: bool, as_json: bool) -> int:
+def _internal_error(exc: Exception, args: list[str], *, debug: bool, as_json: bool) -> int:
     if debug:
         import traceback
 
         traceback.print_exc()
+    fault = _storage_fault(exc, args)  # one of the database's own faults: its own message and exit code
+    if fault is not None:
+        report_error(fault, as_json=as_json)
+        return fault.exit_code
     report_error(
         StackctlError(
             f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"

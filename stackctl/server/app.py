@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +34,7 @@ from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
 from stackctl.server.provider_calls import DEFAULT_LIMIT, ProviderCalls
 from stackctl.server.routes import chat, conversations, health, models, responses
+from stackctl.store.faults import classify
 from stackctl.store.open import backend_of, open_database, open_pool
 
 log = logging.getLogger("stackctl.server")
@@ -134,6 +136,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return errors.from_http(request, exc)
 
+    async def on_storage(request: Request, exc: Exception) -> JSONResponse:
+        fault = classify(exc, request.app.state.db_location)
+        if fault is None:
+            return await on_unexpected(request, exc)
+        log.warning("%s %s: %s", request.method, request.url.path, fault.message)  # one line, no traceback
+        return errors.from_stackctl(fault)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("internal error on %s %s", request.method, request.url.path)
         return errors.error_response(500, f"internal error: {type(exc).__name__}", "internal_error")
@@ -141,4 +150,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StackctlError, on_stackctl)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(sqlite3.Error, on_storage)
     app.add_exception_handler(Exception, on_unexpected)

@@ -6,7 +6,8 @@ Invariants:
 - Status codes follow the exit codes: 2/3 -> 400, 4 -> 404, 5 -> 409, anything else -> 500; a provider's
   failure (exit 6) is passed on as it is: its 4xx as that status with its (masked) message, a 429 as a 429
   with its `Retry-After` and code `rate_limit_exceeded`, a 503/504 as such, other 5xx as 502, a timeout
-  without an answer as 504 and a refused connection as 503.
+  without an answer (or past its deadline) as 504 and a refused connection as 503. A storage fault is
+  503 (the busy database with `Retry-After`).
   A request that breaks the published schema is 400 with the first offending parameter as `param`, as
   OpenAI answers (the SDK raises `BadRequestError`), and so is a body that is not JSON at all. Limits
   (items per call, metadata size, page size) are the core's to check, so breaking one is 400 too.
@@ -32,6 +33,7 @@ from stackctl.errors import (
     location,
 )
 
+STORAGE_CODES = frozenset({"database_busy", "storage_fault"})
 STATUS_BY_EXIT = {
     EXIT_USAGE: 400,
     EXIT_INVALID: 400,
@@ -76,6 +78,10 @@ def upstream_status(exc: UpstreamError) -> int:
 
 def from_stackctl(exc: StackctlError) -> JSONResponse:
     status = STATUS_BY_EXIT.get(exc.exit_code, 500)
+    headers = None
+    if exc.code in STORAGE_CODES:  # the server's storage, not the request, is at fault
+        status = 503
+        headers = {"Retry-After": "1"} if exc.code == "database_busy" else None
     message = exc.message
     if exc.details:
         message += ": " + "; ".join(exc.details)
@@ -84,7 +90,7 @@ def from_stackctl(exc: StackctlError) -> JSONResponse:
         if status == 429:
             retry = {} if exc.retry_after is None else {"Retry-After": str(math.ceil(exc.retry_after))}
             return error_response(429, message, "rate_limit_exceeded", exc.param, headers=retry)
-    return error_response(status, message, exc.code, exc.param)
+    return error_response(status, message, exc.code, exc.param, headers)
 
 
 def from_validation(errors: list[dict[str, Any]]) -> JSONResponse:

@@ -1,0 +1,99 @@
+"""Storage faults after connect have their own exit codes and HTTP statuses, one line, no traceback; the
+transaction that met them wrote nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.errors import EXIT_CONFLICT, EXIT_INVALID
+from stackctl.store import faults
+from stackctl.store.sqlite import connection
+
+
+@pytest.fixture
+def locked(isolated_env: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The test database, with another connection holding its write lock; a short busy timeout."""
+    assert cli("conv", "create").exit_code == 0  # the database exists, migrated
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_SECONDS", 0.1)
+    path = isolated_env / "stackctl.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield path
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_database_locked_past_the_busy_timeout_is_exit_5(cli: Any, locked: Path) -> None:
+    result = cli("conv", "create", "--metadata", "k=v")
+    assert result.exit_code == EXIT_CONFLICT, result.stderr
+    assert result.stderr.startswith(
+        f"error: database is busy: {locked} stayed locked past the busy timeout\n"
+    )
+    assert "Traceback" not in result.stderr
+    as_json = cli("conv", "create", "-o", "json")
+    assert json.loads(as_json.stderr)["error"]["code"] == "database_busy"
+
+
+def test_a_busy_database_is_503_with_retry_after(locked: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from stackctl.server.app import create_app
+
+    app = create_app(str(locked).replace("stackctl.db", "other.db"))  # migrate a free one, then point at ours
+    app.state.db_location = str(locked)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post("/v1/conversations", json={"metadata": {"k": "v"}})
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "1"
+    assert answer.json()["error"]["code"] == "database_busy"
+
+
+def test_corrupt_pages_are_exit_3_naming_the_file(cli: Any, isolated_env: Path) -> None:
+    created = cli("conv", "create", "-o", "json")
+    conv_id = json.loads(created.stdout)["id"]
+    for _ in range(10):
+        batch = [f"user:{'x' * 2000}"] * 20
+        assert (
+            cli("conv", "items", "create", conv_id, *[a for m in batch for a in ("--message", m)]).exit_code
+            == 0
+        )
+    path = isolated_env / "stackctl.db"
+    with path.open("r+b") as handle:  # the schema stays readable; the pages of the items do not
+        handle.seek(8 * 4096)
+        handle.write(b"\xff" * 4096 * 40)
+    result = cli("conv", "items", "list", conv_id, "--all")
+    assert result.exit_code == EXIT_INVALID, result.stderr
+    # Found when the database is opened (its schema check) or by the read (classified): exit 3 either way.
+    assert str(path) in result.stderr
+    assert "malformed" in result.stderr or "corrupt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("message", "cause"),
+    [
+        ("database or disk is full", "the disk is full"),
+        ("attempt to write a readonly database", "the file is read-only"),
+        ("database disk image is malformed", "the file is corrupt"),
+        ("disk I/O error", "an I/O error"),
+    ],
+)
+def test_each_fault_is_named(message: str, cause: str) -> None:
+    fault = faults.classify(sqlite3.OperationalError(message), "/data/x.db")
+    assert fault is not None
+    assert fault.exit_code == EXIT_INVALID
+    assert fault.message == f"database /data/x.db: {cause} ({message})"
+
+
+def test_other_errors_are_not_storage_faults() -> None:
+    assert faults.classify(ValueError("database is locked"), "x.db") is None
+    assert faults.classify(sqlite3.OperationalError("no such table: nope"), "x.db") is None
