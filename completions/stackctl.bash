@@ -148,7 +148,7 @@ _stackctl() {
         "scoring-fns list") opts="--db --debug --help --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "scoring-fns register") opts="--db --debug --file --help --install-completion --output --provider-id --provider-resource-id --set --show-completion --stack -f -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "scoring-fns unregister") opts="--db --debug --help --ignore-not-found --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
-        "serve") opts="--api-key --config --db --debug --env --env-file --help --host --install-completion --max-provider-calls --port --show-completion --timeout --workers -e -h"; vals=""; arg="" ;;
+        "serve") opts="--allowed-host --api-key --config --db --debug --env --env-file --help --host --install-completion --max-connections --max-provider-calls --port --show-completion --timeout --workers -e -h"; vals=""; arg="" ;;
         "shields") opts="get list register unregister --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
         "shields get") opts="--db --debug --help --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "shields list") opts="--db --debug --help --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;

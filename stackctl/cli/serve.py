@@ -55,6 +55,24 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this long
+
+
+def allowed_hosts(host: str, extra: list[str]) -> frozenset[str] | None:
+    """The Host headers to accept: bound to loopback, the loopback names and `extra`; bound elsewhere, only
+    `extra` and the address itself when some are given, else any (the names it is reached by are unknown)."""
+    from stackctl.server.middleware import LOOPBACK_HOSTS
+
+    if is_loopback(host):
+        return LOOPBACK_HOSTS | {name.lower() for name in extra}
+    return frozenset({host.lower(), *(name.lower() for name in extra)}) if extra else None
+
+
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
 def server_stack() -> tuple[str, str]:
     """The event loop and HTTP parser uvicorn is given: uvloop and httptools (uvicorn[standard]) when
     installed, else asyncio and h11. Named explicitly so that what start-up prints is what runs."""
@@ -183,6 +201,17 @@ def serve(
             help="Responses in flight at once, on threads of their own; one more is 503 with Retry-After.",
         ),
     ] = 64,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A Host header to accept besides the loopback names (repeatable); others are 421.",
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int,
+        typer.Option("--max-connections", min=1, help="Open connections at once; past it, 503."),
+    ] = 1024,
 ) -> None:
     """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
@@ -205,6 +234,11 @@ def serve(
     file_host, file_port = _apply_config(ctx, config, environ) if config is not None else (None, None)
     host = host or file_host or DEFAULT_HOST
     port = port if port is not None else file_port if file_port is not None else DEFAULT_PORT
+    if api_key and _from_command_line(ctx, "api_key"):
+        sys.stderr.write(
+            "warning: --api-key is visible to every user of this machine in the process list\n"
+            "hint: set STACKCTL_API_KEY in the environment instead\n"
+        )
     if not api_key and not is_loopback(host):
         sys.stderr.write(
             f"warning: serving on {host} without an api key: anyone who can reach it can read and change "
@@ -218,6 +252,7 @@ def serve(
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
+    hosts = allowed_hosts(host, allowed_host or [])
     loop, http = server_stack()
     sys.stderr.write(f"stackctl serve: event loop {loop}, HTTP parser {http}\n")
     if workers == 1:
@@ -229,6 +264,7 @@ def serve(
             env=environ,
             provider_calls=max_provider_calls,
             timeouts=None if timeout is None else Timeouts.deadline(timeout),
+            allowed_hosts=hosts,
         )
         uvicorn.run(
             app,
@@ -238,6 +274,8 @@ def serve(
             http=http,
             log_config=_log_config(),
             timeout_graceful_shutdown=5,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            limit_concurrency=max_connections,
         )
         return
     # Several workers need an import string: each worker process builds its own app (and pool) from the
@@ -247,6 +285,8 @@ def serve(
     overrides["STACKCTL_MAX_PROVIDER_CALLS"] = str(max_provider_calls)
     if timeout is not None:
         overrides["STACKCTL_TIMEOUT"] = str(timeout)
+    if hosts is not None:
+        overrides["STACKCTL_ALLOWED_HOSTS"] = ",".join(sorted(hosts))
     with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):
         uvicorn.run(
             APP_FACTORY,
@@ -258,4 +298,6 @@ def serve(
             http=http,
             log_config=_log_config(),
             timeout_graceful_shutdown=5,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            limit_concurrency=max_connections,
         )

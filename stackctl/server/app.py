@@ -31,7 +31,7 @@ from stackctl import __version__
 from stackctl.errors import StackctlError
 from stackctl.inference.limits import Timeouts
 from stackctl.server import errors
-from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit
+from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit, HostAllowList
 from stackctl.server.provider_calls import DEFAULT_LIMIT, ProviderCalls
 from stackctl.server.routes import chat, conversations, health, models, responses
 from stackctl.store.faults import classify
@@ -48,11 +48,13 @@ def create_app(
     env: Mapping[str, str] | None = None,
     provider_calls: int = DEFAULT_LIMIT,
     timeouts: Timeouts | None = None,
+    allowed_hosts: frozenset[str] | None = None,
 ) -> FastAPI:
     """An app serving the OpenAI-compatible API over the database at `db_location`.
 
     Provider configs are rendered from `env` at each call: the process environment unless one is given.
     At most `provider_calls` responses are in flight at once; `timeouts` overrides the deadlines the env sets.
+    With `allowed_hosts`, a request whose Host header names another host is refused (421).
     """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
     pool = open_pool(db_location)
@@ -90,6 +92,8 @@ def create_app(
     if api_key:
         app.add_middleware(BearerAuth, api_key=api_key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    if allowed_hosts is not None:
+        app.add_middleware(HostAllowList, allowed=allowed_hosts)  # outermost: before anything else
     return app
 
 
@@ -111,15 +115,17 @@ def _publish_without_422(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app of one `serve` worker process, configured by the environment `serve` hands its workers:
-    STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY and STACKCTL_MAX_PROVIDER_CALLS
-    (STACKCTL_TIMEOUT is read at each call)."""
+    STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY, STACKCTL_MAX_PROVIDER_CALLS and
+    STACKCTL_ALLOWED_HOSTS (STACKCTL_TIMEOUT is read at each call)."""
     from stackctl.paths import db_location
 
+    hosts = os.environ.get("STACKCTL_ALLOWED_HOSTS")
     return create_app(
         db_location(os.environ, None),
         os.environ.get("STACKCTL_API_KEY") or None,
         env=os.environ,
         provider_calls=int(os.environ.get("STACKCTL_MAX_PROVIDER_CALLS") or DEFAULT_LIMIT),
+        allowed_hosts=frozenset(hosts.split(",")) if hosts else None,
     )
 
 

@@ -1,10 +1,13 @@
-"""ASGI middleware that runs before any route: bearer-token auth and the request size limit.
+"""ASGI middleware that runs before any route: the Host allow-list, bearer-token auth and the size limit.
 
 Invariants:
 - With an api key configured, every request except `GET /v1/health` must carry `Authorization: Bearer <key>`;
   the comparison is constant-time (`hmac.compare_digest`). Failures are 401 with an OpenAI error object.
 - A body larger than the limit is refused with 413 before anything parses it: at once when Content-Length
   says so, otherwise as soon as the streamed body crosses the limit.
+- With an allow-list of hosts (`serve` bound to loopback: the loopback names, plus `--allowed-host`), a
+  request whose Host header names another host is 421 (a missing Host header, 400), so that a page on another
+  site cannot reach a loopback server through DNS rebinding. Ports are ignored.
 """
 
 from __future__ import annotations
@@ -111,3 +114,44 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: bytes) -> str:
+    """The host of a Host header, without its port: `[::1]:8321` -> `::1`, `A.com:80` -> `a.com`."""
+    text = header.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[1:].split("]", 1)[0]
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+
+def _allowed(name: str, allowed: frozenset[str]) -> bool:
+    if name in allowed:
+        return True
+    # Every 127.x.y.z is loopback, and so is any name under .localhost (RFC 6761).
+    loopback = allowed >= LOOPBACK_HOSTS
+    numeric_loopback = name.startswith("127.") and name.replace(".", "").isdigit()
+    return loopback and (numeric_loopback or name.endswith(".localhost"))
+
+
+class HostAllowList:
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(host.lower().strip("[]") for host in allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = _header(scope, b"host")
+        if header is None:
+            await _send_error(send, 400, "missing Host header", "invalid_request", [])
+            return
+        name = host_name(header)
+        if _allowed(name, self.allowed):
+            await self.app(scope, receive, send)
+            return
+        message = f"host {name!r} is not served here; allow it with serve --allowed-host {name}"
+        await _send_error(send, 421, message, "host_not_allowed", [])

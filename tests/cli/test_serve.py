@@ -189,3 +189,39 @@ def test_the_event_loop_and_http_parser_are_named_at_start(cli, started):
     assert result.exit_code == 0, result.stderr
     assert "stackctl serve: event loop uvloop, HTTP parser httptools\n" in result.stderr
     assert (started[0]["loop"], started[0]["http"]) == ("uvloop", "httptools")
+
+
+def test_api_key_on_the_command_line_warns_and_the_env_does_not(cli, started):
+    result = cli("serve", "--api-key", "k")
+    assert result.exit_code == 0
+    assert "warning: --api-key is visible to every user of this machine in the process list" in result.stderr
+    assert "hint: set STACKCTL_API_KEY in the environment instead" in result.stderr
+    quiet = cli("serve", env={"STACKCTL_API_KEY": "k"})
+    assert "process list" not in quiet.stderr
+
+
+def test_connection_limits_and_keep_alive_reach_uvicorn(cli, started):
+    assert cli("serve", "--max-connections", "50").exit_code == 0
+    assert (started[0]["limit_concurrency"], started[0]["timeout_keep_alive"]) == (50, 5)
+
+
+def test_loopback_serves_only_loopback_host_headers(cli, started):
+    from fastapi.testclient import TestClient
+
+    assert cli("serve", "--allowed-host", "my.box").exit_code == 0
+    app = started[0]["app"]
+    with TestClient(app, base_url="http://localhost:8321") as client:
+        assert client.get("/v1/health").status_code == 200
+        for host in ("127.0.0.1:8321", "[::1]:8321", "my.box", "api.localhost", "127.0.0.2"):
+            assert client.get("/v1/health", headers={"host": host}).status_code == 200, host
+        rebound = client.get("/v1/health", headers={"host": "evil.example:8321"})
+        assert rebound.status_code == 421
+        assert rebound.json()["error"]["code"] == "host_not_allowed"
+
+
+def test_a_non_loopback_bind_without_allowed_hosts_checks_none(cli, started):
+    from fastapi.testclient import TestClient
+
+    assert cli("serve", "--host", EVERYWHERE, "--api-key", "k").exit_code == 0
+    with TestClient(started[0]["app"]) as client:
+        assert client.get("/v1/health", headers={"host": "anything.example"}).status_code == 200
