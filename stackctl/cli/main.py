@@ -264,7 +264,20 @@ def _sniff_format(argv: Sequence[str]) -> str:
     return fmt.lower()
 
 
+def _mask_urls(exc: StackctlError) -> None:
+    """No error shows the userinfo of a URL (`http://user:pass@host`), whatever quoted it."""
+    texts = [exc.message, *exc.details, exc.hint or ""]
+    if not any("@" in text for text in texts):
+        return
+    from stackctl.config.secrets import mask_url_userinfo
+
+    exc.message = mask_url_userinfo(exc.message)
+    exc.details = [mask_url_userinfo(detail) for detail in exc.details]
+    exc.hint = mask_url_userinfo(exc.hint) if exc.hint else exc.hint
+
+
 def report_error(exc: StackctlError, *, as_json: bool) -> None:
+    _mask_urls(exc)
     if as_json:
         import json
 

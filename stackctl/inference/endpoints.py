@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stackctl.config.secrets import MASK, unset_secret_error
+from stackctl.config.secrets import MASK, mask_url_userinfo, unset_secret_error
 from stackctl.errors import InvalidInputError
 
 
@@ -77,14 +77,15 @@ class ProviderEndpoint:
         return self.base_url + path
 
     def redact(self, text: str) -> str:
-        """The text with every header value and key in it masked, also as a repr would quote them."""
+        """The text with every header value and key in it masked, also as a repr would quote them, and the
+        userinfo of every URL in it (`http://user:pass@host`)."""
         secrets = {v for value in self.headers.values() for v in (value, value.removeprefix("Bearer "))}
         for secret in sorted(secrets, key=len, reverse=True):
             quoted = (repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1])
             for form in (secret, *quoted):
                 if len(form) >= 4:  # masking a one-letter "key" would garble the message, not hide much
                     text = text.replace(form, MASK)
-        return text
+        return mask_url_userinfo(text)
 
 
 def short_type(provider_type: str) -> str:

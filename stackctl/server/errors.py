@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from stackctl.config.secrets import mask_url_userinfo
 from stackctl.errors import (
     EXIT_CONFLICT,
     EXIT_INVALID,
@@ -85,6 +86,8 @@ def from_stackctl(exc: StackctlError) -> JSONResponse:
     message = exc.message
     if exc.details:
         message += ": " + "; ".join(exc.details)
+    if "@" in message:  # no error shows the userinfo of a URL (`http://user:pass@host`)
+        message = mask_url_userinfo(message)
     if isinstance(exc, UpstreamError):
         status = upstream_status(exc)
         if status == 429:
