@@ -523,7 +523,7 @@ def test_a_resource_of_a_disabled_provider_is_skipped_even_with_its_variables_un
     assert "skipped" in result.stderr
 
 
-def test_register_parses_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypatch):
+def test_register_loads_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypatch):
     import gc
 
     import yaml
@@ -544,5 +544,5 @@ def test_register_parses_the_file_once_with_the_gc_paused(cli, tmp_path, monkeyp
     )
     result = cli("register", str(path), "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert calls == [False]  # one parse, with the collector off
+    assert calls == [False]  # one load, with the collector off
     assert gc.isenabled()
