@@ -163,3 +163,29 @@ def test_a_passed_deadline_is_504_saying_how_long_it_waited(
     assert error["code"] == "provider_timeout"
     assert "within the 0.3s deadline (retries included): waited 0." in error["message"]
     assert len(fake_openai.requests) == 1  # no retry the deadline leaves no time for
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_chat_completions_hold_no_shared_thread_and_free_their_slots(
+    serve: Callable[..., Served], fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    served = serve(provider_calls=2)
+    fake_openai.set_default(held())
+    results: list[int] = []
+
+    def call() -> None:
+        body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": stream}
+        results.append(httpx.post(f"{served.url}/chat/completions", json=body, timeout=GUARD).status_code)
+
+    callers = [threading.Thread(target=call, daemon=True) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    _wait_for(lambda: _chat_posts(fake_openai) == 2, "2 chat calls in flight")
+    assert httpx.get(f"{served.url}/health", timeout=GUARD).status_code == 200
+    busy = httpx.post(f"{served.url}/responses", json={"model": "fake-model", "input": "hi"}, timeout=GUARD)
+    assert busy.status_code == 503  # the chat calls hold the slots
+    fake_openai.release()
+    for caller in callers:
+        caller.join(GUARD)
+    assert results == [200, 200]
+    assert served.app.state.provider_calls.in_flight == 0
