@@ -42,16 +42,23 @@ def test_a_database_locked_past_the_busy_timeout_is_exit_5(cli: Any, locked: Pat
     assert json.loads(as_json.stderr)["error"]["code"] == "database_busy"
 
 
-def test_a_busy_database_is_503_with_retry_after(locked: Path) -> None:
+def test_a_busy_database_is_503_with_retry_after(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
     from stackctl.server.app import create_app
 
-    app = create_app(str(locked).replace("stackctl.db", "other.db"))  # migrate a free one, then point at ours
-    app.state.db_location = str(locked)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        answer = client.post("/v1/conversations", json={"metadata": {"k": "v"}})
+    path = isolated_env / "served.db"
+    app = create_app(str(path))  # migrated before the lock is taken
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_SECONDS", 0.1)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answer = client.post("/v1/conversations", json={"metadata": {"k": "v"}})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "1"
     assert answer.json()["error"]["code"] == "database_busy"

@@ -16,7 +16,8 @@ from stackctl.models.conversations import ITEM_TYPES, ItemAdapter
 from stackctl.models.responses import Response
 from stackctl.responses import service as responses
 from stackctl.store import responses as response_rows
-from stackctl.store.sqlite.connection import Database, open_database
+from stackctl.store.database import Database
+from stackctl.store.open import open_database
 
 IMAGE = "data:image/png;base64,AAAA"
 
