@@ -97,7 +97,8 @@ def mask_url_userinfo(text: str) -> str:
 
     def mask(match: re.Match[str]) -> str:
         password = match.group(2)
-        shown = password if password.startswith("${env.") and password.endswith("}") else URL_MASK
+        reference = password.startswith("${env.") and password.endswith("}")
+        shown = password if reference or password in (MASK, URL_MASK) else URL_MASK  # masked once is enough
         return f"{match.group(1)}:{shown}@"
 
     return _URL_USERINFO.sub(mask, text)
