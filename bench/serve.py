@@ -33,7 +33,7 @@ SUITE = "serve"
 Call = Callable[[httpx.Client], None]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -68,13 +68,10 @@ def database(backend: str, workdir: Path, pg_url: str | None) -> Iterator[str]:
 
 
 @contextmanager
-def running_server(workdir: Path, location: str | None = None, workers: int = 1) -> Iterator[str]:
-    port = _free_port()
-    location = location or str(workdir / "bench.db")
-    argv = [sys.executable, "-m", "stackctl", "--db", location, "serve", "--port", str(port)]
-    argv += ["--workers", str(workers)]
+def serving(argv: Sequence[str], port: int, workdir: Path, env: dict[str, str]) -> Iterator[str]:
+    """Start `stackctl ... serve` (argv), wait until /v1/health answers, yield its URL, stop it after."""
     with (workdir / "serve.log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=log, env=os.environ.copy())
+        process = subprocess.Popen(list(argv), stdout=log, stderr=log, env=env)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         for _ in range(400):
@@ -91,7 +88,17 @@ def running_server(workdir: Path, location: str | None = None, workers: int = 1)
         process.wait(timeout=10)
 
 
-def _batch(n: int) -> list[dict[str, str]]:
+@contextmanager
+def running_server(workdir: Path, location: str | None = None, workers: int = 1) -> Iterator[str]:
+    port = free_port()
+    location = location or str(workdir / "bench.db")
+    argv = [sys.executable, "-m", "stackctl", "--db", location, "serve", "--port", str(port)]
+    argv += ["--workers", str(workers)]
+    with serving(argv, port, workdir, os.environ.copy()) as url:
+        yield url
+
+
+def batch(n: int) -> list[dict[str, str]]:
     return [{"type": "message", "role": "user", "content": f"benchmark message {i}"} for i in range(n)]
 
 
@@ -121,15 +128,15 @@ def measure(url: str, call: Call, seconds: float, clients: int) -> tuple[float, 
 
 def scenarios(url: str) -> dict[str, Call]:
     with httpx.Client(base_url=url) as http:
-        target = http.post("/conversations", json={"items": _batch(20)}).raise_for_status().json()["id"]
+        target = http.post("/conversations", json={"items": batch(20)}).raise_for_status().json()["id"]
         for _ in range(4):
-            http.post(f"/conversations/{target}/items", json={"items": _batch(20)}).raise_for_status()
+            http.post(f"/conversations/{target}/items", json={"items": batch(20)}).raise_for_status()
 
     def create(http: httpx.Client) -> None:
         http.post("/conversations", json={"metadata": {"bench": "yes"}}).raise_for_status()
 
     def add(http: httpx.Client) -> None:
-        http.post(f"/conversations/{target}/items", json={"items": _batch(5)}).raise_for_status()
+        http.post(f"/conversations/{target}/items", json={"items": batch(5)}).raise_for_status()
 
     def list_page(http: httpx.Client) -> None:
         http.get(f"/conversations/{target}/items", params={"limit": 20}).raise_for_status()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,17 +33,12 @@ if not __package__:  # run as `python bench/serve_ceiling.py`: make the bench pa
 
 from bench.ceiling import save_canned
 from bench.figure import Figure, format_table
+from bench.serve import batch, free_port, serving
 
 SUITE = "serve-ceiling"
 Call = Callable[[openai.OpenAI], Any]
 SLOW_SECONDS = 5.0
 SLOW_CALLS = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run_config(fast_url: str, slow_url: str) -> str:
@@ -92,27 +86,9 @@ def running_server(workdir: Path, fast_url: str, slow_url: str) -> Iterator[str]
     subprocess.run(
         [*stackctl, "register", str(workdir / "run.yaml")], env=env, check=True, capture_output=True
     )
-    port = _free_port()
-    with (workdir / "serve.log").open("wb") as log:
-        process = subprocess.Popen([*stackctl, "serve", "--port", str(port)], stdout=log, stderr=log, env=env)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(400):
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise SystemExit("server did not start; see " + str(workdir / "serve.log"))
+    port = free_port()
+    with serving([*stackctl, "serve", "--port", str(port)], port, workdir, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _batch(n: int) -> list[dict[str, str]]:
-    return [{"type": "message", "role": "user", "content": f"benchmark message {i}"} for i in range(n)]
 
 
 def measure(url: str, call: Call, seconds: float, clients: int) -> float:
@@ -146,7 +122,7 @@ def scenarios(target: str) -> dict[str, tuple[str, bool, Call]]:
     """name -> (ceiling route, streamed, the SDK call)."""
     return {
         "create": ("create", False, lambda c: c.conversations.create(metadata={"bench": "yes"})),
-        "add (20)": ("add", False, lambda c: c.conversations.items.create(target, items=_batch(20))),  # type: ignore[arg-type]
+        "add (20)": ("add", False, lambda c: c.conversations.items.create(target, items=batch(20))),  # type: ignore[arg-type]
         "list (100)": ("list", False, lambda c: c.conversations.items.list(target, limit=100)),
         "retrieve": ("retrieve", False, lambda c: c.conversations.retrieve(target)),
         "responses": (
@@ -161,12 +137,12 @@ def scenarios(target: str) -> dict[str, tuple[str, bool, Call]]:
 def can_bodies(url: str, path: str) -> str:
     """Make the target conversation, and save our server's own answer for each route for the ceiling."""
     with httpx.Client(base_url=url, timeout=30) as http:
-        target = http.post("/conversations", json={"items": _batch(20)}).raise_for_status().json()["id"]
+        target = http.post("/conversations", json={"items": batch(20)}).raise_for_status().json()["id"]
         for _ in range(5):
-            http.post(f"/conversations/{target}/items", json={"items": _batch(20)}).raise_for_status()
+            http.post(f"/conversations/{target}/items", json={"items": batch(20)}).raise_for_status()
         answers = {
             ("create", False): http.post("/conversations", json={"metadata": {"bench": "yes"}}),
-            ("add", False): http.post(f"/conversations/{target}/items", json={"items": _batch(20)}),
+            ("add", False): http.post(f"/conversations/{target}/items", json={"items": batch(20)}),
             ("list", False): http.get(f"/conversations/{target}/items", params={"limit": 100}),
             ("retrieve", False): http.get(f"/conversations/{target}"),
             ("responses", False): http.post("/responses", json={"model": "fake-model", "input": "benchmark"}),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 Backend = Literal["sqlite", "postgresql"]
 T = TypeVar("T")
@@ -75,6 +75,34 @@ class Database(Protocol):
     def __enter__(self) -> Database: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+class Handle:
+    """What both backends' database classes share: a connection, given back to its pool or closed."""
+
+    TABLES_SQL: str  # the backend's query for the names of its tables, ordered
+
+    def __init__(self, connection: Any, release: Callable[[], None] | None = None) -> None:
+        self.connection = connection
+        self._depth = 0
+        self._release = release
+
+    def tables(self) -> list[str]:
+        return [str(row[0]) for row in self.connection.execute(self.TABLES_SQL).fetchall()]
+
+    def close(self) -> None:
+        """Give the connection back to the pool it came from, or close it; a second call does nothing."""
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
+        else:
+            self.connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def retrying(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from stackctl.errors import InvalidInputError
+from stackctl.store.database import Handle
 from stackctl.store.postgres.schema import TABLES_SQL
 
 if TYPE_CHECKING:
@@ -79,18 +80,18 @@ def _unavailable(location: str, exc: Exception) -> InvalidInputError:
     )
 
 
-class PostgresDatabase:
+class PostgresDatabase(Handle):
     """One psycopg connection and its transaction discipline."""
 
     backend: Literal["postgresql"] = "postgresql"
+    TABLES_SQL = TABLES_SQL
+    connection: psycopg.Connection[Any]
 
     def __init__(
         self, connection: psycopg.Connection[Any], location: str, release: Callable[[], None] | None = None
     ) -> None:
-        self.connection = connection
+        super().__init__(connection, release)
         self._location = location
-        self._depth = 0
-        self._release = release
 
     @property
     def location(self) -> str:
@@ -124,25 +125,9 @@ class PostgresDatabase:
             cursor.executemany(translate(sql), rows)
         return None
 
-    def tables(self) -> list[str]:
-        return [str(row[0]) for row in self.connection.execute(TABLES_SQL).fetchall()]
-
     def is_retryable(self, exc: BaseException) -> bool:
         errors = _psycopg().errors
         return isinstance(exc, errors.SerializationFailure | errors.DeadlockDetected)
-
-    def close(self) -> None:
-        if self._release is not None:
-            release, self._release = self._release, None
-            release()
-        else:
-            self.connection.close()
-
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def connect(location: str) -> PostgresDatabase:

@@ -20,24 +20,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 from stackctl.errors import InvalidInputError
+from stackctl.store.database import Handle
 from stackctl.store.sqlite.schema import TABLES_SQL
 
 BUSY_TIMEOUT_SECONDS = 30.0
 _SQLITE_PREFIXES = ("sqlite:///", "sqlite://")
 
 
-class SqliteDatabase:
+class SqliteDatabase(Handle):
     """One SQLite connection and its transaction discipline."""
 
     backend: Literal["sqlite"] = "sqlite"
+    TABLES_SQL = TABLES_SQL
+    connection: sqlite3.Connection
 
     def __init__(
         self, connection: sqlite3.Connection, path: Path, release: Callable[[], None] | None = None
     ) -> None:
-        self.connection = connection
+        super().__init__(connection, release)
         self.path = path
-        self._depth = 0
-        self._release = release
 
     @property
     def location(self) -> str:
@@ -81,25 +82,9 @@ class SqliteDatabase:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
         return self.connection.executemany(sql, rows)
 
-    def tables(self) -> list[str]:
-        return [str(row[0]) for row in self.connection.execute(TABLES_SQL).fetchall()]
-
     def is_retryable(self, exc: BaseException) -> bool:
         # Writers queue on the lock for BUSY_TIMEOUT_SECONDS; past that, a retry would only wait again.
         return False
-
-    def close(self) -> None:
-        if self._release is not None:
-            release, self._release = self._release, None
-            release()
-        else:
-            self.connection.close()
-
-    def __enter__(self) -> SqliteDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def resolve_path(location: str) -> Path:
