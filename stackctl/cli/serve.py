@@ -255,6 +255,16 @@ def serve(
     hosts = allowed_hosts(host, allowed_host or [])
     loop, http = server_stack()
     sys.stderr.write(f"stackctl serve: event loop {loop}, HTTP parser {http}\n")
+    server_options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "loop": loop,
+        "http": http,
+        "log_config": _log_config(),
+        "timeout_graceful_shutdown": 5,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "limit_concurrency": max_connections,
+    }
     if workers == 1:
         from stackctl.server.app import create_app
 
@@ -266,17 +276,7 @@ def serve(
             timeouts=None if timeout is None else Timeouts.deadline(timeout),
             allowed_hosts=hosts,
         )
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            loop=loop,
-            http=http,
-            log_config=_log_config(),
-            timeout_graceful_shutdown=5,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            limit_concurrency=max_connections,
-        )
+        uvicorn.run(app, **server_options)
         return
     # Several workers need an import string: each worker process builds its own app (and pool) from the
     # environment, so the --env/--env-file values, the location and the key travel there, never to disk.
@@ -288,16 +288,4 @@ def serve(
     if hosts is not None:
         overrides["STACKCTL_ALLOWED_HOSTS"] = ",".join(sorted(hosts))
     with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):
-        uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            loop=loop,
-            http=http,
-            log_config=_log_config(),
-            timeout_graceful_shutdown=5,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            limit_concurrency=max_connections,
-        )
+        uvicorn.run(APP_FACTORY, factory=True, workers=workers, **server_options)
