@@ -22,7 +22,8 @@ from stackctl.models.conversations import ItemAdapter
 from stackctl.registry.routing import find_model
 from stackctl.responses.turn import plan_turn
 from stackctl.store import conversations as conversation_rows
-from stackctl.store.sqlite.connection import Database, open_database
+from stackctl.store.database import Database
+from stackctl.store.open import open_database
 
 if not __package__:  # run as `python bench/scale.py`: make the bench package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
