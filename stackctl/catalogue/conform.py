@@ -16,7 +16,7 @@ def _conforms(field: ConfigField, value: Any) -> bool:
     if value is None:
         return not field.required or field.kind == "any"
     if field.kind != "list":
-        return _kind_conforms(field.kind, value)
+        return any(_kind_conforms(kind, value) for kind in field.kinds)
     if field.items == "str" and type(value) is str:
         return True  # a comma-separated list, split by the model
     return type(value) is list and all(_kind_conforms(field.items or "any", item) for item in value)

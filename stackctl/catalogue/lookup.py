@@ -190,11 +190,25 @@ class Catalogue:
         from stackctl.catalogue.conform import config_conforms
 
         spec = self._spec_for(provider_type, api)
+        renamed = spec.renamed_fields()
+        if renamed and isinstance(config, dict):
+            config = _fold_renamed(config, renamed)
         if config_conforms(spec, config):
             return []  # certainly valid: no need to build the pydantic model
         from stackctl.catalogue.schema import violations
 
         return violations(spec, self.config_model(spec.provider_type, spec.api), config)
+
+    def config_warnings(self, provider_type: str, config: Any, *, api: str | None = None) -> list[Violation]:
+        """What is valid but should change: the older layout's field names, each with the name it has now."""
+        spec = self._spec_for(provider_type, api)
+        if not isinstance(config, dict):
+            return []
+        return [
+            ((old,), f"'{old}' is the older layout's name of '{new}' (llama-stack 0.3.x: '{new}')")
+            for old, new in spec.renamed_fields().items()
+            if old in config
+        ]
 
     def field_kind(self, provider_type: str, path: Path_, *, api: str | None = None) -> str | None:
         """The declared kind (str, int, float, bool, list, dict, any) of the config field at `path`.
@@ -209,6 +223,15 @@ class Catalogue:
             specs = [s for s in self._providers.values() if s.provider_type == provider_type]
         kinds = {kind for spec in specs if (kind := _kind_at(spec, path)) is not None}
         return kinds.pop() if len(kinds) == 1 else None
+
+
+def _fold_renamed(config: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    """The config as the schema sees it: a field given under its older name stands for the new one."""
+    out = dict(config)
+    for old, new in renamed.items():
+        if old in out and new not in out:
+            out[new] = out[old]
+    return out
 
 
 def _kind_at(spec: ProviderSpec, path: Path_) -> str | None:

@@ -9,7 +9,7 @@ as llama-stack's own list settings do (`sinks: ${env.TELEMETRY_SINKS:=console,sq
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
@@ -36,6 +36,9 @@ def _split_commas(value: Any) -> Any:
 
 
 def _annotation(config_field: ConfigField) -> Any:
+    if len(config_field.kinds) > 1:  # a union such as bool|str: pydantic's smart mode keeps the exact type
+        members = tuple(_SCALARS[kind] for kind in config_field.kinds)
+        return Union[members]  # noqa: UP007  (a runtime tuple of types)
     if config_field.kind != "list":
         return _SCALARS[config_field.kind]
     item = _SCALARS[config_field.items or "any"]

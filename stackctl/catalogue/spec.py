@@ -16,8 +16,11 @@ from typing import Any, Literal
 from stackctl.config.secrets import is_secret_name as is_secret
 
 ApiKind = Literal["providable", "routing_table", "builtin"]
-FieldKind = Literal["str", "int", "float", "bool", "list", "dict", "any"]
+# A field's kind is one of FIELD_KINDS or a union of scalar kinds written `bool|str` (members in the schema's
+# order, as llama-stack's `bool | str`).
+FieldKind = str
 FIELD_KINDS: tuple[str, ...] = ("str", "int", "float", "bool", "list", "dict", "any")
+SCALAR_KINDS: tuple[str, ...] = ("str", "int", "float", "bool")
 Path_ = tuple[str | int, ...]
 Violation = tuple[Path_, str]
 
@@ -48,6 +51,12 @@ class ConfigField:
     default: Any = None
     secret: bool = False  # schema-marked; see `is_secret` for the name rule
     items: FieldKind | None = None  # element kind of a list
+    renamed_to: str | None = None  # an older layout's name of the field `renamed_to`: accepted, with a warning
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The members of a union kind (`bool|str` -> ("bool", "str")); one member otherwise."""
+        return tuple(self.kind.split("|"))
 
     @property
     def is_secret(self) -> bool:
@@ -61,7 +70,21 @@ class ConfigField:
             "default": copy.deepcopy(self.default),
             "secret": self.is_secret,
             "description": self.description,
+            **({"renamed_to": self.renamed_to} if self.renamed_to else {}),
         }
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """A deprecated provider type: the type that replaces it, and whether it still works at all."""
+
+    replaced_by: str | None = None
+    broken: bool = False
+
+    def message(self, provider_type: str) -> str:
+        instead = f"; use {self.replaced_by}" if self.replaced_by else ""
+        state = "no longer works" if self.broken else "is deprecated"
+        return f"provider type {provider_type} {state}{instead}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +97,16 @@ class ProviderSpec:
     fields: tuple[ConfigField, ...] = ()
     sample: Mapping[str, Any] = field(default_factory=dict)
     source: str = "builtin"  # or the path of the YAML file that defined it
+    pip_packages: tuple[str, ...] = ()
+    deprecated: Deprecation | None = None
+    # How stackctl talks to an inference provider over HTTP (see `stackctl.inference.endpoints`).
+    http: Mapping[str, Any] | None = None
+    # The llama-stack release whose registry has this type, or "older" for a type only the older layout has.
+    release: str | None = None
+
+    def renamed_fields(self) -> dict[str, str]:
+        """Older field name -> the name the field has now."""
+        return {f.name: f.renamed_to for f in self.fields if f.renamed_to}
 
     @property
     def key(self) -> tuple[str, str]:
@@ -108,6 +141,8 @@ class ProviderSpec:
             "description": self.description,
             "api_dependencies": list(self.api_dependencies),
             "optional_api_dependencies": list(self.optional_api_dependencies),
+            "pip_packages": list(self.pip_packages),
+            "deprecated": None if self.deprecated is None else self.deprecated.message(self.provider_type),
             "source": self.source,
         }
 
@@ -142,6 +177,7 @@ def _field_from_record(record: Mapping[str, Any]) -> ConfigField:
         default=record.get("default"),
         secret=bool(record.get("secret", False)),
         items=record.get("items"),
+        renamed_to=record.get("renamed_to"),
     )
 
 
@@ -164,4 +200,16 @@ def spec_from_record(api: str, record: Mapping[str, Any], source: str = "builtin
         fields=tuple(_field_from_record(f) for f in record.get("fields", ())),
         sample=copy.deepcopy(dict(record.get("sample") or {})),
         source=source,
+        pip_packages=tuple(record.get("pip_packages", ())),
+        deprecated=_deprecation(record.get("deprecated")),
+        http=copy.deepcopy(record["http"]) if record.get("http") else None,
+        release=record.get("release"),
     )
+
+
+def _deprecation(value: Any) -> Deprecation | None:
+    if not value:
+        return None
+    if isinstance(value, Mapping):
+        return Deprecation(value.get("replaced_by"), bool(value.get("broken", False)))
+    return Deprecation(str(value))

@@ -41,6 +41,20 @@ class StackCatalogue:
     ) -> list[tuple[DocPath, str]]:
         return self.catalogue.validate_config(provider_type, config, api=api)
 
+    def provider_warnings(
+        self, api: str, provider_type: str, config: dict[str, Any]
+    ) -> list[tuple[DocPath, str]]:
+        """A deprecated provider type (path `provider_type`) and the older names of config fields."""
+        spec = self.get(api, provider_type)
+        if spec is None:
+            return []
+        found: list[tuple[DocPath, str]] = []
+        if spec.deprecated is not None:
+            found.append((("provider_type",), spec.deprecated.message(provider_type)))
+        for path, message in self.catalogue.config_warnings(provider_type, config, api=api):
+            found.append((("config", *path), message))
+        return found
+
     def secret_fields(self, api: str, provider_type: str) -> tuple[str, ...]:
         """The provider's config fields that hold secrets, schema-marked or by name."""
         spec = self.get(api, provider_type)

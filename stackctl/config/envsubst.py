@@ -215,6 +215,8 @@ def coerce(text: str, kind: str | None = None) -> Any:
     """Turn a substituted string into a typed value. `kind` (a field's declared type) wins when known."""
     if text == "":
         return None
+    if kind is not None and "|" in kind:
+        return _coerce_union(text, kind.split("|"))
     if kind == "str":
         return text
     lowered = text.lower()
@@ -233,6 +235,24 @@ def coerce(text: str, kind: str | None = None) -> Any:
 def _finite(number: float, text: str) -> float | str:
     """The number, unless the text overflows to infinity (`1e400`): coercion never invents a value."""
     return number if math.isfinite(number) else text
+
+
+_TYPE_KINDS = {bool: ("bool",), int: ("int", "float"), float: ("float",)}
+
+
+def _coerce_union(text: str, members: list[str]) -> Any:
+    """A union kind (`bool|str`): the default rule's value when the union has its type, else the first member
+    that takes the text (`str` takes any)."""
+    value = coerce(text)
+    if any(kind in members for kind in _TYPE_KINDS.get(type(value), ("str",))):
+        return float(value) if type(value) is int and "int" not in members else value
+    if "str" in members:
+        return text
+    for kind in members:
+        typed = coerce(text, kind)
+        if not isinstance(typed, str):
+            return typed
+    return text
 
 
 def _leading_zero(text: str) -> bool:

@@ -24,6 +24,10 @@ class ProviderSchemas(Protocol):
 
     def known_provider(self, api: str, provider_type: str) -> bool: ...
 
+    def provider_warnings(
+        self, api: str, provider_type: str, config: dict[str, Any]
+    ) -> list[tuple[DocPath, str]]: ...  # paths inside the provider entry
+
 
 @dataclass
 class Rendered:

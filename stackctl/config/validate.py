@@ -57,6 +57,18 @@ def _schema_lines(exc: ValidationError, origins: Origins) -> list[str]:
     return lines
 
 
+def provider_warnings(dumped: dict[str, Any], schemas: ProviderSchemas, origins: Origins) -> list[str]:
+    """Deprecated provider types and older field names, one `path: message` line each."""
+    lines = []
+    for api, entries in dumped["providers"].items():
+        for index, entry in enumerate(entries):
+            if entry["provider_id"] is None:
+                continue
+            found = schemas.provider_warnings(api, entry["provider_type"], entry.get("config") or {})
+            lines.extend(f"{origins.path(('providers', api, index, *path))}: {message}" for path, message in found)
+    return lines
+
+
 def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas, origins: Origins) -> list[str]:
     lines = []
     for api, entries in dumped["providers"].items():
@@ -114,7 +126,9 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
     dumped = None if problems else exact.dump_run_config(normalized)
     if dumped is None:
         dumped = dump_with_pydantic(normalized, source, origins, problems)
+    warnings = list(substituted.warnings)
     if schemas is not None:
         _check_providers(dumped, source, schemas, origins)
+        warnings.extend(provider_warnings(dumped, schemas, origins))
     version = dumped.get("version", exact.run_config_default("version"))
-    return Rendered({"version": version, **dumped}, list(substituted.warnings), origins)
+    return Rendered({"version": version, **dumped}, warnings, origins)

@@ -3,8 +3,9 @@
 Input is a provider type and its rendered config (a plain dict, `${env.*}` already substituted). Each
 remote provider type names its base URL differently (`url`, `base_url`, `openai_compat_api_base`, `api_base`)
 and some write it without the path of their OpenAI-compatible API (ollama's `http://localhost:11434`, groq's
-`https://api.groq.com`); the table below knows each one's keys, default URL, and that path suffix, so every
-endpoint's `base_url` ends where `/chat/completions` and `/models` can be appended.
+`https://api.groq.com`); each provider's catalogue record (its `http` profile, in
+`stackctl.catalogue.data.inference`) knows its keys, default URL, and that path suffix, so every endpoint's
+`base_url` ends where `/chat/completions` and `/models` can be appended.
 
 Invariants: no network, no httpx; a secret lives only in `ProviderEndpoint.headers`, which never appears in a
 repr, and no error message quotes it; an unknown provider type or a missing base URL is an `InvalidInputError`
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from stackctl.config.secrets import MASK, mask_url_userinfo, unset_secret_error
@@ -36,29 +38,28 @@ class ProviderProfile:
     auth: str = "bearer"
     key_required: bool = True
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ProviderProfile:
+        return cls(
+            url_keys=tuple(record["url_keys"]),
+            default_url=record.get("default_url"),
+            suffix=record.get("suffix", ""),
+            key_fields=tuple(record.get("key_fields", ("api_key",))),
+            auth=record.get("auth", "bearer"),
+            key_required=bool(record.get("key_required", True)),
+        )
 
-PROFILES: dict[str, ProviderProfile] = {
-    "openai": ProviderProfile(("base_url", "url"), "https://api.openai.com/v1"),
-    "fireworks": ProviderProfile(("url", "base_url"), "https://api.fireworks.ai/inference/v1"),
-    "together": ProviderProfile(("url", "base_url"), "https://api.together.xyz/v1"),
-    "groq": ProviderProfile(("url", "base_url"), "https://api.groq.com", suffix="/openai/v1"),
-    "sambanova": ProviderProfile(("url", "base_url"), "https://api.sambanova.ai/v1"),
-    "cerebras": ProviderProfile(("base_url", "url"), "https://api.cerebras.ai", suffix="/v1"),
-    "nvidia": ProviderProfile(("url", "base_url"), "https://integrate.api.nvidia.com", suffix="/v1"),
-    "vllm": ProviderProfile(
-        ("url", "base_url"), None, key_fields=("api_token", "api_key"), key_required=False
-    ),
-    "ollama": ProviderProfile(
-        ("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False
-    ),
-    "llama-openai-compat": ProviderProfile(
-        ("openai_compat_api_base", "base_url", "url"), "https://api.llama.com/compat/v1"
-    ),
-    "passthrough": ProviderProfile(("url", "base_url"), None, key_required=False),
-    "azure": ProviderProfile(("api_base", "base_url", "url"), None, suffix="/openai/v1", auth="api-key"),
-    "gemini": ProviderProfile(("base_url", "url"), "https://generativelanguage.googleapis.com/v1beta/openai"),
-    "anthropic": ProviderProfile(("base_url", "url"), "https://api.anthropic.com/v1"),
-}
+
+@lru_cache(maxsize=1)
+def profiles() -> dict[str, ProviderProfile]:
+    """Short provider type -> profile, for every remote inference provider whose catalogue record has one."""
+    from stackctl.catalogue.load import load_catalogue
+
+    return {
+        short_type(spec.provider_type): ProviderProfile.from_record(spec.http)
+        for spec in load_catalogue().providers_for("inference")
+        if spec.http is not None and spec.provider_type.startswith("remote::")
+    }
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ def short_type(provider_type: str) -> str:
 
 
 def profile_for(provider_type: str) -> ProviderProfile:
-    profile = PROFILES.get(short_type(provider_type))
+    known = profiles()
+    profile = known.get(short_type(provider_type))
     if profile is None or (provider_type.startswith("inline::")):
-        supported = ", ".join(f"remote::{name}" for name in sorted(PROFILES))
+        supported = ", ".join(f"remote::{name}" for name in sorted(known))
         raise InvalidInputError(
             f"provider type {provider_type!r} has no OpenAI-compatible HTTP API stackctl can call",
             hint=f"inference providers stackctl calls: {supported}",

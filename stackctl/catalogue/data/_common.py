@@ -22,8 +22,10 @@ def field(
     required: bool = False,
     secret: bool = False,
     items: str | None = None,
+    renamed_to: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "renamed_to": renamed_to,
         "name": name,
         "type": kind,
         "description": description,
@@ -39,14 +41,25 @@ def sqlite_store(filename: str) -> dict[str, Any]:
     return {"type": "sqlite", "db_path": f"${{env.SQLITE_STORE_DIR:={DATA_DIR}}}/{filename}"}
 
 
+def kv_ref(namespace: str) -> dict[str, Any]:
+    """A 0.3.x reference to the stack's key-value backend (defined in the run config's `storage` block)."""
+    return {"namespace": namespace, "backend": "kv_default"}
+
+
+def sql_ref(table_name: str) -> dict[str, Any]:
+    """A 0.3.x reference to a table of the stack's SQL backend (defined in the run config's `storage` block)."""
+    return {"table_name": table_name, "backend": "sql_default"}
+
+
 def store_path(filename: str) -> str:
     return f"${{env.SQLITE_STORE_DIR:={DATA_DIR}}}/{filename}"
 
 
 def kvstore_field(
     description: str = "Key-value store for the provider's registry and metadata.",
+    renamed_to: str | None = None,
 ) -> dict[str, Any]:
-    return field("kvstore", "dict", description)
+    return field("kvstore", "dict", description, renamed_to=renamed_to)
 
 
 def api_key_field(service: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import field, sqlite_store
+from stackctl.catalogue.data._common import field, kv_ref, sql_ref
 
 API = "agents"
 
@@ -15,13 +15,17 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "api_dependencies": ("inference", "safety", "vector_io", "vector_dbs", "tool_runtime", "tool_groups"),
         "optional_api_dependencies": (),
         "fields": (
-            field("persistence_store", "dict", "Store for agent sessions and turns."),
-            field("responses_store", "dict", "SQL store for OpenAI responses."),
-            field("persistence", "dict", "Storage references (newer layout: agent_state and responses)."),
+            field("persistence", "dict", "Storage references: agent_state (key-value) and responses (SQL)."),
+            field(
+                "persistence_store",
+                "dict",
+                "Store for agent sessions and turns (older layout).",
+                renamed_to="persistence",
+            ),
+            field(
+                "responses_store", "dict", "SQL store for OpenAI responses (older layout).", renamed_to="persistence"
+            ),
         ),
-        "sample": {
-            "persistence_store": sqlite_store("agents_store.db"),
-            "responses_store": sqlite_store("responses_store.db"),
-        },
+        "sample": {"persistence": {"agent_state": kv_ref("agents"), "responses": sql_ref("responses")}},
     },
 )

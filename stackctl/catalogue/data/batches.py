@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import field, kvstore_field, sqlite_store
+from stackctl.catalogue.data._common import field, kv_ref, kvstore_field
 
 API = "batches"
 
@@ -24,6 +24,6 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
                 default=10,
             ),
         ),
-        "sample": {"kvstore": sqlite_store("batches.db")},
+        "sample": {"kvstore": kv_ref("batches")},
     },
 )

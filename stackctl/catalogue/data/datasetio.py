@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import api_key_field, field, kvstore_field, sqlite_store
+from stackctl.catalogue.data._common import api_key_field, field, kv_ref, kvstore_field
 
 API = "datasetio"
 
@@ -15,7 +15,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "api_dependencies": (),
         "optional_api_dependencies": (),
         "fields": (kvstore_field("Store for the dataset registry."),),
-        "sample": {"kvstore": sqlite_store("localfs_datasetio.db")},
+        "sample": {"kvstore": kv_ref("datasetio::localfs")},
     },
     {
         "provider_type": "remote::huggingface",
@@ -23,7 +23,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "api_dependencies": (),
         "optional_api_dependencies": (),
         "fields": (kvstore_field("Store for the dataset registry."),),
-        "sample": {"kvstore": sqlite_store("huggingface_datasetio.db")},
+        "sample": {"kvstore": kv_ref("datasetio::huggingface")},
     },
     {
         "provider_type": "remote::nvidia",

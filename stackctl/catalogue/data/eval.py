@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import field, kvstore_field, sqlite_store
+from stackctl.catalogue.data._common import field, kv_ref, kvstore_field
 
 API = "eval"
 
@@ -17,7 +17,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "api_dependencies": _DEPS,
         "optional_api_dependencies": (),
         "fields": (kvstore_field("Store for evaluation jobs."),),
-        "sample": {"kvstore": sqlite_store("meta_reference_eval.db")},
+        "sample": {"kvstore": kv_ref("eval")},
     },
     {
         "provider_type": "remote::nvidia",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import DATA_DIR, field, sqlite_store
+from stackctl.catalogue.data._common import DATA_DIR, field, sql_ref
 
 API = "files"
 
@@ -23,7 +23,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         ),
         "sample": {
             "storage_dir": f"${{env.FILES_STORAGE_DIR:={DATA_DIR}/files}}",
-            "metadata_store": sqlite_store("files_metadata.db"),
+            "metadata_store": sql_ref("files_metadata"),
         },
     },
     {
@@ -47,7 +47,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "aws_secret_access_key": "${env.AWS_SECRET_ACCESS_KEY:=}",
             "endpoint_url": "${env.S3_ENDPOINT_URL:=}",
             "auto_create_bucket": "${env.S3_AUTO_CREATE_BUCKET:=false}",
-            "metadata_store": sqlite_store("s3_files_metadata.db"),
+            "metadata_store": sql_ref("s3_files_metadata"),
         },
     },
 )

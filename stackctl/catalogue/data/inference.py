@@ -9,13 +9,39 @@ from stackctl.catalogue.data._common import REMOTE_INFERENCE_FIELDS, api_key_fie
 API = "inference"
 
 
+def http(
+    url_keys: tuple[str, ...],
+    default_url: str | None,
+    *,
+    suffix: str = "",
+    key_fields: tuple[str, ...] = ("api_key",),
+    auth: str = "bearer",
+    key_required: bool = True,
+) -> dict[str, Any]:
+    """How stackctl reaches the provider's OpenAI-compatible HTTP API (read by `stackctl.inference.endpoints`):
+    the config keys that may hold its base URL, the URL when none is configured, the path suffix a configured
+    URL may lack (ollama's has no /v1), the config fields that may hold the key, how the key is sent
+    ("bearer": `Authorization: Bearer KEY`; "api-key": Azure's `api-key: KEY` header), and whether it is needed.
+    """
+    return {
+        "url_keys": url_keys,
+        "default_url": default_url,
+        "suffix": suffix,
+        "key_fields": key_fields,
+        "auth": auth,
+        "key_required": key_required,
+    }
+
+
 def _remote(
     provider_type: str,
     description: str,
     fields: tuple[dict[str, Any], ...],
     sample: dict[str, Any],
+    profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
+        "http": profile,
         "provider_type": provider_type,
         "description": description,
         "api_dependencies": (),
@@ -25,7 +51,9 @@ def _remote(
     }
 
 
-def _openai_compatible(provider_type: str, service: str, url: str, env_prefix: str) -> dict[str, Any]:
+def _openai_compatible(
+    provider_type: str, service: str, url: str, env_prefix: str, profile: dict[str, Any]
+) -> dict[str, Any]:
     """A hosted OpenAI-compatible service: a base URL with a default and an API key."""
     return _remote(
         provider_type,
@@ -35,6 +63,7 @@ def _openai_compatible(provider_type: str, service: str, url: str, env_prefix: s
             api_key_field(service),
         ),
         {"url": url, "api_key": f"${{env.{env_prefix}_API_KEY:=}}"},
+        profile,
     )
 
 
@@ -84,12 +113,14 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             api_key_field("Cerebras"),
         ),
         {"base_url": "https://api.cerebras.ai", "api_key": "${env.CEREBRAS_API_KEY:=}"},
+        http(("base_url", "url"), "https://api.cerebras.ai", suffix="/v1"),
     ),
     _remote(
         "remote::ollama",
         "A local or remote Ollama server.",
         (field("url", "str", "URL of the Ollama server.", default="http://localhost:11434"),),
         {"url": "${env.OLLAMA_URL:=http://localhost:11434}"},
+        http(("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False),
     ),
     _remote(
         "remote::vllm",
@@ -108,6 +139,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "api_token": "${env.VLLM_API_TOKEN:=fake}",
             "tls_verify": "${env.VLLM_TLS_VERIFY:=true}",
         },
+        http(("url", "base_url"), None, key_fields=("api_token", "api_key"), key_required=False),
     ),
     _remote(
         "remote::tgi",
@@ -136,7 +168,11 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         {"endpoint_name": "${env.INFERENCE_ENDPOINT_NAME}", "api_token": "${env.HF_API_TOKEN:=}"},
     ),
     _openai_compatible(
-        "remote::fireworks", "Fireworks AI", "https://api.fireworks.ai/inference/v1", "FIREWORKS"
+        "remote::fireworks",
+        "Fireworks AI",
+        "https://api.fireworks.ai/inference/v1",
+        "FIREWORKS",
+        http(("url", "base_url"), "https://api.fireworks.ai/inference/v1"),
     ),
     _remote(
         "remote::together",
@@ -146,6 +182,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             api_key_field("Together AI"),
         ),
         {"url": "https://api.together.xyz/v1", "api_key": "${env.TOGETHER_API_KEY:=}"},
+        http(("url", "base_url"), "https://api.together.xyz/v1"),
     ),
     _remote(
         "remote::databricks",
@@ -182,6 +219,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "api_key": "${env.NVIDIA_API_KEY:=}",
             "append_api_version": "${env.NVIDIA_APPEND_API_VERSION:=True}",
         },
+        http(("url", "base_url"), "https://integrate.api.nvidia.com", suffix="/v1"),
     ),
     _remote(
         "remote::runpod",
@@ -203,18 +241,21 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "api_key": "${env.OPENAI_API_KEY:=}",
             "base_url": "${env.OPENAI_BASE_URL:=https://api.openai.com/v1}",
         },
+        http(("base_url", "url"), "https://api.openai.com/v1"),
     ),
     _remote(
         "remote::anthropic",
         "Anthropic's Claude models.",
         (api_key_field("Anthropic"),),
         {"api_key": "${env.ANTHROPIC_API_KEY:=}"},
+        http(("base_url", "url"), "https://api.anthropic.com/v1"),
     ),
     _remote(
         "remote::gemini",
         "Google Gemini models through the Gemini API.",
         (api_key_field("Gemini"),),
         {"api_key": "${env.GEMINI_API_KEY:=}"},
+        http(("base_url", "url"), "https://generativelanguage.googleapis.com/v1beta/openai"),
     ),
     _remote(
         "remote::vertexai",
@@ -233,6 +274,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             api_key_field("Groq"),
         ),
         {"url": "https://api.groq.com", "api_key": "${env.GROQ_API_KEY:=}"},
+        http(("url", "base_url"), "https://api.groq.com", suffix="/openai/v1"),
     ),
     _remote(
         "remote::llama-openai-compat",
@@ -247,8 +289,15 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             api_key_field("the Llama API"),
         ),
         {"openai_compat_api_base": "https://api.llama.com/compat/v1/", "api_key": "${env.LLAMA_API_KEY:=}"},
+        http(("openai_compat_api_base", "base_url", "url"), "https://api.llama.com/compat/v1"),
     ),
-    _openai_compatible("remote::sambanova", "SambaNova Cloud", "https://api.sambanova.ai/v1", "SAMBANOVA"),
+    _openai_compatible(
+        "remote::sambanova",
+        "SambaNova Cloud",
+        "https://api.sambanova.ai/v1",
+        "SAMBANOVA",
+        http(("url", "base_url"), "https://api.sambanova.ai/v1"),
+    ),
     _remote(
         "remote::passthrough",
         "Forwards requests unchanged to another llama-stack-compatible server.",
@@ -257,6 +306,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             api_key_field("the upstream server"),
         ),
         {"url": "${env.PASSTHROUGH_URL}", "api_key": "${env.PASSTHROUGH_API_KEY:=}"},
+        http(("url", "base_url"), None, key_required=False),
     ),
     _remote(
         "remote::watsonx",
@@ -288,5 +338,6 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "api_version": "${env.AZURE_API_VERSION:=}",
             "api_type": "${env.AZURE_API_TYPE:=azure}",
         },
+        http(("api_base", "base_url", "url"), None, suffix="/openai/v1", auth="api-key"),
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import api_key_field, field, kvstore_field, sqlite_store, store_path
+from stackctl.catalogue.data._common import api_key_field, field, kv_ref, kvstore_field, store_path
 
 API = "vector_io"
 
@@ -20,13 +20,14 @@ def _provider(
         "description": description,
         "api_dependencies": _DEPS,
         "optional_api_dependencies": _OPTIONAL,
-        "fields": (*fields, kvstore_field("Store for the registry of vector stores.")),
+        "fields": (*fields, kvstore_field("Store for the registry of vector stores (older layout).", renamed_to="persistence"),
+            field("persistence", "dict", "Reference to the key-value backend for the registry of vector stores.")),
         "sample": sample,
     }
 
 
 def _faiss(provider_type: str, description: str) -> dict[str, Any]:
-    return _provider(provider_type, description, (), {"kvstore": sqlite_store("faiss_store.db")})
+    return _provider(provider_type, description, (), {"persistence": kv_ref("vector_io::faiss")})
 
 
 def _local_db(
@@ -37,7 +38,7 @@ def _local_db(
         provider_type,
         description,
         (field("db_path", "str", "Database file.", required=True), *extra),
-        {"db_path": store_path(filename), "kvstore": sqlite_store(f"{stem}_registry.db")},
+        {"db_path": store_path(filename), "persistence": kv_ref(f"vector_io::{stem}")},
     )
 
 
@@ -45,6 +46,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
     _faiss("inline::faiss", "FAISS in-memory index, persisted to a key-value store."),
     _faiss("inline::meta-reference", "Deprecated alias of inline::faiss."),
     _local_db("inline::sqlite-vec", "sqlite-vec: vectors in a local SQLite database.", "sqlite_vec.db"),
+    _local_db("inline::sqlite_vec", "Deprecated alias of inline::sqlite-vec.", "sqlite_vec.db"),
     _local_db("inline::chromadb", "Chroma, embedded in-process.", "chroma.db"),
     _local_db(
         "inline::milvus",
@@ -56,13 +58,13 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "inline::qdrant",
         "Qdrant in local (on-disk) mode.",
         (field("path", "str", "Directory of the local Qdrant database.", required=True),),
-        {"path": store_path("qdrant.db"), "kvstore": sqlite_store("qdrant_registry.db")},
+        {"path": store_path("qdrant.db"), "persistence": kv_ref("vector_io::qdrant")},
     ),
     _provider(
         "remote::chromadb",
         "A Chroma server.",
         (field("url", "str", "URL of the Chroma server."),),
-        {"url": "${env.CHROMADB_URL}", "kvstore": sqlite_store("chroma_remote_registry.db")},
+        {"url": "${env.CHROMADB_URL}", "persistence": kv_ref("vector_io::chroma_remote")},
     ),
     _provider(
         "remote::pgvector",
@@ -80,7 +82,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
             "db": "${env.PGVECTOR_DB:=postgres}",
             "user": "${env.PGVECTOR_USER:=postgres}",
             "password": "${env.PGVECTOR_PASSWORD:=}",
-            "kvstore": sqlite_store("pgvector_registry.db"),
+            "persistence": kv_ref("vector_io::pgvector"),
         },
     ),
     _provider(
@@ -93,7 +95,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         {
             "weaviate_api_key": "${env.WEAVIATE_API_KEY:=}",
             "weaviate_cluster_url": "${env.WEAVIATE_CLUSTER_URL:=localhost:8080}",
-            "kvstore": sqlite_store("weaviate_registry.db"),
+            "persistence": kv_ref("vector_io::weaviate"),
         },
     ),
     _provider(
@@ -114,7 +116,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         {
             "url": "${env.QDRANT_URL:=}",
             "api_key": "${env.QDRANT_API_KEY:=}",
-            "kvstore": sqlite_store("qdrant_remote_registry.db"),
+            "persistence": kv_ref("vector_io::qdrant_remote"),
         },
     ),
     _provider(
@@ -129,7 +131,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         {
             "uri": "${env.MILVUS_ENDPOINT}",
             "token": "${env.MILVUS_TOKEN:=}",
-            "kvstore": sqlite_store("milvus_remote_registry.db"),
+            "persistence": kv_ref("vector_io::milvus_remote"),
         },
     ),
 )
