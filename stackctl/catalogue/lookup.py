@@ -205,7 +205,7 @@ class Catalogue:
         if not isinstance(config, dict):
             return []
         return [
-            ((old,), f"'{old}' is the older layout's name of '{new}' (llama-stack 0.3.x: '{new}')")
+            ((old,), f"'{old}' is the older layout's name; llama-stack 0.3.x calls it '{new}'")
             for old, new in spec.renamed_fields().items()
             if old in config
         ]

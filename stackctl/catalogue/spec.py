@@ -51,7 +51,9 @@ class ConfigField:
     default: Any = None
     secret: bool = False  # schema-marked; see `is_secret` for the name rule
     items: FieldKind | None = None  # element kind of a list
-    renamed_to: str | None = None  # an older layout's name of the field `renamed_to`: accepted, with a warning
+    renamed_to: str | None = (
+        None  # an older layout's name of the field `renamed_to`: accepted, with a warning
+    )
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -39,7 +39,8 @@ def adhoc(
     from stackctl.paths import data_dir
 
     environ = dict(os.environ)
-    stack = build_adhoc(spec, catalogue_for(environ), data_dir(environ), name=name)
+    home = Path(os.path.expanduser("~"))
+    stack = build_adhoc(spec, catalogue_for(environ), data_dir(environ), name=name, home=home)
     text = format_data(stack.document, Format.yaml if output is Format.table else output)
     if out is not None and str(out) != "-":
         write_atomically(out, text, force=force)

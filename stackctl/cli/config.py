@@ -24,10 +24,11 @@ def render(
         bool, typer.Option("--show-secrets", help="Print secret values in clear.")
     ] = False,
     no_validate: Annotated[
-        bool, typer.Option("--no-validate", help="Substitute only: no schema checks, no normalization.")
+        bool, typer.Option("--no-validate", help="Substitute only: no schema checks.")
     ] = False,
 ) -> None:
-    """Substitute ${env.*} references, drop disabled providers, validate, and print the run config.
+    """Substitute ${env.*} references, drop disabled providers, validate, and print the run config in the
+    layout it was written in (no key moved, none added).
 
     Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
     """
@@ -37,7 +38,7 @@ def render(
     rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
     for message in rendered.warnings:
         warn(message)
-    document = rendered.document
+    document = rendered.as_written
     if not show_secrets:
         document = redact(document, schemas.secret_path_predicate(document) if schemas else None)
     emit(document, Format.yaml if output is Format.table else output)

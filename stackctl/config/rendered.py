@@ -31,8 +31,18 @@ class ProviderSchemas(Protocol):
 
 @dataclass
 class Rendered:
-    """A rendered run config, the warnings of its render, and where its parts came from in the file."""
+    """A rendered run config, the warnings of its render, and where its parts came from in the file.
+
+    `document` is the one internal model every command works on (the canonical layout, validated);
+    `written` is the substituted document in the layout the file was written in, no key moved and none
+    added: what `config render` prints, so that its output loads in the release the file was written for.
+    """
 
     document: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     origins: Origins = field(default_factory=Origins)
+    written: dict[str, Any] | None = None
+
+    @property
+    def as_written(self) -> dict[str, Any]:
+        return self.document if self.written is None else self.written

@@ -65,7 +65,9 @@ def provider_warnings(dumped: dict[str, Any], schemas: ProviderSchemas, origins:
             if entry["provider_id"] is None:
                 continue
             found = schemas.provider_warnings(api, entry["provider_type"], entry.get("config") or {})
-            lines.extend(f"{origins.path(('providers', api, index, *path))}: {message}" for path, message in found)
+            lines.extend(
+                f"{origins.path(('providers', api, index, *path))}: {message}" for path, message in found
+            )
     return lines
 
 
@@ -131,4 +133,4 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
         _check_providers(dumped, source, schemas, origins)
         warnings.extend(provider_warnings(dumped, schemas, origins))
     version = dumped.get("version", exact.run_config_default("version"))
-    return Rendered({"version": version, **dumped}, warnings, origins)
+    return Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)

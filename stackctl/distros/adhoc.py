@@ -30,14 +30,16 @@ from stackctl.hints import did_you_mean
 from stackctl.models.kinds import KINDS
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")  # fullmatch: `$` would accept a trailing newline
+# The 0.3.x storage block: one key-value and one SQL backend, and the stack's stores on them.
+_BACKENDS = {"kv_default": ("kv_sqlite", "kvstore.db"), "sql_default": ("sql_sqlite", "sql_store.db")}
 _STORES = {
-    "metadata_store": "registry.db",
-    "inference_store": "inference_store.db",
-    "conversations_store": "conversations.db",
+    "metadata": {"namespace": "registry", "backend": "kv_default"},
+    "inference": {"table_name": "inference_store", "backend": "sql_default"},
+    "conversations": {"table_name": "openai_conversations", "backend": "sql_default"},
 }
 # An override's optional variables are switched on and off in every combination: 2**8 renders at most.
 MAX_SWITCHED_VARIABLES = 8
-_RESOURCE_KINDS = tuple(kind.key for kind in KINDS.values())
+_RESOURCE_KINDS = tuple(kind.registered_key for kind in KINDS.values())  # 0.3.x names
 
 
 @dataclass
@@ -286,24 +288,47 @@ def _render_each(
             raise _blame(exc, overrides, environment) from None
 
 
+def written_path(path: Path, home: Path | None) -> Path:
+    """The path as a config file should hold it: under the home directory, written with `~`, so that the
+    file holds no user's home directory and works for whoever runs it."""
+    if home is not None and path.is_relative_to(home) and home != Path(home.anchor):
+        return Path("~") / path.relative_to(home)
+    return path
+
+
+def storage_block(store_dir: str) -> dict[str, Any]:
+    """The 0.3.x `storage` block of a stack whose sqlite files live in `store_dir`."""
+    return {
+        "backends": {
+            name: {"type": kind, "db_path": f"{store_dir}/{db}"} for name, (kind, db) in _BACKENDS.items()
+        },
+        "stores": {name: dict(ref) for name, ref in _STORES.items()},
+    }
+
+
 def build_adhoc(
-    args: Sequence[str], catalogue: StackCatalogue, data_root: Path, *, name: str | None = None
+    args: Sequence[str],
+    catalogue: StackCatalogue,
+    data_root: Path,
+    *,
+    name: str | None = None,
+    home: Path | None = None,
 ) -> AdhocStack:
-    """Build the run config for `args` (spec strings). `data_root` is the stackctl data dir."""
+    """Build the run config for `args` (spec strings). `data_root` is the stackctl data dir; a path under
+    `home` is written with `~`."""
     parsed = parse_specs(args)
     lookup: Catalogue = catalogue.catalogue
     items = [(item, lookup.resolve_name(item.api, item.provider)) for item in parsed]
     image_name = check_image_name(name if name is not None else derive_image_name(spec for _, spec in items))
-    data_dir = data_root / "adhoc" / image_name
+    data_dir = written_path(data_root / "adhoc" / image_name, home)
     providers, overrides = _provider_entries(items, data_dir)
-    store_dir = f"${{env.SQLITE_STORE_DIR:={data_dir}}}"
     document: dict[str, Any] = {
         "version": 2,
         "image_name": image_name,
         "apis": sorted(providers),
         "providers": providers,
-        **{store: {"type": "sqlite", "db_path": f"{store_dir}/{db}"} for store, db in _STORES.items()},
-        **{kind: [] for kind in _RESOURCE_KINDS},
+        "storage": storage_block(f"${{env.SQLITE_STORE_DIR:={data_dir}}}"),
+        "registered_resources": {kind: [] for kind in _RESOURCE_KINDS},
         "server": {"port": 8321},
     }
     _check_dependencies(document, catalogue)

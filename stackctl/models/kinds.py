@@ -16,6 +16,12 @@ class Kind:
     provider_id_field: str | None  # provider_model_id ...
     api: str  # the API whose providers serve it
     cli: str  # command group: "models", "vector-dbs"
+    # Its key under the 0.3.x layout's `registered_resources`, where that differs from `key`.
+    renamed: str | None = None
+
+    @property
+    def registered_key(self) -> str:
+        return self.renamed or self.key
 
 
 KINDS: dict[str, Kind] = {
@@ -23,7 +29,15 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("model", "models", "model_id", "provider_model_id", "inference", "models"),
         Kind("shield", "shields", "shield_id", "provider_shield_id", "safety", "shields"),
-        Kind("vector_db", "vector_dbs", "vector_db_id", "provider_vector_db_id", "vector_io", "vector-dbs"),
+        Kind(
+            "vector_db",
+            "vector_dbs",
+            "vector_db_id",
+            "provider_vector_db_id",
+            "vector_io",
+            "vector-dbs",
+            renamed="vector_stores",
+        ),
         Kind("dataset", "datasets", "dataset_id", None, "datasetio", "datasets"),
         Kind(
             "scoring_fn", "scoring_fns", "scoring_fn_id", "provider_scoring_fn_id", "scoring", "scoring-fns"

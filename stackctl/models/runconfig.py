@@ -133,6 +133,9 @@ class RunConfig(_Strict):
     external_apis_dir: str | None = None
     telemetry: dict[str, Any] | None = None
     storage: dict[str, Any] | None = None
+    # The 0.3.x layout's top-level blocks: vector store defaults, and logging settings.
+    vector_stores: dict[str, Any] | None = None
+    logging_config: dict[str, Any] | None = None
 
     _list_rule = field_validator("apis", *(kind.key for kind in KINDS.values()), mode="before")(
         field_rules.none_as_empty_list

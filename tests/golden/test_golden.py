@@ -43,7 +43,8 @@ def test_golden(cli, monkeypatch: pytest.MonkeyPatch, source: Path, update_golde
         monkeypatch.delenv(name, raising=False)
     result = cli("config", "render", str(source), "--show-secrets", env=ENV)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    # An older-layout file renders unchanged; its older field names are only warned about.
+    assert all("older layout's name" in line for line in result.stderr.splitlines()), result.stderr
     expected = HERE / "expected" / source.name
     if update_golden:
         expected.write_text(result.stdout)

@@ -111,7 +111,9 @@ def _field(fact: list[Any], ours: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def merge(api: str, provider_type: str, fact: Mapping[str, Any], ours: Mapping[str, Any] | None) -> dict[str, Any]:
+def merge(
+    api: str, provider_type: str, fact: Mapping[str, Any], ours: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """One provider record: llama-stack's facts, with what stackctl adds from its own record `ours`."""
     ours = ours or {}
     described = {f["name"]: f for f in ours.get("fields", ())}

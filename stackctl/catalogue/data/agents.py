@@ -23,7 +23,10 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
                 renamed_to="persistence",
             ),
             field(
-                "responses_store", "dict", "SQL store for OpenAI responses (older layout).", renamed_to="persistence"
+                "responses_store",
+                "dict",
+                "SQL store for OpenAI responses (older layout).",
+                renamed_to="persistence",
             ),
         ),
         "sample": {"persistence": {"agent_state": kv_ref("agents"), "responses": sql_ref("responses")}},

@@ -20,8 +20,15 @@ def _provider(
         "description": description,
         "api_dependencies": _DEPS,
         "optional_api_dependencies": _OPTIONAL,
-        "fields": (*fields, kvstore_field("Store for the registry of vector stores (older layout).", renamed_to="persistence"),
-            field("persistence", "dict", "Reference to the key-value backend for the registry of vector stores.")),
+        "fields": (
+            *fields,
+            kvstore_field(
+                "Store for the registry of vector stores (older layout).", renamed_to="persistence"
+            ),
+            field(
+                "persistence", "dict", "Reference to the key-value backend for the registry of vector stores."
+            ),
+        ),
         "sample": sample,
     }
 
