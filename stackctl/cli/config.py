@@ -1,7 +1,8 @@
-"""`stackctl config ...`: render, vars, validate."""
+"""`stackctl config ...`: render, vars, validate, upgrade; `stackctl stack resolve|deps`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -128,6 +129,44 @@ def validate(
             code="invalid_config",
         )
     emit(report.to_wire(), output)
+
+
+@app.command("upgrade")
+def upgrade_cmd(
+    file: FileArg = None,
+    output: DocOutputOpt = Format.yaml,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the config to FILE instead of stdout ('-' is stdout).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Rewrite an older-layout run config into the llama-stack 0.3.x layout (storage block,
+    registered_resources, store references); ${env.*} references, values and key order are kept, and
+    each change is noted on stderr. A file already in the 0.3.x layout is printed unchanged.
+
+    Example: stackctl config upgrade run.yaml --out run-0.3.yaml
+    """
+    from stackctl.cli.output import format_data, notice
+    from stackctl.config.upgrade import upgrade
+    from stackctl.config.yamlio import load_yaml
+    from stackctl.distros.adhoc import write_atomically
+    from stackctl.errors import ConfigError
+
+    data, source = load_input(file, None)
+    raw = load_yaml(data, source)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a run config must be a YAML mapping")
+    upgraded = upgrade(raw)
+    for note in upgraded.notes:
+        notice(f"upgrade: {note}")
+    if not upgraded.changed:
+        notice(f"{source} is already in the 0.3.x layout")
+    text = format_data(upgraded.document, Format.yaml if output is Format.table else output)
+    if out is not None and str(out) != "-":
+        write_atomically(out, text, force=force)
+        notice(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
 
 
 stack_app = typer.Typer(help="Resolve stacks: dependencies and instantiation order.", no_args_is_help=True)
