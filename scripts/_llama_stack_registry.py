@@ -72,7 +72,8 @@ def fields_of(cls):
             except TypeError: default = None
         else:
             default = None if f.default is PydanticUndefined else jsonable(f.default)
-        out.append({"name": key, "type": kind, "items": items, "required": f.is_required(),
+        nullable = NONE in typing.get_args(f.annotation) or f.annotation is NONE
+        out.append({"name": key, "type": kind, "items": items, "required": f.is_required(), "nullable": nullable,
                     "default": default, "secret": secret(f.annotation)})
     return out
 
@@ -90,7 +91,9 @@ def main():
                    "fields": None}
             try:
                 mod, _, cls = spec.config_class.rpartition(".")
-                rec["fields"] = fields_of(getattr(importlib.import_module(mod), cls))
+                config_class = getattr(importlib.import_module(mod), cls)
+                rec["fields"] = fields_of(config_class)
+                rec["extra"] = config_class.model_config.get("extra")
             except Exception as exc:
                 errors.append(f"{ptype}: {type(exc).__name__}: {exc}")
             providers.append(rec)

@@ -63,6 +63,7 @@ def facts_from_registry(dump: dict[str, Any]) -> dict[str, Any]:
             "pip_packages": record["pip_packages"],
             "api_dependencies": record["api_dependencies"],
             "optional_api_dependencies": record["optional_api_dependencies"],
+            "extra": record.get("extra"),
             "deprecated": None
             if deprecation is None
             else {
@@ -71,6 +72,7 @@ def facts_from_registry(dump: dict[str, Any]) -> dict[str, Any]:
             },
             "fields": [
                 [f["name"], f["type"], f["items"], f["required"], f["default"], f["secret"]]
+                + ([True] if f["required"] and f["nullable"] else [])
                 for f in record["fields"]
             ],
         }
@@ -118,7 +120,8 @@ def catalogue_diff(venv: Path) -> int:
     catalogue = load_catalogue()
     ours = {spec.key: spec for spec in catalogue.providers}
     counts = dict.fromkeys(("missing", "field", "required", "default", "secret", "type", "deps", "pip", "dep"), 0)
-    lines = []
+    lines: list[str] = []
+    stricter: list[str] = []  # schema-marked secret in stackctl only: documented in the README
     for api, types in theirs["providers"].items():
         for provider_type, fact in types.items():
             spec = ours.get((api, provider_type))
@@ -136,18 +139,20 @@ def catalogue_diff(venv: Path) -> int:
                     counts[check] += 1
                     lines.append(f"{check}: {api} {provider_type}: ours {mine!r}, llama-stack {other!r}")
             current = {f.name: f for f in spec.fields if f.renamed_to is None}
-            for name, kind, items, required, default, secret in fact["fields"]:
+            for name, kind, items, required, default, secret, *nullable in fact["fields"]:
                 mine = current.pop(name, None)
                 where = f"{api} {provider_type} {name}"
                 if mine is None:
                     counts["field"] += 1
                     lines.append(f"missing field: {where}")
                     continue
+                if mine.secret and not secret:
+                    stricter.append(f"{where}")
                 for check, a, b in (
                     ("type", (mine.kind, mine.items), (kind, items)),
-                    ("required", mine.required, required),
+                    ("required", (mine.required, mine.nullable), (required, bool(nullable))),
                     ("default", mine.default, default),
-                    ("secret", mine.secret, secret),
+                    ("secret", mine.secret or secret, secret or mine.secret and not secret),
                 ):
                     if a != b:
                         counts[check] += 1
@@ -161,6 +166,8 @@ def catalogue_diff(venv: Path) -> int:
     print(f"catalogue vs llama-stack {theirs['release']}:")
     for line in lines:
         print("  " + line)
+    if stricter:
+        print(f"  secret in stackctl only (stricter, README): {', '.join(stricter)}")
     print("  figures: " + ", ".join(f"{k}={v}" for k, v in counts.items()) + f", extra_types={len(extra)}")
     return sum(counts.values())
 

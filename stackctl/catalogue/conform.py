@@ -14,7 +14,7 @@ from stackctl.config.exact import scalar_conforms
 
 def _conforms(field: ConfigField, value: Any) -> bool:
     if value is None:
-        return not field.required or field.kind == "any"
+        return not field.required or field.nullable or field.kind == "any"
     if field.kind != "list":
         return any(_kind_conforms(kind, value) for kind in field.kinds)
     if field.items == "str" and type(value) is str:
@@ -39,7 +39,7 @@ def config_conforms(spec: ProviderSpec, config: Any) -> bool:
     if type(config) is not dict:
         return False
     fields = {field.name: field for field in spec.fields}
-    if any(key not in fields for key in config):
+    if not spec.open_config and any(key not in fields for key in config):
         return False
     return all(
         _conforms(field, config[name]) if name in config else not field.required

@@ -52,7 +52,8 @@ def build_model(spec: ProviderSpec) -> type[BaseModel]:
     for index, config_field in enumerate(spec.fields):
         annotation = _annotation(config_field)
         if config_field.required:
-            definitions[f"f{index}"] = (annotation, Field(..., alias=config_field.name))
+            required = annotation | None if config_field.nullable else annotation
+            definitions[f"f{index}"] = (required, Field(..., alias=config_field.name))
         else:
             definitions[f"f{index}"] = (
                 annotation | None,
@@ -61,7 +62,7 @@ def build_model(spec: ProviderSpec) -> type[BaseModel]:
     name = "Config_" + "".join(ch if ch.isalnum() else "_" for ch in f"{spec.api}_{spec.provider_type}")
     model: type[BaseModel] = create_model(
         name,
-        __config__=ConfigDict(extra="forbid", populate_by_name=False),
+        __config__=ConfigDict(extra="allow" if spec.open_config else "forbid", populate_by_name=False),
         **definitions,
     )
     return model

@@ -51,9 +51,9 @@ class ConfigField:
     default: Any = None
     secret: bool = False  # schema-marked; see `is_secret` for the name rule
     items: FieldKind | None = None  # element kind of a list
-    renamed_to: str | None = (
-        None  # an older layout's name of the field `renamed_to`: accepted, with a warning
-    )
+    nullable: bool = False  # a required field that may be null: it must be given, `null` will do
+    # Set on a field under an older layout's name: the field's name now. Accepted, with a warning.
+    renamed_to: str | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -105,6 +105,11 @@ class ProviderSpec:
     http: Mapping[str, Any] | None = None
     # The llama-stack release whose registry has this type, or "older" for a type only the older layout has.
     release: str | None = None
+    # Whether the config takes keys beyond its fields (llama-stack passes them on to the provider's client).
+    open_config: bool = False
+    # Whether llama-stack silently drops config keys that are not fields (pydantic's default). stackctl
+    # reports them: a warning when rendering, a problem for `config validate`.
+    ignores_unknown: bool = False
 
     def renamed_fields(self) -> dict[str, str]:
         """Older field name -> the name the field has now."""
@@ -180,6 +185,7 @@ def _field_from_record(record: Mapping[str, Any]) -> ConfigField:
         secret=bool(record.get("secret", False)),
         items=record.get("items"),
         renamed_to=record.get("renamed_to"),
+        nullable=bool(record.get("nullable", False)),
     )
 
 
@@ -206,6 +212,8 @@ def spec_from_record(api: str, record: Mapping[str, Any], source: str = "builtin
         deprecated=_deprecation(record.get("deprecated")),
         http=copy.deepcopy(record["http"]) if record.get("http") else None,
         release=record.get("release"),
+        open_config=bool(record.get("open_config", False)),
+        ignores_unknown=bool(record.get("ignores_unknown", False)),
     )
 
 

@@ -41,6 +41,10 @@ class StackCatalogue:
     ) -> list[tuple[DocPath, str]]:
         return self.catalogue.validate_config(provider_type, config, api=api)
 
+    def ignores_unknown(self, api: str, provider_type: str) -> bool:
+        spec = self.get(api, provider_type)
+        return spec is not None and spec.ignores_unknown
+
     def provider_warnings(
         self, api: str, provider_type: str, config: dict[str, Any]
     ) -> list[tuple[DocPath, str]]:

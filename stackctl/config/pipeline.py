@@ -51,5 +51,6 @@ def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
         "providers": len(stack.order),
         "order": [p.key for p in stack.order],
         "resources": {k.key: len(doc[k.key]) for k in KINDS.values() if doc.get(k.key)},
-        "warnings": [*rendered.warnings, *stack.warnings],
+        # What only warned in the render (`Rendered.strict`) is a problem of `config validate`'s, not a warning.
+        "warnings": [w for w in [*rendered.warnings, *stack.warnings] if w not in rendered.strict],
     }

@@ -24,6 +24,8 @@ class ProviderSchemas(Protocol):
 
     def known_provider(self, api: str, provider_type: str) -> bool: ...
 
+    def ignores_unknown(self, api: str, provider_type: str) -> bool: ...  # llama-stack drops unknown keys
+
     def provider_warnings(
         self, api: str, provider_type: str, config: dict[str, Any]
     ) -> list[tuple[DocPath, str]]: ...  # paths inside the provider entry
@@ -42,6 +44,9 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
     origins: Origins = field(default_factory=Origins)
     written: dict[str, Any] | None = None
+    # Problems that only warn when rendering, because llama-stack loads the file anyway (a provider config
+    # key it ignores), but that `config validate` reports as problems.
+    strict: list[str] = field(default_factory=list)
 
     @property
     def as_written(self) -> dict[str, Any]:

@@ -71,7 +71,13 @@ def provider_warnings(dumped: dict[str, Any], schemas: ProviderSchemas, origins:
     return lines
 
 
-def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas, origins: Origins) -> list[str]:
+_UNKNOWN = "unknown field "
+
+
+def _provider_lines(
+    dumped: dict[str, Any], schemas: ProviderSchemas, origins: Origins, ignored: list[str] | None = None
+) -> list[str]:
+    """Every provider config violation; unknown keys that llama-stack ignores go to `ignored` instead."""
     lines = []
     for api, entries in dumped["providers"].items():
         for index, entry in enumerate(entries):
@@ -79,17 +85,25 @@ def _provider_lines(dumped: dict[str, Any], schemas: ProviderSchemas, origins: O
             if entry["provider_id"] is None or not schemas.known_provider(api, provider_type):
                 continue  # disabled entries are skipped; unknown types are the resolver's to report
             base: DocPath = ("providers", api, index, "config")
+            lenient = ignored is not None and schemas.ignores_unknown(api, provider_type)
             for path, message in schemas.validate_config(api, provider_type, entry.get("config", {})):
-                lines.append(f"{origins.path((*base, *path))}: {message}")
+                line = f"{origins.path((*base, *path))}: {message}"
+                if lenient and ignored is not None and len(path) == 1 and message.startswith(_UNKNOWN):
+                    ignored.append(f"{line} (llama-stack ignores it)")
+                else:
+                    lines.append(line)
     return lines
 
 
-def _check_providers(dumped: dict[str, Any], source: str, schemas: ProviderSchemas, origins: Origins) -> None:
-    """API names (the resolver's own check) and each provider's config; ConfigError lists every problem."""
+def _check_providers(
+    dumped: dict[str, Any], source: str, schemas: ProviderSchemas, origins: Origins, ignored: list[str]
+) -> None:
+    """API names (the resolver's own check) and each provider's config; ConfigError lists every problem.
+    Unknown config keys of a provider whose llama-stack config ignores them go to `ignored`."""
     from stackctl.config.resolver import unknown_api_names
 
     unknown = unknown_api_names(dumped, schemas.apis, origins)
-    lines = [*unknown, *_provider_lines(dumped, schemas, origins)]
+    lines = [*unknown, *_provider_lines(dumped, schemas, origins, ignored)]
     if lines:
         what = "run config" if unknown else "provider config"
         raise ConfigError(
@@ -129,8 +143,11 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
     if dumped is None:
         dumped = dump_with_pydantic(normalized, source, origins, problems)
     warnings = list(substituted.warnings)
+    ignored: list[str] = []
     if schemas is not None:
-        _check_providers(dumped, source, schemas, origins)
-        warnings.extend(provider_warnings(dumped, schemas, origins))
+        _check_providers(dumped, source, schemas, origins, ignored)
+        warnings.extend([*ignored, *provider_warnings(dumped, schemas, origins)])
     version = dumped.get("version", exact.run_config_default("version"))
-    return Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)
+    rendered = Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)
+    rendered.strict = ignored
+    return rendered

@@ -198,8 +198,17 @@ def resources_match_stack(ctx: FileContext) -> list[Problem]:
     return []
 
 
+def ignored_provider_keys(ctx: FileContext) -> list[Problem]:
+    """Provider config keys that llama-stack's config classes silently drop: `config render` only warns
+    about them (llama-stack loads the file), but what `register` stores must not carry a typo."""
+    assert ctx.rendered is not None
+    if not ctx.rendered.strict:
+        return []
+    return problems_of(ConfigError("", details=list(ctx.rendered.strict), code="schema_violation"), ctx)
+
+
 FILE_CHECKS: list[Check] = [duplicate_keys, literal_secrets]
-DOCUMENT_CHECKS: list[Check] = [resources_match_stack]
+DOCUMENT_CHECKS: list[Check] = [resources_match_stack, ignored_provider_keys]
 
 _DETAIL = re.compile(r"^(?P<path>[\w.\[\]<>-]+)(?: \((?P<file>.+):(?P<line>\d+)\))?: (?P<message>.+)$", re.S)
 
@@ -254,7 +263,9 @@ def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
     ctx.rendered = render_config(  # the document `_context` loaded: the file is loaded once
         data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True, parsed=ctx.raw
     )
-    ctx.stack = resolve(ctx.rendered.document, ctx.schemas, ctx.source, ctx.rendered.origins)
+    # A config's external_providers_dir / external_apis_dir extend the schemas it was validated with.
+    schemas = ctx.rendered.schemas or ctx.schemas
+    ctx.stack = resolve(ctx.rendered.document, schemas, ctx.source, ctx.rendered.origins)
 
 
 def prepare(
@@ -266,6 +277,9 @@ def prepare(
     if problems:
         raise _refuse(problems, source)
     _render(ctx, data, home)
+    ignored = ignored_provider_keys(ctx)
+    if ignored:
+        raise _refuse(ignored, source)
     return ctx
 
 

@@ -24,7 +24,8 @@ def test_apis_list_table(cli):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "KIND", "ROUTES", "DESCRIPTION"]
     rows = {line.split()[0]: line.split()[1:3] for line in lines[1:]}
-    assert len(rows) == 23
+    assert len(rows) == 24
+    assert rows["vector_stores"] == ["routing_table", "vector_io"]
     assert rows["models"] == ["routing_table", "inference"]
     assert rows["inference"][0] == "providable"
     assert rows["conversations"][0] == "builtin"
@@ -112,14 +113,22 @@ def test_show_by_short_name_json(cli, isolated_env):
 
 
 def test_show_fills_the_stackctl_data_dir(cli, isolated_env):
-    result = cli("providers", "show", "faiss", "-o", "json")
+    result = cli("providers", "show", "sqlite-vec", "-o", "json")
     body = json.loads(result.stdout)
     data_dir = isolated_env / "data"
-    assert (
-        body["sample_config"]["kvstore"]["db_path"] == f"${{env.SQLITE_STORE_DIR:={data_dir}}}/faiss_store.db"
-    )
+    assert body["sample_config"]["db_path"] == f"${{env.SQLITE_STORE_DIR:={data_dir}}}/sqlite_vec.db"
+    assert body["sample_config"]["persistence"] == {"namespace": "vector_io::sqlite_vec", "backend": "kv_default"}
     assert body["env_vars"] == ["SQLITE_STORE_DIR"]
     assert body["optional_api_dependencies"] == ["files", "models"]
+    assert body["pip_packages"] == ["sqlite-vec", "chardet", "pypdf"]
+
+
+def test_show_names_a_deprecated_type_and_its_replacement(cli):
+    result = cli("providers", "show", "inline::sqlite_vec", "--api", "vector_io", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["deprecated"] == (
+        "provider type inline::sqlite_vec is deprecated; use inline::sqlite-vec"
+    )
 
 
 def test_show_table(cli):

@@ -19,7 +19,8 @@ PROVIDABLE = [
 ROUTING = {
     "models": "inference",
     "shields": "safety",
-    "vector_dbs": "vector_io",
+    "vector_stores": "vector_io",
+    "vector_dbs": "vector_io",  # the older layout's name
     "datasets": "datasetio",
     "scoring_functions": "scoring",
     "benchmarks": "eval",
@@ -155,7 +156,7 @@ def test_same_type_under_several_apis_is_keyed_by_api(catalogue: Catalogue) -> N
 def test_real_dependencies(catalogue: Catalogue) -> None:
     deps = {
         ("agents", "inline::meta-reference"): {
-            "inference", "safety", "vector_io", "vector_dbs", "tool_runtime", "tool_groups",
+            "inference", "safety", "vector_io", "tool_runtime", "tool_groups", "conversations",
         },
         ("eval", "inline::meta-reference"): {"datasetio", "datasets", "scoring", "inference", "agents"},
         ("scoring", "inline::llm-as-judge"): {"datasetio", "datasets", "inference"},
@@ -179,9 +180,9 @@ def test_dependencies_name_known_apis(catalogue: Catalogue) -> None:
 def test_every_provider_is_described(catalogue: Catalogue) -> None:
     for spec in catalogue.providers:
         assert spec.description and "\n" not in spec.description, spec.key
-        assert re.fullmatch(r"(inline|remote)::[a-z0-9-]+(::[a-z0-9-]+)?", spec.provider_type)
+        assert re.fullmatch(r"(inline|remote)::[a-z0-9_-]+(::[a-z0-9-]+)?", spec.provider_type)
         for config_field in spec.fields:
-            assert config_field.kind in {"str", "int", "float", "bool", "list", "dict", "any"}
+            assert set(config_field.kinds) <= {"str", "int", "float", "bool", "list", "dict", "any"}
             assert config_field.description, (spec.key, config_field.name)
             assert not (config_field.required and config_field.default is not None)
 
@@ -238,10 +239,10 @@ def test_lookup_without_api(catalogue: Catalogue) -> None:
 
 def test_sample_fills_data_dir_and_returns_a_copy(catalogue: Catalogue, tmp_path: Path) -> None:
     sample = catalogue.sample_config("vector_io", "inline::faiss", tmp_path)
-    assert sample == {
-        "kvstore": {"type": "sqlite", "db_path": f"${{env.SQLITE_STORE_DIR:={tmp_path}}}/faiss_store.db"}
-    }
-    sample["kvstore"]["db_path"] = "changed"
+    assert sample == {"persistence": {"namespace": "vector_io::faiss", "backend": "kv_default"}}
+    sqlite_vec = catalogue.sample_config("vector_io", "inline::sqlite-vec", tmp_path)
+    assert sqlite_vec["db_path"] == f"${{env.SQLITE_STORE_DIR:={tmp_path}}}/sqlite_vec.db"
+    sample["persistence"]["backend"] = "changed"
     assert "changed" not in str(catalogue.sample_config("vector_io", "inline::faiss", tmp_path))
 
 
@@ -273,7 +274,6 @@ def test_env_vars_lists_every_referenced_name_once(catalogue: Catalogue) -> None
         assert spec.env_vars() == list(dict.fromkeys(names)), spec.key
     assert catalogue.env_vars("vector_io", "remote::pgvector") == [
         "PGVECTOR_HOST", "PGVECTOR_PORT", "PGVECTOR_DB", "PGVECTOR_USER", "PGVECTOR_PASSWORD",
-        "SQLITE_STORE_DIR",
     ]  # fmt: skip
     # Bedrock's OpenAI-compatible endpoint takes a bearer token, under the name AWS's own tools read.
     assert catalogue.env_vars("inference", "remote::bedrock") == [
@@ -357,12 +357,13 @@ def test_config_model_is_cached(catalogue: Catalogue) -> None:
 def test_field_kind(catalogue: Catalogue) -> None:
     assert catalogue.field_kind("remote::openai", ("api_key",)) == "str"
     assert catalogue.field_kind("remote::vllm", ("max_tokens",)) == "int"
-    assert catalogue.field_kind("remote::vllm", ("tls_verify",)) == "any"
+    assert catalogue.field_kind("remote::vllm", ("tls_verify",)) == "bool|str"  # a union, as in 0.3.x
     assert catalogue.field_kind("remote::nvidia", ("append_api_version",), api="inference") == "bool"
     assert catalogue.field_kind("inline::huggingface-cpu", ("warmup_ratio",)) == "float"
     assert catalogue.field_kind("remote::fireworks", ("allowed_models",)) == "list"
     assert catalogue.field_kind("remote::fireworks", ("allowed_models", 0)) == "str"
-    assert catalogue.field_kind("inline::faiss", ("kvstore",)) == "dict"
+    assert catalogue.field_kind("inline::faiss", ("kvstore",)) == "dict"  # the older layout's name
+    assert catalogue.field_kind("inline::faiss", ("persistence",)) == "dict"
     assert catalogue.field_kind("inline::faiss", ("kvstore", "db_path")) is None
     assert catalogue.field_kind("remote::fireworks", ("nope",)) is None
     assert catalogue.field_kind("remote::fireworks", ()) is None

@@ -212,7 +212,7 @@ def field_values(field: ConfigField) -> st.SearchStrategy[Any]:
         items = st.lists(scalars[field.items or "any"], max_size=3)
         values = items | st.text(max_size=8) if field.items == "str" else items
     else:
-        values = scalars[field.kind]
+        values = st.one_of(*(scalars[kind] for kind in field.kinds))  # a union such as bool|str
     return values if field.required else st.none() | values
 
 

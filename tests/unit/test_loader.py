@@ -644,11 +644,20 @@ providers:
 
 
 def test_provider_config_errors_name_the_entry_in_the_file_after_a_disabled_one() -> None:
-    error = catalogue_error(AFTER_A_DISABLED_PROVIDER)
+    error = catalogue_error(AFTER_A_DISABLED_PROVIDER.replace("refresh_model: true", "refresh_models: often"))
     assert error.details == [
-        "providers.inference[1].config.refresh_model: unknown field 'refresh_model'; "
-        "did you mean 'refresh_models'?"
+        "providers.inference[1].config.refresh_models: Input should be a valid boolean, unable to interpret input"
     ]
+
+
+def test_an_unknown_key_llama_stack_ignores_warns_and_is_strict_for_validate() -> None:
+    rendered = render_config(AFTER_A_DISABLED_PROVIDER, "run.yaml", {}, home=HOME, schemas=CATALOGUE)
+    line = (
+        "providers.inference[1].config.refresh_model: unknown field 'refresh_model'; "
+        "did you mean 'refresh_models'? (llama-stack ignores it)"
+    )
+    assert rendered.strict == [line]
+    assert line in rendered.warnings
 
 
 def test_schema_errors_name_the_entry_in_the_file_after_a_disabled_one() -> None:

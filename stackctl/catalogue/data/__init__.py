@@ -3,7 +3,9 @@
 Two sources make one record per provider type:
 
 - `facts.json`, the facts of llama-stack's provider registry for the release named in it (config field names,
-  types, required flags, defaults, secret marks; api dependencies; pip packages; deprecation). It is generated,
+  types, required flags, defaults, secret marks; api dependencies; pip packages; deprecation; whether a
+  config takes extra keys). A field is `[name, type, items, required, default, secret]`, plus `true` for a
+  required field that may be null (it must be given, but `null` will do). It is generated,
   never edited by hand: `python scripts/check_against_llama_stack.py --venv VENV regenerate`.
 - the modules of this package, one per API: what stackctl adds (descriptions, sample configs, the HTTP
   profile of inference providers), the fields' older names (`renamed_to`), and the types only the older
@@ -99,14 +101,16 @@ def facts() -> dict[str, Any]:
 
 
 def _field(fact: list[Any], ours: Mapping[str, Any] | None) -> dict[str, Any]:
-    name, kind, items, required, default, secret = fact
+    """A field as llama-stack has it; stackctl may only add a secret mark (an AWS access key id is one)."""
+    name, kind, items, required, default, secret, *nullable = fact  # nullable: only for required fields
     return {
+        "nullable": bool(nullable),
         "name": name,
         "type": kind,
         "items": items,
         "required": required,
         "default": default,
-        "secret": secret,
+        "secret": secret or bool((ours or {}).get("secret")),
         "description": (ours or {}).get("description", ""),
     }
 
@@ -128,6 +132,8 @@ def merge(
         "optional_api_dependencies": tuple(fact["optional_api_dependencies"]),
         "pip_packages": tuple(fact["pip_packages"]),
         "deprecated": fact["deprecated"],
+        "open_config": fact.get("extra") == "allow",
+        "ignores_unknown": fact.get("extra") in (None, "ignore"),
         "fields": tuple(fields),
     }
 

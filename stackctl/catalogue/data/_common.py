@@ -62,6 +62,10 @@ def kvstore_field(
     return field("kvstore", "dict", description, renamed_to=renamed_to)
 
 
+def auth_credential_field() -> dict[str, Any]:
+    return field("auth_credential", "str", "API key or bearer token the provider is called with.", secret=True)
+
+
 def api_key_field(service: str) -> dict[str, Any]:
     return field("api_key", "str", f"API key for {service}.", secret=True)
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import REMOTE_INFERENCE_FIELDS, api_key_field, field
+from stackctl.catalogue.data._common import (
+    AWS_FIELDS,
+    REMOTE_INFERENCE_FIELDS,
+    api_key_field,
+    auth_credential_field,
+    field,
+)
 
 API = "inference"
 
@@ -118,7 +124,10 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
     _remote(
         "remote::ollama",
         "A local or remote Ollama server.",
-        (field("url", "str", "URL of the Ollama server.", default="http://localhost:11434"),),
+        (
+            field("url", "str", "URL of the Ollama server.", default="http://localhost:11434"),
+            auth_credential_field(),
+        ),
         {"url": "${env.OLLAMA_URL:=http://localhost:11434}"},
         http(("url", "base_url"), "http://localhost:11434", suffix="/v1", key_required=False),
     ),
@@ -144,7 +153,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
     _remote(
         "remote::tgi",
         "A Hugging Face text-generation-inference server.",
-        (field("url", "str", "URL of the TGI server.", required=True),),
+        (field("url", "str", "URL of the TGI server.", required=True), auth_credential_field()),
         {"url": "${env.TGI_URL}"},
     ),
     _remote(
@@ -197,11 +206,18 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "remote::bedrock",
         "Amazon Bedrock hosted models.",
         (
-            field("api_key", "str", "Bedrock API key (bearer token).", secret=True),
-            field("region_name", "str", "AWS region of the Bedrock endpoint.", default="us-east-2"),
+            field("auth_credential", "any", "Bedrock API key (bearer token).", secret=True),
+            field(
+                "api_key",
+                "str",
+                "Bedrock API key (older layout).",
+                secret=True,
+                renamed_to="auth_credential",
+            ),
+            *AWS_FIELDS,
         ),
         {
-            "api_key": "${env.AWS_BEARER_TOKEN_BEDROCK:=}",
+            "auth_credential": "${env.AWS_BEARER_TOKEN_BEDROCK:=}",
             "region_name": "${env.AWS_DEFAULT_REGION:=us-east-2}",
         },
     ),
@@ -263,6 +279,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         (
             field("project", "str", "Google Cloud project id.", required=True),
             field("location", "str", "Google Cloud region.", default="us-central1"),
+            auth_credential_field(),
         ),
         {"project": "${env.VERTEX_AI_PROJECT}", "location": "${env.VERTEX_AI_LOCATION:=us-central1}"},
     ),
@@ -334,7 +351,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         ),
         {
             "api_key": "${env.AZURE_API_KEY:=}",
-            "api_base": "${env.AZURE_API_BASE:=}",
+            "api_base": "${env.AZURE_API_BASE}",
             "api_version": "${env.AZURE_API_VERSION:=}",
             "api_type": "${env.AZURE_API_TYPE:=azure}",
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackctl.catalogue.data._common import AWS_FIELDS, api_key_field, field
+from stackctl.catalogue.data._common import AWS_FIELDS, REMOTE_INFERENCE_FIELDS, api_key_field, field
 
 API = "safety"
 
@@ -48,7 +48,11 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         "description": "Amazon Bedrock guardrails.",
         "api_dependencies": (),
         "optional_api_dependencies": (),
-        "fields": AWS_FIELDS,
+        "fields": (
+            *REMOTE_INFERENCE_FIELDS,
+            field("auth_credential", "any", "Bedrock API key (bearer token).", secret=True),
+            *AWS_FIELDS,
+        ),
         "sample": {},
     },
     {

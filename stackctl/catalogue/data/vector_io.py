@@ -137,7 +137,7 @@ PROVIDERS: tuple[dict[str, Any], ...] = (
         ),
         {
             "uri": "${env.MILVUS_ENDPOINT}",
-            "token": "${env.MILVUS_TOKEN:=}",
+            "token": "${env.MILVUS_TOKEN}",
             "persistence": kv_ref("vector_io::milvus_remote"),
         },
     ),
