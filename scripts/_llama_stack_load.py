@@ -48,12 +48,26 @@ def resolves(config):
     from llama_stack.core.distribution import builtin_automatically_routed_apis, get_provider_registry
     from llama_stack.core.resolver import validate_and_prepare_providers
 
+    from llama_stack.core.distribution import INTERNAL_APIS
+
     routed = builtin_automatically_routed_apis()
     try:
         registry = get_provider_registry(config)
         prepared = validate_and_prepare_providers(
             config, registry, {x.routing_table_api for x in routed}, {x.router_api for x in routed}
         )
+        # What instantiation would find: every served API, the routing tables of the routed ones, and
+        # the internal implementations; a missing required dependency fails there.
+        served = {key.removeprefix("inner-") for key, specs in prepared.items() if specs}
+        served |= {x.routing_table_api.value for x in routed if x.router_api.value in served}
+        served |= {api.value for api in INTERNAL_APIS}
+        for specs in prepared.values():
+            for provider in specs.values():
+                for dependency in provider.spec.api_dependencies:
+                    if dependency.value not in served:
+                        raise RuntimeError(
+                            f"provider {provider.provider_id} needs API {dependency.value}, which is not available"
+                        )
         for specs in prepared.values():
             for provider in specs.values():
                 if provider.provider_type == "inline::meta-reference" and provider.spec.api.value == "telemetry":
