@@ -73,8 +73,8 @@ def llama_load(venv: Path, run: Runner, items: list[dict[str, Any]]) -> dict[str
 
 def stackctl_render(text: str, env: dict[str, str]) -> tuple[Any, str | None, Any]:
     """(rendered document as written, error of render, error of validate) with stackctl's own pipeline."""
-    from stackctl.catalogue.stack import StackCatalogue
     from stackctl.catalogue.load import load_catalogue
+    from stackctl.catalogue.stack import StackCatalogue
     from stackctl.config.pipeline import render_config, strict_problems
     from stackctl.config.resolver import resolve
     from stackctl.errors import StackctlError

@@ -45,10 +45,12 @@ def resolves(config):
     against its config class) without instantiating anything."""
     import importlib
 
-    from llama_stack.core.distribution import builtin_automatically_routed_apis, get_provider_registry
+    from llama_stack.core.distribution import (
+        INTERNAL_APIS,
+        builtin_automatically_routed_apis,
+        get_provider_registry,
+    )
     from llama_stack.core.resolver import validate_and_prepare_providers
-
-    from llama_stack.core.distribution import INTERNAL_APIS
 
     routed = builtin_automatically_routed_apis()
     try:

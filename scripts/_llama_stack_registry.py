@@ -1,6 +1,13 @@
 """Print llama-stack's provider registry as JSON facts. Runs inside a venv that has llama-stack installed."""
-import enum, json, sys, types, typing, importlib, importlib.metadata as md
+import enum
+import importlib
+import importlib.metadata as md
+import json
+import sys
+import types
+import typing
 from pathlib import Path
+
 from pydantic import BaseModel, SecretStr
 from pydantic_core import PydanticUndefined
 
@@ -26,11 +33,11 @@ def kinds(ann):
     if origin is typing.Literal:
         vals = typing.get_args(ann)
         return {bool: "bool", int: "int", float: "float"}.get(type(vals[0]), "str"), None
-    if origin in (list, tuple, set, frozenset, typing.List):
+    if origin in (list, tuple, set, frozenset, list):
         args = typing.get_args(ann)
         item = kinds(args[0])[0] if args else "any"
         return "list", (item if "|" not in item else "any")
-    if origin in (dict, typing.Dict):
+    if origin in (dict, dict):
         return "dict", None
     if ann is typing.Any or ann is object:
         return "any", None
@@ -78,8 +85,12 @@ def fields_of(cls):
     return out
 
 def main():
-    from llama_stack.core.distribution import get_provider_registry, providable_apis, builtin_automatically_routed_apis, INTERNAL_APIS
     from llama_stack.apis.datatypes import Api
+    from llama_stack.core.distribution import (
+        INTERNAL_APIS,
+        builtin_automatically_routed_apis,
+        get_provider_registry,
+    )
     providers, errors = [], []
     for api, specs in get_provider_registry().items():
         for ptype, spec in specs.items():

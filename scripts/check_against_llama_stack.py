@@ -152,7 +152,7 @@ def catalogue_diff(venv: Path) -> int:
                     ("type", (mine.kind, mine.items), (kind, items)),
                     ("required", (mine.required, mine.nullable), (required, bool(nullable))),
                     ("default", mine.default, default),
-                    ("secret", mine.secret or secret, secret or mine.secret and not secret),
+                    ("secret", mine.secret or secret, secret or (mine.secret and not secret)),
                 ):
                     if a != b:
                         counts[check] += 1

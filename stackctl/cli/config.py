@@ -172,6 +172,40 @@ def upgrade_cmd(
 stack_app = typer.Typer(help="Resolve stacks: dependencies and instantiation order.", no_args_is_help=True)
 
 
+@stack_app.command("deps")
+def deps_cmd(
+    file: FileArg = None,
+    distro: DistroOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """Print the pip packages the stack's providers need, one per line (as llama-stack's list-deps).
+
+    Requirements that carry pip options (--no-deps, --extra-index-url) are listed on stderr, to be installed
+    each with its own pip command; -o json gives {"packages": [...], "separately": [...]}.
+
+    Example: pip install $(stackctl stack deps run.yaml)
+    """
+    from stackctl.catalogue.deps import stack_deps
+    from stackctl.catalogue.stack import catalogue_for
+    from stackctl.cli.inputs import build_env
+    from stackctl.cli.output import notice
+    from stackctl.config.yamlio import load_yaml
+    from stackctl.errors import ConfigError
+
+    data, source = load_input(file, distro)
+    raw = load_yaml(data, source)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a run config must be a YAML mapping")
+    deps = stack_deps(raw, catalogue_for(build_env(None, None)).catalogue, source)
+    if output is not Format.table:
+        emit(deps.to_dict(), output)
+        return
+    for requirement in deps.packages:
+        typer.echo(requirement)
+    for requirement in deps.separately:
+        notice(f"install separately: pip install {requirement}")
+
+
 @stack_app.command("resolve")
 def resolve_cmd(
     file: FileArg = None,

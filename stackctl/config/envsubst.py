@@ -215,8 +215,6 @@ def coerce(text: str, kind: str | None = None) -> Any:
     """Turn a substituted string into a typed value. `kind` (a field's declared type) wins when known."""
     if text == "":
         return None
-    if kind is not None and "|" in kind:
-        return _coerce_union(text, kind.split("|"))
     if kind == "str":
         return text
     lowered = text.lower()
@@ -238,6 +236,13 @@ def _finite(number: float, text: str) -> float | str:
 
 
 _TYPE_KINDS = {bool: ("bool",), int: ("int", "float"), float: ("float",)}
+
+
+def coerce_kind(text: str, kind: str | None) -> Any:
+    """`coerce`, also for a union kind such as `bool|str` (members joined with `|`)."""
+    if kind is not None and "|" in kind:
+        return _coerce_union(text, kind.split("|"))
+    return coerce(text, kind)
 
 
 def _coerce_union(text: str, members: list[str]) -> Any:
@@ -329,7 +334,7 @@ class Substituter:
         value = coerce(result)
         if isinstance(value, str) or value is None or self.kind_of is None:
             return value
-        return coerce(result, self.kind_of(path))
+        return coerce_kind(result, self.kind_of(path))
 
     def value(self, value: Any, path: DocPath) -> Any:
         if isinstance(value, str):

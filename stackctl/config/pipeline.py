@@ -18,6 +18,7 @@ from typing import Any
 from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.substitute import substitute
 from stackctl.config.validate import validate_run_config
+from stackctl.errors import ConfigError
 from stackctl.models.kinds import KINDS
 
 

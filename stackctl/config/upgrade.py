@@ -163,8 +163,8 @@ def _place(config: dict[str, Any], old: str, path: tuple[str, ...], value: Any) 
     if len(path) == 1:
         replaced = {(head if key == old else key): (value if key == old else v) for key, v in config.items()}
     else:
-        inner = config.get(head) if isinstance(config.get(head), dict) else {}
-        inner = {**inner, path[1]: value}
+        found = config.get(head)
+        inner: dict[str, Any] = {**(found if isinstance(found, dict) else {}), path[1]: value}
         if head in config:
             replaced = {key: v for key, v in config.items() if key != old}
             replaced[head] = inner
@@ -206,19 +206,18 @@ def _storage(
 
 def _resources(doc: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    for key in RESOURCE_KEYS:
-        if key not in doc:
+    for old in RESOURCE_KEYS:
+        if old not in doc:
             continue
-        items = doc[key]
-        if key == "vector_dbs":
-            key = "vector_stores"
-            if isinstance(items, list):
-                items = [
-                    {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()}
-                    if isinstance(item, dict)
-                    else item
-                    for item in items
-                ]
+        items = doc[old]
+        key = "vector_stores" if old == "vector_dbs" else old
+        if old == "vector_dbs" and isinstance(items, list):
+            items = [
+                {_VECTOR_STORE_FIELDS.get(k, k): v for k, v in item.items()}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ]
         resources[key] = items
     if resources:
         notes.append("top-level resources -> registered_resources: " + ", ".join(resources))

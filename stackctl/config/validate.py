@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stackctl.config import exact
+from stackctl.config.blocks import block_problems
 from stackctl.config.docpath import DocPath
 from stackctl.config.layout import layout_problems, normalize_layout
 from stackctl.config.origins import Origins
@@ -59,7 +60,7 @@ def _schema_lines(exc: ValidationError, origins: Origins) -> list[str]:
 
 def provider_warnings(dumped: dict[str, Any], schemas: ProviderSchemas, origins: Origins) -> list[str]:
     """Deprecated provider types and older field names, one `path: message` line each."""
-    lines = []
+    lines: list[str] = []
     for api, entries in dumped["providers"].items():
         for index, entry in enumerate(entries):
             if entry["provider_id"] is None:
@@ -96,14 +97,19 @@ def _provider_lines(
 
 
 def _check_providers(
-    dumped: dict[str, Any], source: str, schemas: ProviderSchemas, origins: Origins, ignored: list[str]
+    dumped: dict[str, Any],
+    source: str,
+    schemas: ProviderSchemas,
+    origins: Origins,
+    ignored: list[str],
+    blocks: list[str],
 ) -> None:
     """API names (the resolver's own check) and each provider's config; ConfigError lists every problem.
     Unknown config keys of a provider whose llama-stack config ignores them go to `ignored`."""
     from stackctl.config.resolver import unknown_api_names
 
     unknown = unknown_api_names(dumped, schemas.apis, origins)
-    lines = [*unknown, *_provider_lines(dumped, schemas, origins, ignored)]
+    lines = [*unknown, *_provider_lines(dumped, schemas, origins, ignored), *blocks]
     if lines:
         what = "run config" if unknown else "provider config"
         raise ConfigError(
@@ -142,10 +148,13 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
     dumped = None if problems else exact.dump_run_config(normalized)
     if dumped is None:
         dumped = dump_with_pydantic(normalized, source, origins, problems)
+    blocks = [f"{origins.path(path)}: {message}" for path, message in block_problems(dumped)]
     warnings = list(substituted.warnings)
     ignored: list[str] = []
+    if schemas is None and blocks:
+        raise ConfigError(f"{source}: run config is invalid ({len(blocks)} problem(s))", details=blocks)
     if schemas is not None:
-        _check_providers(dumped, source, schemas, origins, ignored)
+        _check_providers(dumped, source, schemas, origins, ignored, blocks)
         warnings.extend([*ignored, *provider_warnings(dumped, schemas, origins)])
     version = dumped.get("version", exact.run_config_default("version"))
     rendered = Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)

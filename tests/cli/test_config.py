@@ -293,7 +293,10 @@ def test_render_warns_about_a_provider_config_key_llama_stack_ignores(cli: Any, 
     result = cli("config", "render", str(path), "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert f"warning: {UNKNOWN_AFTER_DISABLED}" in result.stderr.splitlines()
-    assert json.loads(result.stdout)["providers"]["inference"][0]["config"] == {"api_key": "********", "refresh_model": True}
+    assert json.loads(result.stdout)["providers"]["inference"][0]["config"] == {
+        "api_key": "********",
+        "refresh_model": True,
+    }
 
 
 def test_validate_reports_every_problem_with_its_line_in_one_run(cli: Any, tmp_path: Path) -> None:

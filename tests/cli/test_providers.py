@@ -117,7 +117,10 @@ def test_show_fills_the_stackctl_data_dir(cli, isolated_env):
     body = json.loads(result.stdout)
     data_dir = isolated_env / "data"
     assert body["sample_config"]["db_path"] == f"${{env.SQLITE_STORE_DIR:={data_dir}}}/sqlite_vec.db"
-    assert body["sample_config"]["persistence"] == {"namespace": "vector_io::sqlite_vec", "backend": "kv_default"}
+    assert body["sample_config"]["persistence"] == {
+        "namespace": "vector_io::sqlite_vec",
+        "backend": "kv_default",
+    }
     assert body["env_vars"] == ["SQLITE_STORE_DIR"]
     assert body["optional_api_dependencies"] == ["files", "models"]
     assert body["pip_packages"] == ["sqlite-vec", "chardet", "pypdf"]

@@ -646,7 +646,8 @@ providers:
 def test_provider_config_errors_name_the_entry_in_the_file_after_a_disabled_one() -> None:
     error = catalogue_error(AFTER_A_DISABLED_PROVIDER.replace("refresh_model: true", "refresh_models: often"))
     assert error.details == [
-        "providers.inference[1].config.refresh_models: Input should be a valid boolean, unable to interpret input"
+        "providers.inference[1].config.refresh_models: "
+        "Input should be a valid boolean, unable to interpret input"
     ]
 
 

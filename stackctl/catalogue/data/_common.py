@@ -47,7 +47,7 @@ def kv_ref(namespace: str) -> dict[str, Any]:
 
 
 def sql_ref(table_name: str) -> dict[str, Any]:
-    """A 0.3.x reference to a table of the stack's SQL backend (defined in the run config's `storage` block)."""
+    """A 0.3.x reference to a table of the stack's SQL backend (defined in the `storage` block)."""
     return {"table_name": table_name, "backend": "sql_default"}
 
 
@@ -63,7 +63,9 @@ def kvstore_field(
 
 
 def auth_credential_field() -> dict[str, Any]:
-    return field("auth_credential", "str", "API key or bearer token the provider is called with.", secret=True)
+    return field(
+        "auth_credential", "str", "API key or bearer token the provider is called with.", secret=True
+    )
 
 
 def api_key_field(service: str) -> dict[str, Any]:

@@ -24,10 +24,12 @@ def http(
     auth: str = "bearer",
     key_required: bool = True,
 ) -> dict[str, Any]:
-    """How stackctl reaches the provider's OpenAI-compatible HTTP API (read by `stackctl.inference.endpoints`):
-    the config keys that may hold its base URL, the URL when none is configured, the path suffix a configured
-    URL may lack (ollama's has no /v1), the config fields that may hold the key, how the key is sent
-    ("bearer": `Authorization: Bearer KEY`; "api-key": Azure's `api-key: KEY` header), and whether it is needed.
+    """How stackctl reaches the provider's OpenAI-compatible HTTP API (`stackctl.inference.endpoints`).
+
+    The config keys that may hold its base URL, the URL when none is configured, the path suffix a
+    configured URL may lack (ollama's has no /v1), the config fields that may hold the key, how the key is
+    sent ("bearer": `Authorization: Bearer KEY`; "api-key": Azure's `api-key: KEY` header), and whether
+    it is needed.
     """
     return {
         "url_keys": url_keys,
