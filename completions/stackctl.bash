@@ -31,6 +31,7 @@ _stackctl() {
             "benchmarks|register") cmdpath="benchmarks register" ;;
             "benchmarks|unregister") cmdpath="benchmarks unregister" ;;
             "config|render") cmdpath="config render" ;;
+            "config|upgrade") cmdpath="config upgrade" ;;
             "config|validate") cmdpath="config validate" ;;
             "config|vars") cmdpath="config vars" ;;
             "conv|create") cmdpath="conv create" ;;
@@ -73,6 +74,7 @@ _stackctl() {
             "shields|list") cmdpath="shields list" ;;
             "shields|register") cmdpath="shields register" ;;
             "shields|unregister") cmdpath="shields unregister" ;;
+            "stack|deps") cmdpath="stack deps" ;;
             "stack|resolve") cmdpath="stack resolve" ;;
             "stacks|delete") cmdpath="stacks delete" ;;
             "stacks|list") cmdpath="stacks list" ;;
@@ -99,8 +101,9 @@ _stackctl() {
         "benchmarks register") opts="--db --debug --file --help --install-completion --output --provider-id --provider-resource-id --set --show-completion --stack -f -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "benchmarks unregister") opts="--db --debug --help --ignore-not-found --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "completion") opts="--db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
-        "config") opts="render validate vars --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
+        "config") opts="render upgrade validate vars --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
         "config render") opts="--db --debug --distro --env --env-file --help --install-completion --no-validate --output --show-completion --show-secrets -e -h -o"; vals="--distro=distros --output=choices:json,yaml -o=choices:json,yaml"; arg="" ;;
+        "config upgrade") opts="--db --debug --force --help --install-completion --out --output --show-completion -h -o"; vals="--output=choices:json,yaml -o=choices:json,yaml"; arg="" ;;
         "config validate") opts="--db --debug --distro --env --env-file --help --install-completion --output --show-completion -e -h -o"; vals="--distro=distros --output=choices:table,wide,json,yaml -o=choices:table,wide,json,yaml"; arg="" ;;
         "config vars") opts="--db --debug --distro --env --env-file --help --install-completion --output --show-completion --show-secrets -e -h -o"; vals="--distro=distros --output=choices:table,wide,json,yaml -o=choices:table,wide,json,yaml"; arg="" ;;
         "conv") opts="create delete get items list update --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
@@ -154,7 +157,8 @@ _stackctl() {
         "shields list") opts="--db --debug --help --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "shields register") opts="--db --debug --file --help --install-completion --output --provider-id --provider-resource-id --set --show-completion --stack -f -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
         "shields unregister") opts="--db --debug --help --ignore-not-found --install-completion --output --show-completion --stack -h -o"; vals="--output=choices:table,wide,json,yaml --stack=stacks -o=choices:table,wide,json,yaml"; arg="" ;;
-        "stack") opts="resolve --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
+        "stack") opts="deps resolve --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
+        "stack deps") opts="--db --debug --distro --help --install-completion --output --show-completion -h -o"; vals="--distro=distros --output=choices:table,wide,json,yaml -o=choices:table,wide,json,yaml"; arg="" ;;
         "stack resolve") opts="--db --debug --distro --env --env-file --help --install-completion --output --show-completion -e -h -o"; vals="--distro=distros --output=choices:table,wide,json,yaml -o=choices:table,wide,json,yaml"; arg="" ;;
         "stacks") opts="delete list show use --db --debug --help --install-completion --show-completion -h"; vals=""; arg="" ;;
         "stacks delete") opts="--db --debug --help --ignore-not-found --install-completion --output --show-completion --yes -h -o -y"; vals="--output=choices:table,wide,json,yaml -o=choices:table,wide,json,yaml"; arg="stacks" ;;

@@ -55,6 +55,8 @@ function __stackctl_path
                 set cmdpath 'benchmarks unregister'
             case 'config|render'
                 set cmdpath 'config render'
+            case 'config|upgrade'
+                set cmdpath 'config upgrade'
             case 'config|validate'
                 set cmdpath 'config validate'
             case 'config|vars'
@@ -139,6 +141,8 @@ function __stackctl_path
                 set cmdpath 'shields register'
             case 'shields|unregister'
                 set cmdpath 'shields unregister'
+            case 'stack|deps'
+                set cmdpath 'stack deps'
             case 'stack|resolve'
                 set cmdpath 'stack resolve'
             case 'stacks|delete'
@@ -280,6 +284,7 @@ complete -c stackctl -n "test (__stackctl_path) = 'completion'" -l install-compl
 complete -c stackctl -n "test (__stackctl_path) = 'completion'" -l show-completion
 complete -c stackctl -n "test (__stackctl_path) = 'completion'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'render' -d 'Substitute ${env.*} references, drop disabled providers, validate, and print...'
+complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'upgrade' -d 'Rewrite an older-layout run config into the llama-stack 0.3.x layout (storage...'
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'validate' -d 'Check a run config as `register` would: exit 0 when it is valid, 3 with every...'
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -a 'vars' -d 'List every ${env.*} variable a run config references: syntax, default, where...'
 complete -c stackctl -n "test (__stackctl_path) = 'config'" -l db
@@ -302,6 +307,16 @@ complete -c stackctl -n "test (__stackctl_path) = 'config render'" -l show-secre
 complete -c stackctl -n "test (__stackctl_path) = 'config render'" -s e
 complete -c stackctl -n "test (__stackctl_path) = 'config render'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'config render'" -s o -xa 'json yaml'
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l db
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l debug
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l force
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l install-completion
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l out
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l output -xa 'json yaml'
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -l show-completion
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'config upgrade'" -s o -xa 'json yaml'
 complete -c stackctl -n "test (__stackctl_path) = 'config validate'" -l db
 complete -c stackctl -n "test (__stackctl_path) = 'config validate'" -l debug
 complete -c stackctl -n "test (__stackctl_path) = 'config validate'" -l distro -xa '(stackctl __complete distros 2>/dev/null)'
@@ -884,6 +899,7 @@ complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -l show-
 complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -l stack -xa '(stackctl __complete stacks 2>/dev/null)'
 complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -s h
 complete -c stackctl -n "test (__stackctl_path) = 'shields unregister'" -s o -xa 'table wide json yaml'
+complete -c stackctl -n "test (__stackctl_path) = 'stack'" -a 'deps' -d 'Print the pip packages the stacks providers need, one per line (as...'
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -a 'resolve' -d 'Print the providers of a run config in instantiation order, with what each...'
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l db
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l debug
@@ -891,6 +907,15 @@ complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l help
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l install-completion
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -l show-completion
 complete -c stackctl -n "test (__stackctl_path) = 'stack'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l db
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l debug
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l distro -xa '(stackctl __complete distros 2>/dev/null)'
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l help
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l install-completion
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l output -xa 'table wide json yaml'
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -l show-completion
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -s h
+complete -c stackctl -n "test (__stackctl_path) = 'stack deps'" -s o -xa 'table wide json yaml'
 complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l db
 complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l debug
 complete -c stackctl -n "test (__stackctl_path) = 'stack resolve'" -l distro -xa '(stackctl __complete distros 2>/dev/null)'

@@ -50,8 +50,31 @@ def test_json_output_and_distinct_ids(cli, isolated_env: Path) -> None:  # type:
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert [p["provider_id"] for p in doc["providers"]["inference"]] == ["ollama", "openai", "ollama-2"]
-    assert str(isolated_env / "data" / "adhoc" / "adhoc-ollama-openai") in doc["metadata_store"]["db_path"]
+    store_dir = f"${{env.SQLITE_STORE_DIR:={isolated_env / 'data' / 'adhoc' / 'adhoc-ollama-openai'}}}"
+    assert doc["storage"]["backends"] == {
+        "kv_default": {"type": "kv_sqlite", "db_path": f"{store_dir}/kvstore.db"},
+        "sql_default": {"type": "sql_sqlite", "db_path": f"{store_dir}/sql_store.db"},
+    }
+    assert doc["storage"]["stores"]["metadata"] == {"namespace": "registry", "backend": "kv_default"}
+    assert set(doc["registered_resources"]) == {
+        "models", "shields", "vector_stores", "datasets", "scoring_fns", "benchmarks", "tool_groups",
+    }  # fmt: skip
+    assert "metadata_store" not in doc and "models" not in doc
     assert doc["providers"]["inference"][1]["config"]["api_key"] == "${env.OPENAI_API_KEY:=}"
+
+
+def test_paths_under_home_are_written_with_a_tilde(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home" / "author"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("STACKCTL_DATA_DIR", str(home / ".local" / "share" / "stackctl"))
+    result = cli("adhoc", "inference=ollama,vector_io=sqlite-vec")
+    assert result.exit_code == 0, result.stderr
+    assert str(home) not in result.stdout
+    doc = yaml.safe_load(result.stdout)
+    assert doc["storage"]["backends"]["kv_default"]["db_path"] == (
+        "${env.SQLITE_STORE_DIR:=~/.local/share/stackctl/adhoc/adhoc-ollama-sqlite-vec}/kvstore.db"
+    )
+    assert doc["providers"]["vector_io"][0]["config"]["db_path"].startswith("${env.SQLITE_STORE_DIR:=~/")
 
 
 def test_secrets_in_env_are_never_resolved(cli) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import pytest
 from stackctl.catalogue.load import load_catalogue
 from stackctl.catalogue.stack import catalogue_for
 from stackctl.config.pipeline import render_config
+from stackctl.distros.adhoc import storage_block
 from stackctl.distros.templates import template_info, template_names
 
 EXPECTED = {
@@ -90,6 +91,8 @@ def test_every_sample_config_renders_and_validates(spec, tmp_path: Path) -> None
                 }
             ]
         },
+        # The backends the samples' store references name, as adhoc writes them.
+        "storage": storage_block(str(tmp_path)),
     }
     rendered = render_config(
         yaml.safe_dump(doc), "sample", _required(spec), home=str(tmp_path), schemas=catalogue_for({})

@@ -437,6 +437,7 @@ providers:
       bucket_name: bucket
       aws_access_key_id: ${env.AWS_KEY_ID:=AKIADEFAULTKEYID}
       aws_secret_access_key: ${env.AWS_SECRET}
+      metadata_store: {type: sqlite, db_path: files.db}
 """
 
 
@@ -462,7 +463,10 @@ def test_a_literal_in_a_schema_marked_secret_field_is_refused(cli: Any, tmp_path
 
 
 def test_provider_config_json_cannot_hold_is_stored_as_json(cli: Any, tmp_path: Path) -> None:
-    text = SECRETS_STACK + "      metadata_store: {type: sqlite, created: 2024-01-01, ratio: .nan}\n"
+    text = SECRETS_STACK.replace(
+        "      metadata_store: {type: sqlite, db_path: files.db}\n",
+        "      metadata_store: {type: sqlite, created: 2024-01-01, ratio: .nan}\n",
+    )
     path = write_config(tmp_path, text)
     result = cli("register", str(path), "-o", "json", env={"AWS_SECRET": "x"})
     assert result.exit_code == 0, result.stderr

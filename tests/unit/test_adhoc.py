@@ -24,10 +24,11 @@ def test_lookup_order_and_sample_config() -> None:
     assert fireworks["provider_type"] == "remote::fireworks"
     assert fireworks["config"]["api_key"] == "${env.FIREWORKS_API_KEY:=}"
     (faiss,) = stack.document["providers"]["vector_io"]
-    assert faiss["config"]["kvstore"]["db_path"].startswith(
-        "${env.SQLITE_STORE_DIR:=/data/stackctl/adhoc/adhoc-fireworks-faiss}"
+    assert faiss["config"]["persistence"] == {"namespace": "vector_io::faiss", "backend": "kv_default"}
+    backends = stack.document["storage"]["backends"]
+    assert backends["kv_default"]["db_path"] == (
+        "${env.SQLITE_STORE_DIR:=/data/stackctl/adhoc/adhoc-fireworks-faiss}/kvstore.db"
     )
-    assert stack.document["metadata_store"]["db_path"].endswith("/adhoc/adhoc-fireworks-faiss}/registry.db")
 
 
 def test_derived_name_is_not_a_constant() -> None:
