@@ -613,3 +613,85 @@ def test_validate_reports_the_rest_of_the_file_when_variables_are_missing(cli: A
         ("providers.inference[0].config.base_url", 7),
         ("models[0].provider_id", 11),
     ]
+
+
+# --- config upgrade and stack deps ----------------------------------------------------------------------------
+
+OLDER_LAYOUT = """\
+version: 2
+image_name: older
+providers:
+  vector_io:
+  - provider_id: faiss
+    provider_type: inline::faiss
+    config:
+      kvstore: {type: sqlite, db_path: "${env.SQLITE_STORE_DIR:=~/s}/faiss.db"}
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+    config: {api_key: "${env.OPENAI_API_KEY:=}"}
+metadata_store: {type: sqlite, db_path: "${env.SQLITE_STORE_DIR:=~/s}/registry.db"}
+models:
+- model_id: gpt-4o
+  provider_id: openai
+vector_dbs:
+- vector_db_id: docs
+  embedding_model: all-MiniLM-L6-v2
+  provider_id: faiss
+server: {port: 8321}
+"""
+
+
+def test_upgrade_writes_the_0_3_layout_and_notes_each_change(cli: Any, tmp_path: Path) -> None:
+    source, target = tmp_path / "run.yaml", tmp_path / "run-0.3.yaml"
+    source.write_text(OLDER_LAYOUT)
+    result = cli("config", "upgrade", str(source), "--out", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "config.kvstore -> config.persistence" in result.stderr
+    doc = yaml.safe_load(target.read_text())
+    assert list(doc) == ["version", "image_name", "providers", "storage", "registered_resources", "server"]
+    assert doc["registered_resources"]["vector_stores"] == [
+        {"vector_store_id": "docs", "embedding_model": "all-MiniLM-L6-v2", "provider_id": "faiss"}
+    ]
+    assert doc["providers"]["vector_io"][0]["config"] == {
+        "persistence": {"namespace": "vector_io::faiss", "backend": "kv_faiss"}
+    }
+    assert doc["storage"]["backends"]["kv_default"]["db_path"] == "${env.SQLITE_STORE_DIR:=~/s}/registry.db"
+    # The upgraded file validates, with no older names left to warn about, and upgrading it changes nothing.
+    validated = cli("config", "validate", str(target))
+    assert validated.exit_code == 0, validated.stderr
+    assert "older layout" not in validated.stderr
+    again = cli("config", "upgrade", str(target))
+    assert yaml.safe_load(again.stdout) == doc
+    assert "already in the 0.3.x layout" in again.stderr
+    assert cli("config", "upgrade", str(source), "--out", str(target)).exit_code == 5  # exists: --force
+
+
+def test_render_prints_the_layout_it_read(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(OLDER_LAYOUT)
+    older = yaml.safe_load(cli("config", "render", str(path)).stdout)
+    assert list(older) == list(yaml.safe_load(OLDER_LAYOUT))
+    upgraded = tmp_path / "up.yaml"
+    upgraded.write_text(cli("config", "upgrade", str(path)).stdout)
+    newer = yaml.safe_load(cli("config", "render", str(upgraded)).stdout)
+    assert list(newer) == list(yaml.safe_load(upgraded.read_text()))
+    assert newer["registered_resources"]["models"] == [{"model_id": "gpt-4o", "provider_id": "openai"}]
+
+
+def test_stack_deps(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(OLDER_LAYOUT)
+    result = cli("stack", "deps", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["faiss-cpu", "chardet", "pypdf"]
+    body = json.loads(cli("stack", "deps", "--distro", "starter", "-o", "json").stdout)
+    assert "sentence-transformers --no-deps" in body["separately"]
+    assert "faiss-cpu" in body["packages"] and len(body["packages"]) == len(set(body["packages"]))
+    starter = cli("stack", "deps", "--distro", "starter")
+    assert "install separately: pip install sentence-transformers --no-deps" in starter.stderr
+    path.write_text(OLDER_LAYOUT.replace("inline::faiss", "inline::faiss-nope"))
+    unknown = cli("stack", "deps", str(path))
+    assert unknown.exit_code == 3
+    assert "providers.vector_io[0]: unknown provider type 'inline::faiss-nope'" in unknown.stderr

@@ -430,3 +430,16 @@ def test_a_stream_mislabelled_as_json_is_read_as_the_stream_it_is(client, fake_o
     body = sse(delta("he"), delta("y", "stop"), "[DONE]")
     fake_openai.script(raw_answer(body, content_type="application/json"))
     assert stream_text(list(client.chat_stream(user("x")))) == "hey"
+
+
+def test_the_http_profile_is_read_from_the_providers_catalogue_record() -> None:
+    from stackctl.catalogue.load import load_catalogue
+    from stackctl.inference.endpoints import ProviderProfile, profiles
+
+    specs = {s.provider_type: s for s in load_catalogue().providers_for("inference") if s.http is not None}
+    assert set(profiles()) == {t.removeprefix("remote::") for t in specs}
+    assert "groq" in profiles() and "ollama" in profiles() and "bedrock" not in profiles()
+    for provider_type, spec in specs.items():
+        assert profiles()[provider_type.removeprefix("remote::")] == ProviderProfile.from_record(spec.http or {})
+    assert profiles()["azure"].auth == "api-key"
+    assert profiles()["ollama"].suffix == "/v1" and not profiles()["ollama"].key_required
