@@ -41,6 +41,14 @@ class StackCatalogue:
     ) -> list[tuple[DocPath, str]]:
         return self.catalogue.validate_config(provider_type, config, api=api)
 
+    def with_external(
+        self, providers_dir: str | None, apis_dir: str | None, home: str | None
+    ) -> StackCatalogue:
+        """This catalogue plus a run config's `external_providers_dir` and `external_apis_dir`."""
+        from stackctl.catalogue.external import extend
+
+        return StackCatalogue(extend(self.catalogue, providers_dir, apis_dir, home))
+
     def ignores_unknown(self, api: str, provider_type: str) -> bool:
         spec = self.get(api, provider_type)
         return spec is not None and spec.ignores_unknown

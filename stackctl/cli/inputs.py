@@ -157,6 +157,8 @@ def render_input(
     environ = build_env(env, env_files)  # flag errors (exit 2) before any file is read
     data, source = load_input(file, distro)
     schemas = catalogue_for(environ)
-    return render_config(
+    rendered = render_config(
         data, source, environ, home=os.path.expanduser("~"), schemas=schemas, validate=validate
-    ), schemas
+    )
+    # A config's external_providers_dir and external_apis_dir extend the catalogue for it.
+    return rendered, rendered.schemas or schemas

@@ -38,7 +38,7 @@ def render_config(
     substituted = substitute(text, source, env, home, schemas, defer_secrets=defer_secrets, parsed=parsed)
     if not validate:
         return substituted
-    return validate_run_config(substituted, source, schemas)
+    return validate_run_config(substituted, source, schemas, home)
 
 
 def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:

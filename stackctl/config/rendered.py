@@ -26,6 +26,10 @@ class ProviderSchemas(Protocol):
 
     def ignores_unknown(self, api: str, provider_type: str) -> bool: ...  # llama-stack drops unknown keys
 
+    def with_external(
+        self, providers_dir: str | None, apis_dir: str | None, home: str | None
+    ) -> ProviderSchemas: ...  # plus a config's external_providers_dir / external_apis_dir
+
     def provider_warnings(
         self, api: str, provider_type: str, config: dict[str, Any]
     ) -> list[tuple[DocPath, str]]: ...  # paths inside the provider entry
@@ -47,6 +51,9 @@ class Rendered:
     # Problems that only warn when rendering, because llama-stack loads the file anyway (a provider config
     # key it ignores), but that `config validate` reports as problems.
     strict: list[str] = field(default_factory=list)
+    # The schemas the document was validated with: the catalogue plus the config's external providers and
+    # APIs, if it names any. Commands that go on to resolve the stack use these.
+    schemas: ProviderSchemas | None = None
 
     @property
     def as_written(self) -> dict[str, Any]:

@@ -140,7 +140,9 @@ def dump_with_pydantic(
     return config.model_dump(mode="json", exclude_unset=True)
 
 
-def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSchemas | None) -> Rendered:
+def validate_run_config(
+    substituted: Rendered, source: str, schemas: ProviderSchemas | None, home: str | None = None
+) -> Rendered:
     """Normalize and validate a substituted document; the result keeps its warnings and origins."""
     origins = substituted.origins
     problems = layout_problems(substituted.document)
@@ -148,6 +150,9 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
     dumped = None if problems else exact.dump_run_config(normalized)
     if dumped is None:
         dumped = dump_with_pydantic(normalized, source, origins, problems)
+    external = (dumped.get("external_providers_dir"), dumped.get("external_apis_dir"))
+    if schemas is not None and any(external):
+        schemas = schemas.with_external(*external, home)
     blocks = [f"{origins.path(path)}: {message}" for path, message in block_problems(dumped)]
     warnings = list(substituted.warnings)
     ignored: list[str] = []
@@ -159,4 +164,5 @@ def validate_run_config(substituted: Rendered, source: str, schemas: ProviderSch
     version = dumped.get("version", exact.run_config_default("version"))
     rendered = Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)
     rendered.strict = ignored
+    rendered.schemas = schemas
     return rendered

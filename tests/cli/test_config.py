@@ -615,7 +615,7 @@ def test_validate_reports_the_rest_of_the_file_when_variables_are_missing(cli: A
     ]
 
 
-# --- config upgrade and stack deps ----------------------------------------------------------------------------
+# --- config upgrade and stack deps ---------------------------------------------------------------------
 
 OLDER_LAYOUT = """\
 version: 2

@@ -440,6 +440,7 @@ def test_the_http_profile_is_read_from_the_providers_catalogue_record() -> None:
     assert set(profiles()) == {t.removeprefix("remote::") for t in specs}
     assert "groq" in profiles() and "ollama" in profiles() and "bedrock" not in profiles()
     for provider_type, spec in specs.items():
-        assert profiles()[provider_type.removeprefix("remote::")] == ProviderProfile.from_record(spec.http or {})
+        expected = ProviderProfile.from_record(spec.http or {})
+        assert profiles()[provider_type.removeprefix("remote::")] == expected
     assert profiles()["azure"].auth == "api-key"
     assert profiles()["ollama"].suffix == "/v1" and not profiles()["ollama"].key_required

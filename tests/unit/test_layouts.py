@@ -262,3 +262,55 @@ def test_references_without_a_storage_block() -> None:
     doc = _with(storage=None)
     assert block_problems(doc) == [(("storage",), "required: provider configs refer to storage backends")]
     assert block_problems(yaml.safe_load(OLDER)) == []
+
+
+# --- external_providers_dir and external_apis_dir -------------------------------------------------------
+
+
+def _external(tmp_path: Path) -> str:
+    (tmp_path / "providers" / "remote" / "inference").mkdir(parents=True)
+    (tmp_path / "providers" / "remote" / "inference" / "custom_ollama.yaml").write_text(
+        "adapter_type: custom_ollama\nmodule: custom_ollama\nconfig_class: custom_ollama.Config\n"
+        "pip_packages: [ollama]\n"
+    )
+    (tmp_path / "providers" / "inline" / "weather").mkdir(parents=True)
+    (tmp_path / "providers" / "inline" / "weather" / "kaiko.yaml").write_text(
+        "module: kaiko\nconfig_class: kaiko.Config\napi_dependencies: [inference]\n"
+    )
+    (tmp_path / "apis").mkdir()
+    (tmp_path / "apis" / "weather.yaml").write_text("name: weather\nmodule: weather_api\nprotocol: Weather\n")
+    return f"""\
+image_name: ext
+external_providers_dir: {tmp_path / "providers"}
+external_apis_dir: {tmp_path / "apis"}
+providers:
+  inference:
+  - provider_id: custom
+    provider_type: remote::custom_ollama
+    config: {{url: "http://localhost:11434", anything: 1}}
+  weather:
+  - provider_id: kaiko
+    provider_type: inline::kaiko
+"""
+
+
+def test_external_provider_specs_and_apis_join_the_catalogue_for_that_config(tmp_path: Path) -> None:
+    from stackctl.config.resolver import resolve
+
+    rendered = render(_external(tmp_path))
+    assert rendered.schemas is not None and rendered.schemas.known_provider("weather", "inline::kaiko")
+    stack = resolve(rendered.document, rendered.schemas, "run.yaml", rendered.origins)
+    assert [node.key for node in stack.order] == ["inference:custom", "weather:kaiko"]
+    assert not SCHEMAS.known_provider("inference", "remote::custom_ollama")  # only for that config
+
+
+def test_external_directories_must_exist_and_hold_whole_specs(tmp_path: Path) -> None:
+    text = _external(tmp_path)
+    with pytest.raises(ConfigError, match="external_providers_dir: directory not found"):
+        render(text.replace(str(tmp_path / "providers"), str(tmp_path / "nope")))
+    (tmp_path / "providers" / "inline" / "weather" / "kaiko.yaml").write_text("module: kaiko\n")
+    with pytest.raises(ConfigError, match=r"kaiko\.yaml: a inline provider spec needs config_class"):
+        render(text)
+    with pytest.raises(ConfigError) as caught:
+        render(text.replace(f"external_apis_dir: {tmp_path / 'apis'}\n", ""))
+    assert any("unknown API 'weather'" in line for line in caught.value.details)
