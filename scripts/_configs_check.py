@@ -34,7 +34,14 @@ PLAUSIBLE = {
     "VLLM_TLS_VERIFY": "false",
     "SQLITE_STORE_DIR": "/tmp/stackctl-check",
 }
-ENVIRONMENTS = {"empty": {}, "plausible": PLAUSIBLE}
+# Only the variables the shipped files reference without a default.
+MINIMAL = {
+    "INFERENCE_MODEL": "meta-llama/Llama-3.2-3B-Instruct",
+    "SAFETY_MODEL": "meta-llama/Llama-Guard-3-1B",
+    "DEH_URL": "http://localhost:8181",
+    "DEH_SAFETY_URL": "http://localhost:8282",
+}
+ENVIRONMENTS = {"empty": {}, "minimal": MINIMAL, "plausible": {**PLAUSIBLE, **MINIMAL}}
 # Where `config validate` is stricter than llama-stack's resolver on purpose (README, "Deliberate differences").
 DOCUMENTED_STRICTER = ("duplicate provider id", "(llama-stack ignores it)")
 ADHOC_SPECS = [
