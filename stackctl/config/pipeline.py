@@ -18,7 +18,6 @@ from typing import Any
 from stackctl.config.rendered import ProviderSchemas, Rendered
 from stackctl.config.substitute import substitute
 from stackctl.config.validate import validate_run_config
-from stackctl.errors import ConfigError
 from stackctl.models.kinds import KINDS
 
 
@@ -52,6 +51,6 @@ def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:
         "providers": len(stack.order),
         "order": [p.key for p in stack.order],
         "resources": {k.key: len(doc[k.key]) for k in KINDS.values() if doc.get(k.key)},
-        # What only warned in the render (`Rendered.strict`) is a problem of `config validate`'s, not a warning.
+        # What only warned in the render (`Rendered.strict`) is a problem for `config validate`.
         "warnings": [w for w in [*rendered.warnings, *stack.warnings] if w not in rendered.strict],
     }

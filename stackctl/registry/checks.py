@@ -264,7 +264,7 @@ def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
         data, ctx.source, ctx.env, home=home, schemas=ctx.schemas, defer_secrets=True, parsed=ctx.raw
     )
     # A config's external_providers_dir / external_apis_dir extend the schemas it was validated with.
-    schemas = ctx.rendered.schemas or ctx.schemas
+    schemas: Any = ctx.rendered.schemas or ctx.schemas
     ctx.stack = resolve(ctx.rendered.document, schemas, ctx.source, ctx.rendered.origins)
 
 

@@ -602,6 +602,8 @@ def test_validate_reports_the_rest_of_the_file_when_variables_are_missing(cli: A
     assert [(p["path"], p["line"]) for p in report["problems"]] == [
         ("providers.inference[0].config.base_url", 7),  # OPENAI_URL is not set
         ("providers.inference[0].config.refresh_model", 9),  # the schema still checks the rest
+        # An unknown key llama-stack ignores does not stop the render: the resources are checked too.
+        ("models[0].provider_id", 12),
     ]
     assert "OPENAI_URL is not set" in report["problems"][0]["message"]
     # The secret's variable is only a warning, as in `register`.
@@ -695,3 +697,11 @@ def test_stack_deps(cli: Any, tmp_path: Path) -> None:
     unknown = cli("stack", "deps", str(path))
     assert unknown.exit_code == 3
     assert "providers.vector_io[0]: unknown provider type 'inline::faiss-nope'" in unknown.stderr
+
+
+def test_register_refuses_a_provider_key_llama_stack_would_ignore(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(OLDER_LAYOUT.replace("api_key: \"${env.OPENAI_API_KEY:=}\"", "api_kye: x"))
+    result = cli("register", str(path))
+    assert result.exit_code == 3
+    assert "unknown field 'api_kye'; did you mean 'api_key'? (llama-stack ignores it)" in result.stderr
