@@ -79,24 +79,23 @@ def llama_load(venv: Path, run: Runner, items: list[dict[str, Any]]) -> dict[str
 
 
 def stackctl_render(text: str, env: dict[str, str]) -> tuple[Any, str | None, Any]:
-    """(rendered document as written, error of render, error of validate) with stackctl's own pipeline."""
+    """(rendered document as written, error of `config render`, error of `config validate`), with the
+    functions those commands call."""
     from stackctl.catalogue.load import load_catalogue
     from stackctl.catalogue.stack import StackCatalogue
-    from stackctl.config.pipeline import render_config, strict_problems
-    from stackctl.config.resolver import resolve
+    from stackctl.config.pipeline import render_config
     from stackctl.errors import StackctlError
+    from stackctl.registry.checks import validate_file
 
     schemas = StackCatalogue(load_catalogue())
+    home = os.path.expanduser("~")
+    report = validate_file(text, "check", env, schemas, home=home)
+    invalid = None if report.valid else "; ".join(p.text() for p in report.problems[:2])
     try:
-        rendered = render_config(text, "check", env, home=os.path.expanduser("~"), schemas=schemas)
+        rendered = render_config(text, "check", env, home=home, schemas=schemas)
     except StackctlError as exc:
-        return None, _first(exc), _first(exc)
-    try:
-        strict_problems(rendered, "check")
-        resolve(rendered.document, schemas, "check", rendered.origins)
-    except StackctlError as exc:
-        return rendered.as_written, None, _first(exc)
-    return rendered.as_written, None, None
+        return None, _first(exc), invalid
+    return rendered.as_written, None, invalid
 
 
 def _first(exc: Any) -> str:

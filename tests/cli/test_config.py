@@ -701,7 +701,7 @@ def test_stack_deps(cli: Any, tmp_path: Path) -> None:
 
 def test_register_refuses_a_provider_key_llama_stack_would_ignore(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
-    path.write_text(OLDER_LAYOUT.replace("api_key: \"${env.OPENAI_API_KEY:=}\"", "api_kye: x"))
+    path.write_text(OLDER_LAYOUT.replace('api_key: "${env.OPENAI_API_KEY:=}"', "api_kye: x"))
     result = cli("register", str(path))
     assert result.exit_code == 3
     assert "unknown field 'api_kye'; did you mean 'api_key'? (llama-stack ignores it)" in result.stderr
