@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from stackctl.inference.limits import Timeouts
 
 FileArg = Annotated[
     str | None, typer.Argument(metavar="FILE", help="Run config file, or - for stdin.", show_default=False)
@@ -64,6 +67,47 @@ MessageOpt = Annotated[
 # A range click checks: `--limit 0` and `--limit abc` are both usage errors (exit 2) in click's words.
 LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="Page size, 1..100.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")]
+# A provider call's bounds. Both are checked by click wherever they come from (exit 2); a value given on the
+# command line overrides the environment, one from the environment is read with --env/--env-file applied.
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        envvar="STACKCTL_TIMEOUT",
+        min=0,
+        min_open=True,
+        help="Deadline of a whole provider call, retries included (default 120), and of a stream's wait "
+        "for each chunk (default 60). Past it: exit 6.",
+        show_default=False,
+    ),
+]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--retries",
+        metavar="N",
+        envvar="STACKCTL_RETRIES",
+        min=0,
+        help="Times a failed provider call is tried again, within the deadline (default 2; 0: one try).",
+        show_default=False,
+    ),
+]
+
+
+def call_bounds(
+    ctx: typer.Context, timeout: float | None, retries: int | None
+) -> tuple[Timeouts | None, int | None]:
+    """The `Timeouts` and retries given on the command line, None for each one left to the environment
+    (which `--env`/`--env-file` may have changed since click read it)."""
+    from stackctl.inference.limits import Timeouts
+
+    def given(name: str) -> bool:
+        source = ctx.get_parameter_source(name)
+        return source is not None and source.name == "COMMANDLINE"
+
+    timeouts = Timeouts.deadline(timeout) if timeout is not None and given("timeout") else None
+    return timeouts, retries if retries is not None and given("retries") else None
 
 
 def follow_pages(page: Any, next_page: Callable[[str], Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import typer
 
 from stackctl.cli.db import open_db
 from stackctl.cli.inputs import build_env
-from stackctl.cli.options import EnvFileOpt, EnvOpt, IgnoreNotFoundOpt, StackOpt
+from stackctl.cli.options import EnvFileOpt, EnvOpt, IgnoreNotFoundOpt, RetriesOpt, StackOpt, TimeoutOpt
 from stackctl.cli.output import Format, OutputOpt, emit, warn
 
 CHANGE_COLUMNS = [("KIND", "kind"), ("ID", "id"), ("ACTION", "action"), ("REASON", "reason")]
@@ -206,24 +206,39 @@ def _add_models_refresh(app: typer.Typer) -> None:
     def refresh(
         ctx: typer.Context,
         stack: StackOpt = None,
+        timeout: TimeoutOpt = None,
+        retries: RetriesOpt = None,
         env: EnvOpt = None,
         env_file: EnvFileOpt = None,
         output: OutputOpt = Format.table,
     ) -> None:
         """Ask each inference provider of the stack for its models (GET /models) and record them.
 
-        Example: stackctl models refresh --stack my-stack -o json
+        Example: stackctl models refresh --stack my-stack --timeout 30 -o json
         """
-        from stackctl.inference.client import client_for_provider
+        from stackctl.cli.options import call_bounds
+        from stackctl.inference.client import RetryPolicy, client_for_provider
+        from stackctl.inference.limits import limits_from_env, retries_from_env
         from stackctl.inference.recording import recording_config_from_env
         from stackctl.registry.records import require_stack
         from stackctl.registry.refresh import refresh_models
 
         environ = build_env(env, env_file)
         recording = recording_config_from_env(environ)
+        env_timeouts, max_answer_bytes = limits_from_env(environ)
+        timeouts, tries_again = call_bounds(ctx, timeout, retries)
+        retry = RetryPolicy(attempts=1 + (retries_from_env(environ) if tries_again is None else tries_again))
 
         def client(provider_type: str, config: Any, provider_id: str) -> Any:
-            return client_for_provider(provider_type, config, provider_id=provider_id, recording=recording)
+            return client_for_provider(
+                provider_type,
+                config,
+                provider_id=provider_id,
+                recording=recording,
+                timeouts=timeouts or env_timeouts,
+                retry=retry,
+                max_answer_bytes=max_answer_bytes,
+            )
 
         with open_db(ctx) as db:
             report = refresh_models(db, require_stack(db, stack), environ, client, now=int(time.time()))

@@ -20,11 +20,13 @@ from stackctl.cli.options import (
     LimitOpt,
     Order,
     OrderOpt,
+    RetriesOpt,
+    TimeoutOpt,
 )
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from stackctl.models.responses import Response
 
@@ -82,14 +84,27 @@ def _summary(response: Response) -> dict[str, Any]:
     }
 
 
-def _print_stream(events: Iterator[dict[str, Any]], output: Format) -> None:
-    """Print each event as it comes. A reader that goes away (`| head`) does not cancel the turn: the rest
-    of the stream is read unprinted, so the response is stored (and the conversation appended) as without
-    the pipe, and only then does the closed pipe end the command."""
+def _prints(event: dict[str, Any], output: Format) -> bool:
+    """Whether `_print_event` writes anything for this event."""
+    return not output.is_table or event["type"] in (
+        "response.output_text.delta",
+        "response.completed",
+        "response.incomplete",
+    )
+
+
+def _print_stream(
+    events: Iterator[dict[str, Any]], output: Format, before_print: Callable[[], None] = lambda: None
+) -> None:
+    """Print each event as it comes (`before_print()` first). A reader that goes away (`| head`) does not
+    cancel the turn: the rest of the stream is read unprinted, so the response is stored (and the
+    conversation appended) as without the pipe, and only then does the closed pipe end the command."""
     from stackctl.cli.output import ReaderGone
 
     try:
         for event in events:
+            if _prints(event, output):
+                before_print()
             _print_event(event, output)
     except ReaderGone:
         for _ in events:
@@ -149,6 +164,8 @@ def create_cmd(
     max_output_tokens: Annotated[
         int | None, typer.Option("--max-output-tokens", metavar="N", help="Cap the answer's length.")
     ] = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
     output: OutputOpt = Format.table,
@@ -163,10 +180,13 @@ def create_cmd(
 
     The provider's config (its API key included) is rendered now from the environment, overridden by
     --env-file files, then by --env values (as `config render` does); none of them is stored.
+    On a terminal a spinner shows on stderr until the first token arrives.
     """
     from stackctl.cli.db import open_db
     from stackctl.cli.inputs import build_env
+    from stackctl.cli.options import call_bounds
     from stackctl.cli.output import emit
+    from stackctl.cli.spinner import waiting
     from stackctl.errors import UsageError
     from stackctl.responses import service as core
 
@@ -184,11 +204,16 @@ def create_cmd(
         "stream": stream,
     }
     environ = build_env(env, env_file)
+    timeouts, tries_again = call_bounds(ctx, timeout, retries)
+    clients = core.provider_clients(timeouts=timeouts, retries=tries_again)
     with open_db(ctx) as db:
         if stream:
-            _print_stream(core.stream_response(db, request, env=environ), output)
+            events = core.stream_response(db, request, env=environ, client_factory=clients)
+            with waiting(f"waiting for {model}") as stop:
+                _print_stream(events, output, before_print=stop)
             return
-        response = core.create_response(db, request, env=environ)
+        with waiting(f"waiting for {model}"):
+            response = core.create_response(db, request, env=environ, client_factory=clients)
     emit(response if not output.is_table else _summary(response), output)
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stackctl.cli.options import EnvFileOpt, EnvOpt
+from stackctl.cli.options import EnvFileOpt, EnvOpt, RetriesOpt
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8321
@@ -193,6 +193,7 @@ def serve(
             "stream's wait for each chunk (default 60). Past it: 504.",
         ),
     ] = None,
+    retries: RetriesOpt = None,
     max_provider_calls: Annotated[
         int,
         typer.Option(
@@ -274,6 +275,7 @@ def serve(
             env=environ,
             provider_calls=max_provider_calls,
             timeouts=None if timeout is None else Timeouts.deadline(timeout),
+            retries=retries,
             allowed_hosts=hosts,
         )
         uvicorn.run(app, **server_options)
@@ -285,6 +287,8 @@ def serve(
     overrides["STACKCTL_MAX_PROVIDER_CALLS"] = str(max_provider_calls)
     if timeout is not None:
         overrides["STACKCTL_TIMEOUT"] = str(timeout)
+    if retries is not None:
+        overrides["STACKCTL_RETRIES"] = str(retries)
     if hosts is not None:
         overrides["STACKCTL_ALLOWED_HOSTS"] = ",".join(sorted(hosts))
     with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):

@@ -49,6 +49,7 @@ from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.inference.lean_httpx import httpx
 from stackctl.inference.limits import (
     DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_RETRIES,
     MAX_ANSWER_VAR,
     TIMEOUT_HINT,
     Deadline,
@@ -67,7 +68,7 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 3
+    attempts: int = DEFAULT_RETRIES + 1  # tries in all (`--retries N` is N + 1)
     backoff: float = 0.5  # seconds before the second try; doubles each time
     max_backoff: float = 8.0
     max_retry_after: float = 30.0  # a provider asking for longer is waited on only this long

@@ -2,7 +2,8 @@
 
 Pure (no HTTP): `Timeouts` holds the seconds, `Deadline` measures a call against them on a monotonic clock,
 `limits_from_env` reads `STACKCTL_TIMEOUT` and `STACKCTL_MAX_ANSWER_BYTES` (a value that is not a positive
-number is exit 3, naming the variable). `stackctl.inference.client` applies them.
+number is exit 3, naming the variable), `retries_from_env` reads `STACKCTL_RETRIES` (a whole number >= 0, else
+exit 3). `stackctl.inference.client` applies them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ DEFAULT_IDLE = 60.0
 DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
 TIMEOUT_VAR = "STACKCTL_TIMEOUT"
 MAX_ANSWER_VAR = "STACKCTL_MAX_ANSWER_BYTES"
+RETRIES_VAR = "STACKCTL_RETRIES"
+DEFAULT_RETRIES = 2  # three tries in all
 TIMEOUT_HINT = f"give the provider more time with --timeout SECONDS or {TIMEOUT_VAR}"
 
 
@@ -56,6 +59,19 @@ def limits_from_env(env: Mapping[str, str]) -> tuple[Timeouts, int]:
     cap = _positive(env, MAX_ANSWER_VAR, int)
     timeouts = Timeouts() if seconds is None else Timeouts.deadline(seconds)
     return timeouts, DEFAULT_MAX_ANSWER_BYTES if cap is None else int(cap)
+
+
+def retries_from_env(env: Mapping[str, str]) -> int:
+    """How many times a failed try is tried again (`STACKCTL_RETRIES`, 0 = one try), else the default; a value
+    that is not a whole number >= 0 is exit 3."""
+    text = env.get(RETRIES_VAR, "").strip()
+    if not text:
+        return DEFAULT_RETRIES
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInputError(
+            f"{RETRIES_VAR} must be a whole number >= 0, not {text!r}", code="invalid_env"
+        )
+    return int(text)
 
 
 class Deadline:

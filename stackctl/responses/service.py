@@ -66,18 +66,20 @@ def provider_clients(
     http_clients: HttpClients | None = None,
     timeouts: Timeouts | None = None,
     *,
+    retries: int | None = None,
     pass_rate_limits_on: bool = False,
 ) -> ClientFactory:
     """A client factory for the targets' providers, recording or replaying as the env says, with the
-    deadlines and answer cap the env sets (`timeouts` overrides the env's deadlines). With `http_clients`,
-    every call shares the process's one HTTP client per provider origin. With `pass_rate_limits_on` (a
+    deadlines, retries and answer cap the env sets (`timeouts` and `retries` override the env's). With
+    `http_clients`, every call shares the process's one HTTP client per provider origin. With `pass_rate_limits_on` (a
     server that passes a provider's 429 on with its Retry-After), a 429 is not retried here."""
     from stackctl.inference.client import RetryPolicy, client_for_provider
-    from stackctl.inference.limits import limits_from_env
+    from stackctl.inference.limits import limits_from_env, retries_from_env
     from stackctl.inference.recording import recording_config_from_env
 
     def make(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
         env_timeouts, max_answer_bytes = limits_from_env(env)
+        tries = 1 + (retries_from_env(env) if retries is None else retries)
         return client_for_provider(
             target.provider_type,
             target.config,
@@ -87,7 +89,7 @@ def provider_clients(
             timeouts=timeouts or env_timeouts,
             max_answer_bytes=max_answer_bytes,
             http_clients=http_clients,
-            retry=RetryPolicy(retry_rate_limits=not pass_rate_limits_on),
+            retry=RetryPolicy(attempts=tries, retry_rate_limits=not pass_rate_limits_on),
         )
 
     return make

@@ -48,17 +48,19 @@ def create_app(
     env: Mapping[str, str] | None = None,
     provider_calls: int = DEFAULT_LIMIT,
     timeouts: Timeouts | None = None,
+    retries: int | None = None,
     allowed_hosts: frozenset[str] | None = None,
 ) -> FastAPI:
     """An app serving the OpenAI-compatible API over the database at `db_location`.
 
     Provider configs are rendered from `env` at each call: the process environment unless one is given.
-    At most `provider_calls` responses are in flight at once; `timeouts` overrides the deadlines the env sets.
+    At most `provider_calls` responses are in flight at once; `timeouts` and `retries` override the
+    deadlines and retries the env sets.
     With `allowed_hosts`, a request whose Host header names another host is refused (421).
     """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
     pool = open_pool(db_location)
-    calls = ProviderCalls(provider_calls, timeouts)
+    calls = ProviderCalls(provider_calls, timeouts, retries)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -116,7 +118,7 @@ def _publish_without_422(app: FastAPI) -> None:
 def app_from_env() -> FastAPI:
     """The app of one `serve` worker process, configured by the environment `serve` hands its workers:
     STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY, STACKCTL_MAX_PROVIDER_CALLS and
-    STACKCTL_ALLOWED_HOSTS (STACKCTL_TIMEOUT is read at each call)."""
+    STACKCTL_ALLOWED_HOSTS (STACKCTL_TIMEOUT and STACKCTL_RETRIES are read at each call)."""
     from stackctl.paths import db_location
 
     hosts = os.environ.get("STACKCTL_ALLOWED_HOSTS")

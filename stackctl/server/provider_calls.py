@@ -39,14 +39,18 @@ RETRY_AFTER_SECONDS = 1
 class ProviderCalls:
     """The server's provider calls: their slots, their threads and their HTTP clients."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, timeouts: Timeouts | None = None) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, timeouts: Timeouts | None = None, retries: int | None = None
+    ) -> None:
         if limit < 1:
             raise ValueError("at least one provider call must be allowed")
         self.limit = limit
         self.in_flight = 0
         self.http_clients = HttpClients()
         # A provider's 429 is passed on (with its Retry-After), not retried here as well.
-        self.factory: ClientFactory = provider_clients(self.http_clients, timeouts, pass_rate_limits_on=True)
+        self.factory: ClientFactory = provider_clients(
+            self.http_clients, timeouts, retries=retries, pass_rate_limits_on=True
+        )
         self._limiter: anyio.CapacityLimiter | None = None
 
     def admit(self) -> bool:
