@@ -67,18 +67,27 @@ MessageOpt = Annotated[
 # A range click checks: `--limit 0` and `--limit abc` are both usage errors (exit 2) in click's words.
 LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="Page size, 1..100.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Follow the cursor to the end; print one list.")]
-# A provider call's bounds. Both are checked by click wherever they come from (exit 2); a value given on the
-# command line overrides the environment, one from the environment is read with --env/--env-file applied.
+# A provider call's bounds, checked by click (exit 2). Each overrides its variable, which is read from the
+# environment with --env/--env-file applied (a bad value there is exit 3, naming the variable).
+
+
+def positive_seconds(value: float | None) -> float | None:
+    """A deadline is a positive, finite number of seconds (click's float type lets 0, -1 and nan through)."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value:g} is not a positive number of seconds.")
+    return value
+
+
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        envvar="STACKCTL_TIMEOUT",
-        min=0,
-        min_open=True,
-        help="Deadline of a whole provider call, retries included (default 120), and of a stream's wait "
-        "for each chunk (default 60). Past it: exit 6.",
+        callback=positive_seconds,
+        help="Deadline of a whole provider call, retries included (default: $STACKCTL_TIMEOUT, else 120), "
+        "and of a stream's wait for each chunk (else 60). Past it: exit 6.",
         show_default=False,
     ),
 ]
@@ -87,27 +96,19 @@ RetriesOpt = Annotated[
     typer.Option(
         "--retries",
         metavar="N",
-        envvar="STACKCTL_RETRIES",
         min=0,
-        help="Times a failed provider call is tried again, within the deadline (default 2; 0: one try).",
+        help="Times a failed provider call is tried again within the deadline (default: $STACKCTL_RETRIES, "
+        "else 2; 0: one try).",
         show_default=False,
     ),
 ]
 
 
-def call_bounds(
-    ctx: typer.Context, timeout: float | None, retries: int | None
-) -> tuple[Timeouts | None, int | None]:
-    """The `Timeouts` and retries given on the command line, None for each one left to the environment
-    (which `--env`/`--env-file` may have changed since click read it)."""
+def call_bounds(timeout: float | None) -> Timeouts | None:
+    """The deadlines `--timeout` gives, None to leave them to the environment."""
     from stackctl.inference.limits import Timeouts
 
-    def given(name: str) -> bool:
-        source = ctx.get_parameter_source(name)
-        return source is not None and source.name == "COMMANDLINE"
-
-    timeouts = Timeouts.deadline(timeout) if timeout is not None and given("timeout") else None
-    return timeouts, retries if retries is not None and given("retries") else None
+    return None if timeout is None else Timeouts.deadline(timeout)
 
 
 def follow_pages(page: Any, next_page: Callable[[str], Any]) -> dict[str, Any]:

@@ -226,8 +226,8 @@ def _add_models_refresh(app: typer.Typer) -> None:
         environ = build_env(env, env_file)
         recording = recording_config_from_env(environ)
         env_timeouts, max_answer_bytes = limits_from_env(environ)
-        timeouts, tries_again = call_bounds(ctx, timeout, retries)
-        retry = RetryPolicy(attempts=1 + (retries_from_env(environ) if tries_again is None else tries_again))
+        timeouts = call_bounds(timeout)
+        retry = RetryPolicy(attempts=1 + (retries_from_env(environ) if retries is None else retries))
 
         def client(provider_type: str, config: Any, provider_id: str) -> Any:
             return client_for_provider(

@@ -204,8 +204,7 @@ def create_cmd(
         "stream": stream,
     }
     environ = build_env(env, env_file)
-    timeouts, tries_again = call_bounds(ctx, timeout, retries)
-    clients = core.provider_clients(timeouts=timeouts, retries=tries_again)
+    clients = core.provider_clients(timeouts=call_bounds(timeout), retries=retries)
     with open_db(ctx) as db:
         if stream:
             events = core.stream_response(db, request, env=environ, client_factory=clients)

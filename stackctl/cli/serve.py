@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stackctl.cli.options import EnvFileOpt, EnvOpt, RetriesOpt
+from stackctl.cli.options import EnvFileOpt, EnvOpt
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8321
@@ -193,7 +193,16 @@ def serve(
             "stream's wait for each chunk (default 60). Past it: 504.",
         ),
     ] = None,
-    retries: RetriesOpt = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            "--retries",
+            metavar="N",
+            envvar="STACKCTL_RETRIES",
+            min=0,
+            help="Times a failed provider call is tried again within the deadline (default 2; 0: one try).",
+        ),
+    ] = None,
     max_provider_calls: Annotated[
         int,
         typer.Option(

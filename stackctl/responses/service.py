@@ -71,8 +71,9 @@ def provider_clients(
 ) -> ClientFactory:
     """A client factory for the targets' providers, recording or replaying as the env says, with the
     deadlines, retries and answer cap the env sets (`timeouts` and `retries` override the env's). With
-    `http_clients`, every call shares the process's one HTTP client per provider origin. With `pass_rate_limits_on` (a
-    server that passes a provider's 429 on with its Retry-After), a 429 is not retried here."""
+    `http_clients`, every call shares the process's one HTTP client per provider origin. With
+    `pass_rate_limits_on` (a server that passes a provider's 429 on with its Retry-After), a 429 is not
+    retried here."""
     from stackctl.inference.client import RetryPolicy, client_for_provider
     from stackctl.inference.limits import limits_from_env, retries_from_env
     from stackctl.inference.recording import recording_config_from_env
