@@ -26,7 +26,7 @@ from stackctl.cli.options import (
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from stackctl.models.responses import Response
 
@@ -84,6 +84,10 @@ def _summary(response: Response) -> dict[str, Any]:
     }
 
 
+# Events a stream sends before the provider has answered: the spinner goes on after them.
+BEFORE_FIRST_TOKEN = frozenset({"response.created", "response.in_progress"})
+
+
 def _prints(event: dict[str, Any], output: Format) -> bool:
     """Whether `_print_event` writes anything for this event."""
     return not output.is_table or event["type"] in (
@@ -93,19 +97,23 @@ def _prints(event: dict[str, Any], output: Format) -> bool:
     )
 
 
-def _print_stream(
-    events: Iterator[dict[str, Any]], output: Format, before_print: Callable[[], None] = lambda: None
-) -> None:
-    """Print each event as it comes (`before_print()` first). A reader that goes away (`| head`) does not
-    cancel the turn: the rest of the stream is read unprinted, so the response is stored (and the
-    conversation appended) as without the pipe, and only then does the closed pipe end the command."""
+def _print_stream(events: Iterator[dict[str, Any]], output: Format, spinner: Any = None) -> None:
+    """Print each event as it comes (pausing the `spinner` while printing, and stopping it for good at
+    the first event from the provider). A reader that goes away (`| head`) does not cancel the turn: the
+    rest of the stream is read unprinted, so the response is stored (and the conversation appended) as
+    without the pipe, and only then does the closed pipe end the command."""
     from stackctl.cli.output import ReaderGone
 
     try:
         for event in events:
-            if _prints(event, output):
-                before_print()
+            pre_token = spinner is not None and event["type"] in BEFORE_FIRST_TOKEN
+            if spinner is not None and (_prints(event, output) or not pre_token):
+                spinner.stop()
             _print_event(event, output)
+            if pre_token:
+                spinner.start()
+            else:
+                spinner = None
     except ReaderGone:
         for _ in events:
             pass
@@ -208,8 +216,8 @@ def create_cmd(
     with open_db(ctx) as db:
         if stream:
             events = core.stream_response(db, request, env=environ, client_factory=clients)
-            with waiting(f"waiting for {model}") as stop:
-                _print_stream(events, output, before_print=stop)
+            with waiting(f"waiting for {model}") as spinner:
+                _print_stream(events, output, spinner)
             return
         with waiting(f"waiting for {model}"):
             response = core.create_response(db, request, env=environ, client_factory=clients)

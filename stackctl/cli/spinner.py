@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO
 
@@ -23,17 +23,42 @@ def wanted(stream: IO[str], env: Mapping[str, str]) -> bool:
     return tty and env.get("TERM", "") != "dumb"
 
 
-@contextmanager
-def waiting(label: str) -> Iterator[Callable[[], None]]:
-    """Spin on stderr (when `wanted`) until the returned `stop()` is called or the block ends."""
-    if not wanted(sys.stderr, os.environ):
-        yield lambda: None
-        return
-    from rich.console import Console
+class Spinner:
+    """A spinner that can be paused while something is printed and resumed after it."""
 
-    status = Console(file=sys.stderr, highlight=False).status(label, spinner="dots")
-    status.start()
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+
+        self._status = Console(file=sys.stderr, highlight=False).status(label, spinner="dots")
+        self._running = False
+
+    def start(self) -> None:
+        if not self._running:
+            self._status.start()
+            self._running = True
+
+    def stop(self) -> None:
+        """Stop and erase it (the line it was on is left empty, the cursor at its start)."""
+        if self._running:
+            self._status.stop()
+            self._running = False
+
+
+class _NoSpinner:
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@contextmanager
+def waiting(label: str) -> Iterator[Spinner | _NoSpinner]:
+    """Spin on stderr (when `wanted`) until the block ends; `stop()` it before printing, `start()` it again
+    to go on waiting."""
+    spinner = Spinner(label) if wanted(sys.stderr, os.environ) else _NoSpinner()
+    spinner.start()
     try:
-        yield status.stop
+        yield spinner
     finally:
-        status.stop()
+        spinner.stop()
