@@ -144,8 +144,9 @@ def test_responses_create_skips_httpx_cli_and_rich(tmp_path: Path, fake_openai: 
     )
     code, _, _ = modules_loaded(["register", str(path)], db)
     assert code == 0
-    for output in ("json", "yaml"):
-        args = ["responses", "create", "--model", "fake-model", "--input", "hi", "-o", output]
+    for output, stream in (("json", []), ("yaml", []), ("table", ["--stream"])):
+        # stderr is a pipe here: no spinner, so rich stays unloaded whether streamed or not
+        args = ["responses", "create", "--model", "fake-model", "--input", "hi", *stream, "-o", output]
         code, loaded, out = modules_loaded(args, db)
         assert code == 0 and "echo: hi" in out
         # httpx's own CLI (click, rich, pygments), rich and the server. (No CA bundle is loaded for an
