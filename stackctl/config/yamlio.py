@@ -2,6 +2,8 @@
 
 Invariants: `load_yaml` never raises anything but `ConfigError`; documents bigger than `MAX_BYTES`, nested
 deeper than `MAX_DEPTH` or expanding (through aliases) past `MAX_NODES` are refused before any work on them.
+The node count (keys, values and items alike) is checked while the parser composes the tree, so a document
+with too many nodes is refused at node MAX_NODES + 1, before the rest of it is composed or any of it constructed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,26 @@ MAX_NODES = 2_000_000
 
 
 T = TypeVar("T")
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _CountingLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader with a node count: the composer calls `descend_resolver` once for every node it
+    composes (a mapping key, a value, a list item, tagged or not; an alias is not a new node), before the
+    node exists, so the count is checked while composing."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.composed_nodes = 0
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self.composed_nodes += 1
+        if self.composed_nodes > MAX_NODES:
+            raise _TooManyNodes
+        super().descend_resolver(current_node, current_index)
 
 
 def plain_copy(value: T) -> T:
@@ -106,7 +128,13 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
         )
     try:
         with gc_paused():
-            data = yaml.load(text, Loader=_Loader)
+            data = yaml.load(text, Loader=_CountingLoader)
+    except _TooManyNodes:
+        raise ConfigError(
+            f"{source}: document has too many nodes (more than {MAX_NODES:,} keys, values and items)",
+            hint="split the document or trim it; a run config is far smaller",
+            code="document_too_large",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -126,8 +154,8 @@ def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML document to its 1-based source line. Used only to annotate errors."""
     try:
         with gc_paused():
-            node = yaml.compose(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError):
+            node = yaml.compose(text, Loader=_CountingLoader)
+    except (yaml.YAMLError, RecursionError, _TooManyNodes):
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, ())] if node is not None else []

@@ -562,6 +562,28 @@ def test_alias_bomb() -> None:
     assert "aliases" in error.message
 
 
+def test_a_long_list_is_refused_while_composing_by_its_node_count() -> None:
+    # 5.2M items fit under the byte cap. The text ends in a syntax error the parser would reach only after
+    # composing every item: "too many nodes" proves the refusal came from the count, while composing.
+    text = "[" + "0," * 5_200_000 + " : : ]"
+    assert len(text) <= yamlio.MAX_BYTES
+    error = _fast_error(text)
+    assert error.code == "document_too_large"
+    assert "too many nodes" in error.message
+    assert "aliases" not in error.message
+
+
+def test_the_node_count_includes_keys_and_tagged_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "MAX_NODES", 10)
+    # root + 5 keys + 5 values = 11 nodes; every scalar carries an explicit tag (no resolver call for it).
+    text = "".join(f"!!str k{i}: !!str v{i}\n" for i in range(5))
+    with pytest.raises(ConfigError, match="too many nodes"):
+        yamlio.load_yaml(text)
+    assert yamlio.load_yaml("a: [1, 2, 3]\nb: [4, 5]\n") == {"a": [1, 2, 3], "b": [4, 5]}  # 10 nodes
+    with pytest.raises(ConfigError, match="too many nodes"):
+        yamlio.load_yaml("[" + "1, " * 10 + "}}} not yaml")
+
+
 @pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: [1, {c: *a}]}\n", "image_name: &x [[*x]]\n"])
 def test_recursive_alias_is_refused(text: str) -> None:
     error = _fast_error(text)
