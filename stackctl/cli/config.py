@@ -34,7 +34,7 @@ def render(
     Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
     """
     from stackctl.cli.output import warn
-    from stackctl.config.secrets import redact
+    from stackctl.config.secrets import mask_values, redact
 
     rendered, schemas = render_input(file, distro, env, env_file, validate=not no_validate)
     for message in rendered.warnings:
@@ -42,6 +42,7 @@ def render(
     document = rendered.as_written
     if not show_secrets:
         document = redact(document, schemas.secret_path_predicate(document) if schemas else None)
+        document = mask_values(document, rendered.secret_values)  # secrets that landed in other fields
     emit(document, Format.yaml if output is Format.table else output)
 
 

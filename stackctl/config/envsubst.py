@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Union
 
 from stackctl.config.docpath import DocPath
+from stackctl.config.secrets import is_secret_variable
 
 _NAME = re.compile(r"[A-Z0-9_]+")
 _TOP = re.compile(r"\$?\$\{env\.")
@@ -189,8 +190,13 @@ def _expand_home(value: str, home: str | None) -> str:
 
 
 def _evaluate(
-    nodes: tuple[Node, ...], env: Mapping[str, str], home: str | None, missing: list[tuple[str, str | None]]
+    nodes: tuple[Node, ...],
+    env: Mapping[str, str],
+    home: str | None,
+    missing: list[tuple[str, str | None]],
+    read: list[tuple[str, str]] | None = None,
 ) -> str:
+    """The text of parsed nodes. `read` collects (name, value) of every variable whose value was used."""
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
@@ -202,12 +208,16 @@ def _evaluate(
                 message = "".join(n if isinstance(n, str) else n.raw for n in node.body) or None
                 missing.append((node.name, message))
                 continue
+            if read is not None:
+                read.append((node.name, value))
             out.append(_expand_home(value, home))
         elif node.op == "=":
-            chosen = value if value is not None else _evaluate(node.body, env, home, missing)
+            if value is not None and read is not None:
+                read.append((node.name, value))
+            chosen = value if value is not None else _evaluate(node.body, env, home, missing, read)
             out.append(_expand_home(chosen, home))
         elif value is not None:  # "+"
-            out.append(_expand_home(_evaluate(node.body, env, home, missing), home))
+            out.append(_expand_home(_evaluate(node.body, env, home, missing, read), home))
     return "".join(out)
 
 
@@ -284,6 +294,16 @@ class Substituter:
     # keeps its reference text and the variables are listed in `deferred`.
     defer: Callable[[DocPath], bool] | None = None
     deferred: list[Missing] = field(default_factory=list)
+    # Secret values read (see `stackctl.config.secrets.is_secret_variable`): the value of every variable
+    # used in a field `secret_path` calls secret, or whose name looks secret. Masked wherever they land.
+    secret_path: Callable[[DocPath], bool] | None = None
+    secret_values: set[str] = field(default_factory=set)
+
+    def _note(self, name: str, value: str, path: DocPath) -> None:
+        if value in self.secret_values:
+            return
+        if is_secret_variable(name) or (self.secret_path is not None and self.secret_path(path)):
+            self.secret_values.add(value)
 
     def string(self, text: str, path: DocPath) -> Any:
         if "${" not in text:
@@ -308,7 +328,10 @@ class Substituter:
         if all(isinstance(n, str) for n in nodes):  # only escapes
             return "".join(nodes)  # type: ignore[arg-type]
         missing: list[tuple[str, str | None]] = []
-        result = _evaluate(nodes, self.env, self.home, missing)
+        read: list[tuple[str, str]] = []
+        result = _evaluate(nodes, self.env, self.home, missing, read)
+        for name, used in read:
+            self._note(name, used, path)
         for name, message in missing:
             self.problems.missing.append(Missing(path, name, message))
         return self._typed(result, path)
@@ -322,8 +345,11 @@ class Substituter:
                 self.problems.missing.append(Missing(path, name, body or None))
                 return ""
             chosen = value
+            self._note(name, value, path)
         elif op == "=":
             chosen = value if value is not None else body
+            if value is not None:
+                self._note(name, value, path)
         else:
             chosen = body if value is not None else ""
         return _expand_home(chosen, self.home)

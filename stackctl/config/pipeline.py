@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from stackctl.config.rendered import ProviderSchemas, Rendered
+from stackctl.config.secrets import mask_error
 from stackctl.config.substitute import substitute
 from stackctl.config.validate import validate_run_config
+from stackctl.errors import StackctlError
 from stackctl.models.kinds import KINDS
 
 
@@ -37,7 +39,10 @@ def render_config(
     substituted = substitute(text, source, env, home, schemas, defer_secrets=defer_secrets, parsed=parsed)
     if not validate:
         return substituted
-    return validate_run_config(substituted, source, schemas, home)
+    try:
+        return validate_run_config(substituted, source, schemas, home)
+    except StackctlError as exc:  # a schema error may quote a value, and so a secret
+        raise mask_error(exc, substituted.secret_values) from None
 
 
 def summarize(rendered: Rendered, stack: Any) -> dict[str, Any]:

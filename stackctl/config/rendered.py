@@ -54,6 +54,8 @@ class Rendered:
     # The schemas the document was validated with: the catalogue plus the config's external providers and
     # APIs, if it names any. Commands that go on to resolve the stack use these.
     schemas: ProviderSchemas | None = None
+    # The secret values the substitution read (`Substituter.secret_values`): masked wherever they land.
+    secret_values: frozenset[str] = frozenset()
 
     @property
     def as_written(self) -> dict[str, Any]:

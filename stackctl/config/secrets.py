@@ -4,16 +4,24 @@ Secret by name: api_key, token, password, passwd, passphrase, secret (client_sec
 private_key, client_key, connection_string, dsn. Names that say how many or which are not secrets:
 `max_tokens`, `token_count`, `secret_name`, `api_key_type`. A URL's userinfo password is masked wherever
 it appears (`https://user:****@host`), unless it is a `${env.*}` reference.
+
+Secret values: the value of a variable used in a secret field, or of any variable whose name looks secret
+(`*_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD*`, see `is_secret_variable`), is a secret wherever it lands: the
+substitution collects these values (`Substituter.secret_values`) and `mask_values` masks every occurrence
+of them in output, errors and what is stored. Values shorter than `MIN_SECRET_LENGTH` are not masked (a
+one-letter value would mask every such letter in the document).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
 MASK = "********"
+MIN_SECRET_LENGTH = 4
+_SECRET_VARIABLE = re.compile(r"(?i)(?:.+_(?:KEY|TOKEN|SECRET)|.*PASSWORD.*)")
 URL_MASK = "****"
 SECRET_MARKERS: tuple[str, ...] = (
     "api_key",
@@ -68,6 +76,50 @@ def _is_credential_token(before: str, rest: str) -> bool:
     if rest == "s":
         return before.endswith(_CREDENTIAL_WORDS)  # max_tokens is a count, auth_tokens are credentials
     return True
+
+
+def is_secret_variable(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret: `*_KEY`, `*_TOKEN`, `*_SECRET`,
+    `*PASSWORD*` (any case)."""
+    return _SECRET_VARIABLE.fullmatch(name) is not None
+
+
+def secret_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of the secret values (longest first), or None when there is none."""
+    kept = sorted({v for v in values if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(v) for v in kept)) if kept else None
+
+
+def mask_values(value: Any, values: Iterable[str]) -> Any:
+    """A copy of value (mappings, lists, text) with every occurrence of the secret values masked,
+    in keys and in text; other scalars are kept."""
+    pattern = secret_pattern(values)
+    if pattern is None:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return pattern.sub(MASK, node)
+        if isinstance(node, dict):
+            return {walk(key): walk(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(value)
+
+
+def mask_error(error: Any, values: Iterable[str]) -> Any:
+    """The error (a StackctlError) with the secret values masked in its message, details and hint."""
+    pattern = secret_pattern(values)
+    if pattern is None:
+        return error
+    error.message = pattern.sub(MASK, error.message)
+    error.args = (error.message, *error.args[1:])
+    error.details = [pattern.sub(MASK, line) for line in error.details]
+    if error.hint:
+        error.hint = pattern.sub(MASK, error.hint)
+    return error
 
 
 def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | None = None) -> Any:

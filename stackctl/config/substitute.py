@@ -15,7 +15,7 @@ from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Missing, Problems, Substituter, is_provider_list
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import ProviderSchemas, Rendered
-from stackctl.config.secrets import is_secret_name
+from stackctl.config.secrets import is_secret_name, mask_values
 from stackctl.config.yamlio import load_yaml, plain_copy, scalar_lines
 from stackctl.errors import ConfigError
 from stackctl.models.kinds import KINDS
@@ -182,11 +182,13 @@ def substitute(
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
         raise ConfigError(f"{source}: a run config must be a YAML mapping, got {kind}")
+    is_secret = secret_path_function(raw, schemas)
     substituter = Substituter(
         env=env,
         home=home,
         kind_of=_kind_function(raw, schemas),
-        defer=secret_path_function(raw, schemas) if defer_secrets else None,
+        defer=is_secret if defer_secrets else None,
+        secret_path=is_secret,
     )
     doc = substituter.value(raw, ())
     if substituter.problems:
@@ -204,7 +206,8 @@ def substitute(
     origins = Origins(kept=substituter.kept)
     _drop_null_resources(doc, origins)
     _null_disabled_auth(doc)
-    return Rendered(dict(doc), warnings, origins)
+    secrets = frozenset(substituter.secret_values)
+    return Rendered(dict(doc), mask_values(warnings, secrets), origins, secret_values=secrets)
 
 
 def substitute_config(

@@ -19,6 +19,7 @@ from stackctl.config.docpath import DocPath
 from stackctl.config.layout import layout_problems, normalize_layout
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import ProviderSchemas, Rendered
+from stackctl.config.secrets import mask_values
 from stackctl.errors import ConfigError
 from stackctl.hints import did_you_mean
 
@@ -162,7 +163,14 @@ def validate_run_config(
         _check_providers(dumped, source, schemas, origins, ignored, blocks)
         warnings.extend([*ignored, *provider_warnings(dumped, schemas, origins)])
     version = dumped.get("version", exact.run_config_default("version"))
-    rendered = Rendered({"version": version, **dumped}, warnings, origins, written=substituted.document)
-    rendered.strict = ignored
+    secrets = substituted.secret_values  # a warning may quote a value, and so a secret
+    rendered = Rendered(
+        {"version": version, **dumped},
+        mask_values(warnings, secrets),
+        origins,
+        written=substituted.document,
+        secret_values=substituted.secret_values,
+    )
+    rendered.strict = mask_values(ignored, secrets)
     rendered.schemas = schemas
     return rendered

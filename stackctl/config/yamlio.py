@@ -2,8 +2,8 @@
 
 Invariants: `load_yaml` never raises anything but `ConfigError`; documents bigger than `MAX_BYTES`, nested
 deeper than `MAX_DEPTH` or expanding (through aliases) past `MAX_NODES` are refused before any work on them.
-The node count (keys, values and items alike) is checked while the parser composes the tree, so a document
-with too many nodes is refused at node MAX_NODES + 1, before the rest of it is composed or any of it constructed.
+The node count (keys, values and items alike) is checked while the parser composes the tree: a document
+with too many nodes is refused at node MAX_NODES + 1, before the rest is composed or any of it constructed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class _TooManyNodes(Exception):
     pass
 
 
-class _CountingLoader(_Loader):  # type: ignore[misc, valid-type]
+class _CountingLoader(_Loader):
     """The safe loader with a node count: the composer calls `descend_resolver` once for every node it
     composes (a mapping key, a value, a list item, tagged or not; an alias is not a new node), before the
     node exists, so the count is checked while composing."""
@@ -128,7 +128,7 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
         )
     try:
         with gc_paused():
-            data = yaml.load(text, Loader=_CountingLoader)
+            data = yaml.load(text, Loader=_CountingLoader)  # noqa: S506 - the safe loader, counting
     except _TooManyNodes:
         raise ConfigError(
             f"{source}: document has too many nodes (more than {MAX_NODES:,} keys, values and items)",

@@ -22,6 +22,7 @@ from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
+from stackctl.config.secrets import mask_values
 from stackctl.errors import ConfigError, ConflictError
 from stackctl.models.kinds import KINDS, Kind
 from stackctl.registry.records import Change, Report, resource_record, same_resource
@@ -229,6 +230,8 @@ def register(
     name = stack.image_name
     providers, disabled = stack_providers(raw, env)
     wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
+    for record in wanted:  # a secret value that landed in a field not named like a secret is not stored
+        record["spec"] = mask_values(record["spec"], rendered.secret_values)
     report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
 
     def plan() -> list[Any]:

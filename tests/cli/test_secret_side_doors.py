@@ -1,0 +1,102 @@
+"""Secrets through side doors: values of secret variables are masked wherever they land (issue #21.6)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.config.secrets import MASK, is_secret_variable, mask_values
+from tests.runconfigs import dump_tables, write_config
+
+SECRET = "sk-side-door-0123456789"
+
+STACK = """\
+version: 2
+image_name: doors
+apis: [inference]
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.UPSTREAM}
+models:
+- model_id: m1
+  provider_id: fake
+  metadata:
+    note: "key is ${env.MY_KEY}"
+    also: "upstream ${env.UPSTREAM}"
+    plain: "${env.PLAIN}"
+"""
+
+ENV = {"MY_KEY": SECRET, "UPSTREAM": "up-" + SECRET, "PLAIN": "not-a-secret-value"}
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("MY_KEY", True),
+        ("GITHUB_TOKEN", True),
+        ("client_secret", True),
+        ("DB_PASSWORD_FILE", True),
+        ("PASSWORD", True),
+        ("KEY", False),
+        ("MONKEY", False),
+        ("TOKENIZER_PATH", False),
+        ("HOME", False),
+    ],
+)
+def test_secret_variable_names(name: str, secret: bool) -> None:
+    assert is_secret_variable(name) is secret
+
+
+def test_mask_values_masks_every_occurrence_in_keys_and_text_but_not_short_values() -> None:
+    doc = {"a": f"x{SECRET}y {SECRET}", SECRET: [SECRET, 3], "b": "abc abc"}
+    assert mask_values(doc, {SECRET, "abc"}) == {"a": f"x{MASK}y {MASK}", MASK: [MASK, 3], "b": "abc abc"}
+
+
+def test_render_masks_secret_values_in_fields_not_named_like_secrets(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK)
+    result = cli("config", "render", str(path), "-o", "json", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert SECRET not in result.stdout and SECRET not in result.stderr
+    metadata = json.loads(result.stdout)["models"][0]["metadata"]
+    assert metadata == {"note": f"key is {MASK}", "also": f"upstream {MASK}", "plain": "not-a-secret-value"}
+    shown = cli("config", "render", str(path), "-o", "json", "--show-secrets", env=ENV)
+    assert SECRET in shown.stdout  # asked for in clear
+
+
+def test_an_error_quoting_a_secret_value_masks_it(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK.replace("apis: [inference]", 'apis: [inference, "${env.API_TOKEN}"]'))
+    result = cli("config", "render", str(path), env={**ENV, "API_TOKEN": "tok-" + SECRET})
+    assert result.exit_code == 3
+    assert f"unknown API '{MASK}'" in result.stderr
+    assert SECRET not in result.stderr and SECRET not in result.stdout
+
+
+def test_register_stores_no_secret_value(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK)
+    result = cli("register", str(path), "-o", "json", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    rows = json.dumps(dump_tables(os.environ["STACKCTL_DB"]), default=str)
+    assert SECRET not in rows
+    assert "${env.UPSTREAM}" in rows  # the provider is stored as written: the reference, not the value
+    shown = cli("models", "get", "fake/m1", "-o", "json")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["spec"]["metadata"]["note"] == f"key is {MASK}"
+
+
+def test_register_refuses_a_literal_url_password_in_a_provider(cli: Any, tmp_path: Path) -> None:
+    text = STACK.replace("http://127.0.0.1:9/v1", "http://user:hunter2pw@127.0.0.1:9/v1")
+    result = cli("register", str(write_config(tmp_path, text)), env=ENV)
+    assert result.exit_code == 3
+    assert "hunter2pw" not in result.stderr + result.stdout
+    assert "base_url" in result.stderr
+    referenced = text.replace("hunter2pw", "${env.PROXY_PASSWORD}")
+    ok = cli("register", str(write_config(tmp_path, referenced)), env={**ENV, "PROXY_PASSWORD": "pw"})
+    assert ok.exit_code == 0, ok.stderr
