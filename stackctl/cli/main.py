@@ -345,7 +345,7 @@ def _usage_error(exc: typer.TyperException, *, as_json: bool) -> int:
 
 def _storage_fault(exc: Exception, args: list[str]) -> StackctlError | None:
     """A database fault (busy, disk full, read-only, corrupt) as its own error, naming the file."""
-    if "sqlite3" not in sys.modules:  # no database was opened, so this cannot be one of its faults
+    if "sqlite3" not in sys.modules and "psycopg" not in sys.modules:  # no database was opened
         return None
     from stackctl.paths import db_location
     from stackctl.store.faults import classify

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,7 +33,7 @@ from stackctl.server import errors
 from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit, HostAllowList
 from stackctl.server.provider_calls import DEFAULT_LIMIT, ProviderCalls
 from stackctl.server.routes import chat, conversations, health, models, responses
-from stackctl.store.faults import classify
+from stackctl.store.faults import classify, fault_types
 from stackctl.store.open import backend_of, open_database, open_pool
 
 log = logging.getLogger("stackctl.server")
@@ -158,5 +157,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StackctlError, on_stackctl)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
-    app.add_exception_handler(sqlite3.Error, on_storage)
+    for fault_type in fault_types(app.state.db_location):
+        app.add_exception_handler(fault_type, on_storage)
     app.add_exception_handler(Exception, on_unexpected)

@@ -34,7 +34,7 @@ from stackctl.errors import (
     location,
 )
 
-STORAGE_CODES = frozenset({"database_busy", "storage_fault"})
+STORAGE_CODES = frozenset({"database_busy", "storage_fault", "database_unavailable"})
 STATUS_BY_EXIT = {
     EXIT_USAGE: 400,
     EXIT_INVALID: 400,

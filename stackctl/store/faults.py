@@ -9,12 +9,16 @@ another writer past the busy timeout, a full disk, a read-only file, corrupt pag
 - disk full, read-only, corrupt, not a database, an I/O error: `StorageFaultError`, exit 3, HTTP 503, naming
   the file and the cause; someone has to fix the file or the disk.
 
-The transaction in progress is rolled back by SQLite in every case: integrity is unchanged.
+The transaction in progress is rolled back by SQLite in every case: integrity is unchanged. PostgreSQL's
+faults (psycopg errors: lock timeout, serialization failure, refused connection, failed authentication,
+disk full, read-only, corrupt) are classified the same way by
+`stackctl.store.postgres.connection.classify_error`, the location's password masked.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 from stackctl.errors import ConflictError, InvalidInputError, StackctlError
 
@@ -42,7 +46,12 @@ _CAUSES = (
 def classify(exc: BaseException, location: str) -> StackctlError | None:
     """The user-facing error for a storage fault of the database at `location`; None if `exc` is not one."""
     if not isinstance(exc, sqlite3.Error):
-        return None
+        if "psycopg" not in sys.modules:  # no PostgreSQL database was opened: none of its faults
+            return None
+
+        from stackctl.store.postgres.connection import classify_error
+
+        return classify_error(exc, location)
     name = str(getattr(exc, "sqlite_errorname", "") or "")
     text = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
@@ -53,3 +62,14 @@ def classify(exc: BaseException, location: str) -> StackctlError | None:
         if name.startswith(prefix) or words in text:
             return StorageFaultError(f"database {location}: {cause} ({text})")
     return None
+
+
+def fault_types(location: str) -> tuple[type[Exception], ...]:
+    """The exception types a database at `location` raises for its faults (for a server's handlers)."""
+    from stackctl.store.open import backend_of
+
+    if backend_of(location) == "postgresql":
+        from stackctl.store.postgres.connection import error_type
+
+        return (sqlite3.Error, error_type())
+    return (sqlite3.Error,)

@@ -9,10 +9,15 @@ Invariants:
   concurrent writers; readers never wait. Nested blocks are savepoints.
 - SQL arrives with `?` placeholders and is translated to psycopg's `%s` (literal `%` doubled) once per text.
 - psycopg is imported only here, and only when a PostgreSQL location is opened.
+- Every connection waits at most LOCK_TIMEOUT_SECONDS for a lock (the writers' lock included), as SQLite
+  waits for its busy timeout; `classify_error` turns psycopg's errors into the storage faults of
+  `stackctl.store.faults` (busy: exit 5 / 503 with Retry-After; unreachable, refused, disk full, read-only,
+  corrupt: exit 3 / 503 naming the masked location and the cause).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from stackctl.errors import InvalidInputError
+from stackctl.errors import InvalidInputError, StackctlError
 from stackctl.store.database import Handle
 from stackctl.store.postgres.schema import TABLES_SQL
 
@@ -35,6 +40,24 @@ INSTALL_HINT = "pip install 'stackctl[postgres]'"
 # One writer at a time per schema: the PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE.
 _WRITERS_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('stackctl:' || current_schema(), 0))"
 POOL_SIZE = 10
+LOCK_TIMEOUT_SECONDS = 30.0
+
+# SQLSTATE (or its class, two characters) -> the cause a user is told. Checked in this order.
+# Busy: lock timeout, statement timeout, serialization failure, deadlock.
+_BUSY_STATES = ("55P03", "57014", "40001", "40P01")
+_CAUSES = (
+    ("53100", "the disk is full"),
+    ("53", "the server is out of resources"),
+    ("25006", "the database is read-only"),
+    ("28", "authentication failed"),
+    ("08", "the connection failed"),
+    ("57P", "the server is shutting down or restarting"),
+    ("XX001", "the data is corrupt"),
+    ("XX002", "an index is corrupt"),
+    ("42501", "permission denied"),
+    ("3D000", "the database does not exist"),
+    ("3F000", "the schema does not exist"),
+)
 
 
 def mask_location(location: str) -> str:
@@ -69,6 +92,46 @@ def _psycopg() -> Any:
             code="postgres_not_installed",
         ) from None
     return psycopg
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def classify_error(exc: BaseException, location: str) -> StackctlError | None:
+    """The storage fault for a psycopg error met at `location`; None if `exc` is not one of psycopg's."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    from stackctl.store.faults import BUSY_HINT, DatabaseBusyError, StorageFaultError
+
+    where = mask_location(location)
+    state = str(getattr(exc, "sqlstate", None) or "")
+    if state in _BUSY_STATES:
+        return DatabaseBusyError(
+            f"database is busy: {where} stayed locked past the lock timeout ({_first_line(exc)})",
+            hint=BUSY_HINT,
+        )
+    cause = next((cause for prefix, cause in _CAUSES if state.startswith(prefix)), None)
+    if cause is None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        cause = "the connection failed"  # refused, lost or closed: libpq gives no SQLSTATE for these
+    if cause is None:
+        return None
+    return StorageFaultError(
+        f"database {where}: {cause} ({_first_line(exc)})",
+        hint="check the server, the URL, and PGPASSWORD or ~/.pgpass",
+    )
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
+
+
+def error_type() -> type[Exception]:
+    """psycopg's base error class (psycopg imported)."""
+    error: type[Exception] = _psycopg().Error
+    return error
 
 
 def _unavailable(location: str, exc: Exception) -> InvalidInputError:
@@ -135,6 +198,7 @@ def connect(location: str) -> PostgresDatabase:
     psycopg = _psycopg()
     try:
         conn = psycopg.connect(location, autocommit=True)
+        _configure(conn)
     except psycopg.Error as exc:
         raise _unavailable(location, exc) from None
     return PostgresDatabase(conn, location)
@@ -161,6 +225,7 @@ class PostgresPool:
                     min_size=1,
                     max_size=self._size,
                     kwargs={"autocommit": True},
+                    configure=_configure,
                     open=False,
                     name="stackctl",
                 )
