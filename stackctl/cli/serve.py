@@ -56,6 +56,8 @@ def check_port_free(host: str, port: int) -> None:
 
 
 KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this long
+DEFAULT_HEADER_TIMEOUT = 10.0  # as stackctl.server.protocols, not imported here: uvicorn is imported late
+DEFAULT_BODY_TIMEOUT = 30.0  # as stackctl.server.middleware, not imported here: fastapi is imported late
 
 
 def allowed_hosts(host: str, extra: list[str]) -> frozenset[str] | None:
@@ -222,6 +224,22 @@ def serve(
         int,
         typer.Option("--max-connections", min=1, help="Open connections at once; past it, 503."),
     ] = 1024,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            min=0,
+            help="Seconds a connection has to send a request's headers; past it, 408 and closed (0: none).",
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            "--body-timeout",
+            min=0,
+            help="Seconds a request's body has to arrive whole; past it, 408 and closed (0: none).",
+        ),
+    ] = DEFAULT_BODY_TIMEOUT,
 ) -> None:
     """Serve the OpenAI-compatible HTTP API (/v1/conversations, /v1/responses, /v1/models, /v1/health).
 
@@ -263,13 +281,16 @@ def serve(
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
     hosts = allowed_hosts(host, allowed_host or [])
+    from stackctl.server import protocols
+
     loop, http = server_stack()
     sys.stderr.write(f"stackctl serve: event loop {loop}, HTTP parser {http}\n")
     server_options: dict[str, Any] = {
         "host": host,
         "port": port,
         "loop": loop,
-        "http": http,
+        # The parser printed, with the header read timeout and OpenAI-shaped errors of its own.
+        "http": protocols.configured(http, header_timeout) if workers == 1 else protocols.import_path(http),
         "log_config": _log_config(),
         "timeout_graceful_shutdown": 5,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
@@ -286,6 +307,7 @@ def serve(
             timeouts=None if timeout is None else Timeouts.deadline(timeout),
             retries=retries,
             allowed_hosts=hosts,
+            body_timeout=body_timeout,
         )
         uvicorn.run(app, **server_options)
         return
@@ -294,6 +316,8 @@ def serve(
     open_database(location).close()  # migrate once, before any worker starts: a bad database fails here
     overrides: dict[str, str | None] = {k: v for k, v in environ.items() if os.environ.get(k) != v}
     overrides["STACKCTL_MAX_PROVIDER_CALLS"] = str(max_provider_calls)
+    overrides["STACKCTL_HEADER_TIMEOUT"] = str(header_timeout)
+    overrides["STACKCTL_BODY_TIMEOUT"] = str(body_timeout)
     if timeout is not None:
         overrides["STACKCTL_TIMEOUT"] = str(timeout)
     if retries is not None:

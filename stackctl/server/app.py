@@ -30,7 +30,14 @@ from stackctl import __version__
 from stackctl.errors import StackctlError
 from stackctl.inference.limits import Timeouts
 from stackctl.server import errors
-from stackctl.server.middleware import DEFAULT_MAX_BODY_BYTES, BearerAuth, BodyLimit, HostAllowList
+from stackctl.server.middleware import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    BearerAuth,
+    BodyLimit,
+    BodyTimeout,
+    HostAllowList,
+)
 from stackctl.server.provider_calls import DEFAULT_LIMIT, ProviderCalls
 from stackctl.server.routes import chat, conversations, health, models, responses
 from stackctl.store.faults import classify, fault_types
@@ -49,13 +56,15 @@ def create_app(
     timeouts: Timeouts | None = None,
     retries: int | None = None,
     allowed_hosts: frozenset[str] | None = None,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> FastAPI:
     """An app serving the OpenAI-compatible API over the database at `db_location`.
 
     Provider configs are rendered from `env` at each call: the process environment unless one is given.
     At most `provider_calls` responses are in flight at once; `timeouts` and `retries` override the
     deadlines and retries the env sets.
-    With `allowed_hosts`, a request whose Host header names another host is refused (421).
+    With `allowed_hosts`, a request whose Host header names another host is refused (421). A request body
+    not received whole within `body_timeout` seconds is 408 (0: no limit).
     """
     open_database(db_location).close()  # migrate once, up front: a bad database fails before serving
     pool = open_pool(db_location)
@@ -93,6 +102,7 @@ def create_app(
     if api_key:
         app.add_middleware(BearerAuth, api_key=api_key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyTimeout, seconds=body_timeout)
     if allowed_hosts is not None:
         app.add_middleware(HostAllowList, allowed=allowed_hosts)  # outermost: before anything else
     return app
@@ -116,8 +126,9 @@ def _publish_without_422(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app of one `serve` worker process, configured by the environment `serve` hands its workers:
-    STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY, STACKCTL_MAX_PROVIDER_CALLS and
-    STACKCTL_ALLOWED_HOSTS (STACKCTL_TIMEOUT and STACKCTL_RETRIES are read at each call)."""
+    STACKCTL_DB (already resolved to a location), STACKCTL_API_KEY, STACKCTL_MAX_PROVIDER_CALLS,
+    STACKCTL_ALLOWED_HOSTS and STACKCTL_BODY_TIMEOUT (STACKCTL_TIMEOUT and STACKCTL_RETRIES are read at each
+    call)."""
     from stackctl.paths import db_location
 
     hosts = os.environ.get("STACKCTL_ALLOWED_HOSTS")
@@ -127,6 +138,7 @@ def app_from_env() -> FastAPI:
         env=os.environ,
         provider_calls=int(os.environ.get("STACKCTL_MAX_PROVIDER_CALLS") or DEFAULT_LIMIT),
         allowed_hosts=frozenset(hosts.split(",")) if hosts else None,
+        body_timeout=float(os.environ.get("STACKCTL_BODY_TIMEOUT") or DEFAULT_BODY_TIMEOUT),
     )
 
 

@@ -8,10 +8,14 @@ Invariants:
 - With an allow-list of hosts (`serve` bound to loopback: the loopback names, plus `--allowed-host`), a
   request whose Host header names another host is 421 (a missing Host header, 400), so that a page on another
   site cannot reach a loopback server through DNS rebinding. Ports are ignored.
+- A request body must arrive whole within the body timeout (`serve --body-timeout`) of its first read: past
+  it, 408 with an OpenAI error object, and the connection is closed. (The header timeout is the HTTP
+  protocol's, see `stackctl.server.protocols`.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -29,6 +33,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OPEN_PATHS = frozenset({"/v1/health"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 30.0
 
 
 class BodyTooLargeError(HTTPException):
@@ -155,3 +160,48 @@ class HostAllowList:
             return
         message = f"host {name!r} is not served here; allow it with serve --allowed-host {name}"
         await _send_error(send, 421, message, "host_not_allowed", [])
+
+
+class BodyTimeoutError(HTTPException):
+    """Raised from `receive` when a request's body has not arrived within the deadline."""
+
+    code = "request_timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            408, f"request body not received within {seconds:g} s", headers={"Connection": "close"}
+        )
+
+
+class BodyTimeout:
+    """The whole request body must arrive within `seconds` of the app's first read of it; past that, the
+    read raises `BodyTimeoutError` (408 as an OpenAI error object, connection closed). Reads after the body
+    is complete (a streaming response waiting for the client to go away) are not timed."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0:
+            await self.app(scope, receive, send)
+            return
+        deadline: float | None = None
+        complete = False
+
+        async def timed() -> Message:
+            nonlocal deadline, complete
+            if complete:
+                return await receive()
+            loop = asyncio.get_running_loop()
+            if deadline is None:
+                deadline = loop.time() + self.seconds
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise BodyTimeoutError(self.seconds) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+            return message
+
+        await self.app(scope, timed, send)

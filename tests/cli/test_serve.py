@@ -180,6 +180,11 @@ def test_several_workers_get_the_factory_and_the_env_through_the_environment(
     assert call["environ"]["BOTH"] == "flag"
     assert call["environ"]["STACKCTL_DB"] == os.environ["STACKCTL_DB"]
     assert call["environ"]["STACKCTL_API_KEY"] == "k"
+    assert call["http"] == "stackctl.server.protocols:TimedHttpToolsProtocol"  # imported by each worker
+    assert (call["environ"]["STACKCTL_HEADER_TIMEOUT"], call["environ"]["STACKCTL_BODY_TIMEOUT"]) == (
+        "10.0",
+        "30.0",
+    )
     assert "BOTH" not in os.environ  # restored once the server stops
     assert Path(os.environ["STACKCTL_DB"]).exists()  # migrated before any worker started
 
@@ -188,7 +193,24 @@ def test_the_event_loop_and_http_parser_are_named_at_start(cli, started):
     result = cli("serve")  # uvicorn[standard] is a dependency: uvloop and httptools are installed
     assert result.exit_code == 0, result.stderr
     assert "stackctl serve: event loop uvloop, HTTP parser httptools\n" in result.stderr
-    assert (started[0]["loop"], started[0]["http"]) == ("uvloop", "httptools")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert started[0]["loop"] == "uvloop"
+    assert issubclass(started[0]["http"], HttpToolsProtocol)  # the parser printed, with a header timeout
+
+
+def test_header_and_body_timeouts_reach_the_protocol_and_the_app(cli, started, monkeypatch):
+    from stackctl.server import app as server_app
+
+    seen: list[dict[str, Any]] = []
+    real = server_app.create_app
+    monkeypatch.setattr(server_app, "create_app", lambda *a, **k: seen.append(k) or real(*a, **k))
+    assert cli("serve", "--header-timeout", "2.5", "--body-timeout", "7").exit_code == 0
+    assert started[0]["http"].header_timeout == 2.5
+    assert seen[0]["body_timeout"] == 7
+    assert cli("serve").exit_code == 0
+    assert started[1]["http"].header_timeout == 10
+    assert seen[1]["body_timeout"] == 30
 
 
 def test_api_key_on_the_command_line_warns_and_the_env_does_not(cli, started):
