@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -41,6 +41,7 @@ from stackctl.models.conversations import (
     ItemAdapter,
     ItemList,
 )
+from stackctl.models.lists import list_envelope
 from stackctl.store import conversations as store
 from stackctl.store import item_rows
 from stackctl.store.database import Database
@@ -53,6 +54,7 @@ MAX_ITEMS_PER_CALL = 20
 MAX_METADATA_KEYS = 16
 MAX_METADATA_KEY_LENGTH = 64
 MAX_METADATA_VALUE_LENGTH = 512
+_ITEM_CLASSES = frozenset(get_args(get_args(Item)[0]))
 _TAGS = frozenset(ITEM_TYPES) | {"input_text", "output_text", "input_image", "input_file", "refusal"}
 
 
@@ -91,10 +93,14 @@ def parse_items(raw: Sequence[Any]) -> list[Item]:
     """Validate raw items (mappings or item models) against the item union; all problems reported at once.
 
     A mapping with a `role` and no `type` is a message, as in OpenAI's short input form (see `shape_item`).
+    An item model of the union itself (e.g. from the HTTP body's schema) is already valid and kept as is.
     """
     items: list[Item] = []
     problems: list[str] = []
     for index, entry in enumerate(raw):
+        if type(entry) in _ITEM_CLASSES:
+            items.append(entry)
+            continue
         data = entry.to_wire() if isinstance(entry, BaseModel) and hasattr(entry, "to_wire") else entry
         refuse_bad_text(data, f"items[{index}]")
         try:
@@ -111,7 +117,7 @@ def check_new_item_ids(db: Database, conversation_id: str | None, item_ids: Sequ
     for item_id in item_ids:
         check_item_id(item_id)
     duplicates = sorted({i for i in item_ids if item_ids.count(i) > 1})
-    if not duplicates and conversation_id is not None:
+    if not duplicates and conversation_id is not None and item_ids:
         duplicates = sorted(store.existing_item_ids(db, conversation_id, item_ids))
     if duplicates:
         raise InvalidInputError(
@@ -119,14 +125,34 @@ def check_new_item_ids(db: Database, conversation_id: str | None, item_ids: Sequ
         )
 
 
-def _prepare(db: Database, conversation_id: str | None, raw: Sequence[Any]) -> list[Item]:
-    """Validate items and give each an id: kept if the client chose one (unique in the conversation)."""
+class _Prepared:
+    """Items validated once and dumped once to the wire JSON that is both stored and returned."""
+
+    def __init__(self, items: list[Item], wires: list[dict[str, Any]], client_ids: list[str]) -> None:
+        self.items, self.wires, self.client_ids = items, wires, client_ids
+
+
+def _prepare(raw: Sequence[Any]) -> _Prepared:
+    """Validate items, give each an id (kept if the client chose one) and dump each to its wire JSON.
+    Needs no database; the ids the client chose are checked by `check_new_item_ids` after."""
     items = parse_items(raw)
-    check_new_item_ids(db, conversation_id, [item.id for item in items if item.id is not None])
-    return [
-        item if item.id is not None else item.model_copy(update={"id": new_id(_prefix(item))})
-        for item in items
-    ]
+    client_ids = [item.id for item in items if item.id is not None]
+    wires = []
+    for index, parsed in enumerate(items):
+        kept = parsed is raw[index]  # a model `parse_items` kept as is: its text is checked here
+        if parsed.id is None:
+            items[index] = parsed.model_copy(update={"id": new_id(_prefix(parsed))})
+        wire = items[index].to_wire()
+        if kept:
+            refuse_bad_text(wire, f"items[{index}]")
+        wires.append(wire)
+    return _Prepared(items, wires, client_ids)
+
+
+def _store(db: Database, conversation_id: str, prepared: _Prepared, created_at: int) -> None:
+    """Inside the caller's transaction: check the ids the client chose, then insert."""
+    check_new_item_ids(db, conversation_id, prepared.client_ids)
+    store.insert_wire_items(db, conversation_id, prepared.wires, created_at)
 
 
 def _prefix(item: Item) -> str:
@@ -154,11 +180,12 @@ def create_conversation(
     """Create a conversation and its initial items (at most 20) in one transaction."""
     clean = validate_metadata(metadata)
     _check_count(items)
-    prepared = _prepare(db, None, items)
+    prepared = _prepare(items)
+    check_new_item_ids(db, None, prepared.client_ids)
     conversation = Conversation(id=new_id("conv"), created_at=now(), metadata=clean)
     with db.transaction():
         store.insert_conversation(db, conversation)
-        store.insert_items(db, conversation.id, prepared, conversation.created_at)
+        store.insert_wire_items(db, conversation.id, prepared.wires, conversation.created_at)
     return conversation
 
 
@@ -204,20 +231,33 @@ def append_items_in_tx(db: Database, conversation_id: str, items: Sequence[Any],
     if not db.in_transaction:
         raise RuntimeError("append_items_in_tx needs an open transaction")
     _require_conversation(db, conversation_id)
-    prepared = _prepare(db, conversation_id, items)
-    store.insert_items(db, conversation_id, prepared, now())
-    return prepared
+    prepared = _prepare(items)
+    _store(db, conversation_id, prepared, now())
+    return prepared.items
 
 
 def add_items(
     db: Database, conversation_id: str, items: Sequence[Any], now: Clock = system_clock
 ) -> list[Item]:
     """Add up to 20 items to a conversation in one transaction; return them with their ids."""
+    return _add(db, conversation_id, items, now).items
+
+
+def add_items_wire(
+    db: Database, conversation_id: str, items: Sequence[Any], now: Clock = system_clock
+) -> dict[str, Any]:
+    """`ItemList(data=add_items(...)).to_wire()`, from the one dump that was stored (the HTTP path)."""
+    return list_envelope(_add(db, conversation_id, items, now).wires, has_more=False)
+
+
+def _add(db: Database, conversation_id: str, items: Sequence[Any], now: Clock) -> _Prepared:
     check_conversation_id(conversation_id)
     _check_count(items)
-    parse_items(items)  # report invalid items before taking the write lock
+    prepared = _prepare(items)  # invalid items are reported before taking the write lock
     with db.transaction():
-        return append_items_in_tx(db, conversation_id, items, now)
+        _require_conversation(db, conversation_id)
+        _store(db, conversation_id, prepared, now())
+    return prepared
 
 
 def list_items(

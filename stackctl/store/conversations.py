@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from stackctl.models.conversations import Conversation, Item, ItemAdapter
 from stackctl.store import paging
@@ -59,11 +60,18 @@ def list_conversations(
 
 def insert_items(db: Database, conversation_id: str, items: Sequence[Item], created_at: int) -> None:
     """Insert items in the given order; each must already carry its id."""
+    insert_wire_items(db, conversation_id, [item.to_wire() for item in items], created_at)
+
+
+def insert_wire_items(
+    db: Database, conversation_id: str, wires: Sequence[dict[str, Any]], created_at: int
+) -> None:
+    """Insert items given as their wire JSON (each with its `id` and `type`), in the given order."""
     db.executemany(
         "INSERT INTO conversation_items (conversation_id, id, type, created_at, data) VALUES (?, ?, ?, ?, ?)",
         [
-            (conversation_id, item.id, item.type, created_at, json.dumps(item.to_wire(), ensure_ascii=False))
-            for item in items
+            (conversation_id, wire["id"], wire["type"], created_at, json.dumps(wire, ensure_ascii=False))
+            for wire in wires
         ],
     )
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from stackctl.conversations import service as core
 from stackctl.conversations import wire as item_pages
-from stackctl.models.conversations import Conversation, ConversationDeleted, Item, ItemList
+from stackctl.models.conversations import Conversation, ConversationDeleted, Item
 from stackctl.server.deps import DB
 from stackctl.server.schemas import (
     ERRORS,
@@ -74,7 +74,7 @@ def create_items(
 ) -> JSONResponse:
     # The new items are returned as given, so `include` only has to be valid here.
     item_pages.check_include(_include(request, include))
-    return _wire(ItemList(data=core.add_items(db, conversation_id, body.items), has_more=False))
+    return _wire(core.add_items_wire(db, conversation_id, body.items))
 
 
 @router.get("/{conversation_id}/items", response_model=ItemListPage, summary="List items, newest first")
