@@ -3,16 +3,27 @@
 Connections come from the worker process's pool (`store.open.open_pool`: psycopg_pool on PostgreSQL, kept
 SQLite connections otherwise). Each request holds one connection alone for its duration, so its transaction
 stays separate and no connection is used by two threads at once; closing it gives it back to the pool.
+
+The dependency is async, so taking and giving back a connection costs no thread hop: on SQLite both are a
+list pop and push under a lock (a new connection is opened only while the pool grows); on PostgreSQL, where
+they may wait on the network, they run in the thread pool. `read` serves a read that takes no lock, with its
+own connection and no dependency: on the event loop for SQLite (a WAL read does not wait on writers), in the
+thread pool for PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Mapping
+from functools import partial
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from stackctl.store.database import Database
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def acquire(request: Request) -> Database:
@@ -21,15 +32,42 @@ def acquire(request: Request) -> Database:
     return db
 
 
-def database(request: Request) -> Iterator[Database]:
-    db = acquire(request)
+async def database(request: Request) -> AsyncIterator[Database]:
+    if request.app.state.backend == "sqlite":
+        db = acquire(request)
+        try:
+            yield db
+        finally:
+            db.close()
+        return
+    db = await run_in_threadpool(acquire, request)
     try:
         yield db
     finally:
-        db.close()
+        await run_in_threadpool(db.close)
 
 
 DB = Annotated[Database, Depends(database)]
+
+
+async def read(
+    request: Request, fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`fn(db, *args, **kwargs)` with a connection of its own, for a read that takes no lock: inline on SQLite
+    (no dependency machinery, no thread hop), in the thread pool otherwise (one hop, connection included)."""
+    if request.app.state.backend == "sqlite":
+        return _with_connection(request, fn, *args, **kwargs)
+    return await run_in_threadpool(partial(_with_connection, request, fn, *args, **kwargs))
+
+
+def _with_connection(
+    request: Request, fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    db = acquire(request)
+    try:
+        return fn(db, *args, **kwargs)
+    finally:
+        db.close()
 
 
 def environment(request: Request) -> Mapping[str, str]:

@@ -1,6 +1,7 @@
 """`/v1/conversations` and its items: thin handlers over `stackctl.conversations.service`.
 
-Handlers are plain functions (FastAPI runs them in its thread pool, each with its own connection) that
+Writes are plain functions (FastAPI runs them in its thread pool, each with its own connection: a write
+may wait on the lock); reads take no lock and are served by `deps.read` (on the event loop on SQLite). All
 return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape. Reads send the
 stored wire JSON as stored (`stackctl.conversations.wire`), with no model in between: the same bytes.
 """
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from stackctl.conversations import service as core
 from stackctl.conversations import wire as item_pages
 from stackctl.models.conversations import Conversation, ConversationDeleted, Item
-from stackctl.server.deps import DB
+from stackctl.server.deps import DB, read
 from stackctl.server.schemas import (
     ERRORS,
     ConversationCreateRequest,
@@ -54,8 +55,8 @@ def create_conversation(db: DB, body: ConversationCreateRequest) -> JSONResponse
 
 
 @router.get("/{conversation_id}", response_model=Conversation, summary="Retrieve a conversation")
-def get_conversation(db: DB, conversation_id: str) -> JSONResponse:
-    return _wire(item_pages.conversation_wire(db, conversation_id))
+async def get_conversation(request: Request, conversation_id: str) -> JSONResponse:
+    return _wire(await read(request, item_pages.conversation_wire, conversation_id))
 
 
 @router.post("/{conversation_id}", response_model=Conversation, summary="Replace a conversation's metadata")
@@ -78,8 +79,7 @@ def create_items(
 
 
 @router.get("/{conversation_id}/items", response_model=ItemListPage, summary="List items, newest first")
-def list_items(
-    db: DB,
+async def list_items(
     request: Request,
     conversation_id: str,
     limit: LimitQuery = item_pages.DEFAULT_LIMIT,
@@ -87,17 +87,24 @@ def list_items(
     order: Literal["asc", "desc"] = "desc",
     include: IncludeQuery = None,
 ) -> JSONResponse:
-    page = item_pages.list_items_wire(
-        db, conversation_id, limit=limit, after=after, order=order, include=_include(request, include)
+    page = await read(
+        request,
+        item_pages.list_items_wire,
+        conversation_id,
+        limit=limit,
+        after=after,
+        order=order,
+        include=_include(request, include),
     )
     return _wire(page)
 
 
 @router.get("/{conversation_id}/items/{item_id}", response_model=Item, summary="Retrieve an item")
-def get_item(
-    db: DB, request: Request, conversation_id: str, item_id: str, include: IncludeQuery = None
+async def get_item(
+    request: Request, conversation_id: str, item_id: str, include: IncludeQuery = None
 ) -> JSONResponse:
-    return _wire(item_pages.item_wire(db, conversation_id, item_id, include=_include(request, include)))
+    wanted = _include(request, include)
+    return _wire(await read(request, item_pages.item_wire, conversation_id, item_id, include=wanted))
 
 
 @router.delete(
