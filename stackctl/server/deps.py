@@ -8,7 +8,8 @@ The dependency is async, so taking and giving back a connection costs no thread 
 list pop and push under a lock (a new connection is opened only while the pool grows); on PostgreSQL, where
 they may wait on the network, they run in the thread pool. `read` serves a read that takes no lock, with its
 own connection and no dependency: on the event loop for SQLite (a WAL read does not wait on writers), in the
-thread pool for PostgreSQL.
+thread pool for PostgreSQL. `write` runs a call that may wait on the lock in the thread pool, connection
+and all, in one hop.
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ async def read(
     (no dependency machinery, no thread hop), in the thread pool otherwise (one hop, connection included)."""
     if request.app.state.backend == "sqlite":
         return _with_connection(request, fn, *args, **kwargs)
+    return await run_in_threadpool(partial(_with_connection, request, fn, *args, **kwargs))
+
+
+async def write(
+    request: Request, fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`fn(db, *args, **kwargs)` with a connection of its own, in the thread pool (a write may wait on the
+    lock): one hop for the connection and the call together, no dependency machinery."""
     return await run_in_threadpool(partial(_with_connection, request, fn, *args, **kwargs))
 
 

@@ -363,3 +363,37 @@ def test_append_in_a_callers_transaction(db):
     with db.transaction():
         core.append_items_in_tx(db, conv.id, [msg(str(n)) for n in range(30)], CLOCK)
     assert row_counts(db) == (1, 30)
+
+
+# --- validated once ----------------------------------------------------------------------------------
+
+
+def test_an_item_model_of_the_union_is_kept_as_is_not_validated_again(db):
+    conv = core.create_conversation(db, now=CLOCK)
+    given = Message.model_validate(msg("as given", id="mine"))
+    (added,) = core.add_items(db, conv.id, [given], now=CLOCK)
+    assert added is given
+    (stored,) = core.all_items(db, conv.id)
+    assert stored.to_wire() == given.to_wire()
+
+
+def test_the_wire_answer_of_an_add_is_what_was_stored(db):
+    conv = core.create_conversation(db, now=CLOCK)
+    given = [
+        Message.model_validate(msg("model")),
+        msg("mapping", id="chosen"),
+        {"role": "user", "content": "x"},
+    ]
+    page = core.add_items_wire(db, conv.id, given, now=CLOCK)
+    stored = core.list_items(db, conv.id, order="asc").to_wire()
+    assert page == {**stored, "has_more": False}
+    assert [item["id"] for item in page["data"]][1] == "chosen"
+
+
+def test_an_item_model_with_text_utf8_cannot_hold_is_refused_before_writing(db):
+    conv = core.create_conversation(db, now=CLOCK)
+    bad = Message.model_validate(msg("ok \ud800 not"))
+    with pytest.raises(InvalidInputError) as caught:
+        core.add_items(db, conv.id, [Message.model_validate(msg("fine")), bad], now=CLOCK)
+    assert caught.value.code == "invalid_text" and "items[1]" in caught.value.message
+    assert row_counts(db) == (1, 0)

@@ -1,7 +1,7 @@
 """`/v1/conversations` and its items: thin handlers over `stackctl.conversations.service`.
 
-Writes are plain functions (FastAPI runs them in its thread pool, each with its own connection: a write
-may wait on the lock); reads take no lock and are served by `deps.read` (on the event loop on SQLite). All
+Each call takes a connection of its own: writes through `deps.write` (in the thread pool, as a write may
+wait on the lock), reads, which take no lock, through `deps.read` (on the event loop on SQLite). All
 return the core's `to_wire()` JSON unchanged, so bodies are exactly the OpenAI wire shape. Reads send the
 stored wire JSON as stored (`stackctl.conversations.wire`), with no model in between: the same bytes.
 """
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from stackctl.conversations import service as core
 from stackctl.conversations import wire as item_pages
 from stackctl.models.conversations import Conversation, ConversationDeleted, Item
-from stackctl.server.deps import DB, read
+from stackctl.server.deps import read, write
 from stackctl.server.schemas import (
     ERRORS,
     ConversationCreateRequest,
@@ -50,8 +50,8 @@ def _wire(value: Any) -> JSONResponse:
 
 
 @router.post("", response_model=Conversation, summary="Create a conversation")
-def create_conversation(db: DB, body: ConversationCreateRequest) -> JSONResponse:
-    return _wire(core.create_conversation(db, body.metadata, body.items or []))
+async def create_conversation(request: Request, body: ConversationCreateRequest) -> JSONResponse:
+    return _wire(await write(request, core.create_conversation, body.metadata, body.items or []))
 
 
 @router.get("/{conversation_id}", response_model=Conversation, summary="Retrieve a conversation")
@@ -60,22 +60,24 @@ async def get_conversation(request: Request, conversation_id: str) -> JSONRespon
 
 
 @router.post("/{conversation_id}", response_model=Conversation, summary="Replace a conversation's metadata")
-def update_conversation(db: DB, conversation_id: str, body: ConversationUpdateRequest) -> JSONResponse:
-    return _wire(core.update_conversation(db, conversation_id, body.metadata or {}))
+async def update_conversation(
+    request: Request, conversation_id: str, body: ConversationUpdateRequest
+) -> JSONResponse:
+    return _wire(await write(request, core.update_conversation, conversation_id, body.metadata or {}))
 
 
 @router.delete("/{conversation_id}", response_model=ConversationDeleted, summary="Delete a conversation")
-def delete_conversation(db: DB, conversation_id: str) -> JSONResponse:
-    return _wire(core.delete_conversation(db, conversation_id))
+async def delete_conversation(request: Request, conversation_id: str) -> JSONResponse:
+    return _wire(await write(request, core.delete_conversation, conversation_id))
 
 
 @router.post("/{conversation_id}/items", response_model=ItemListPage, summary="Add items (one transaction)")
-def create_items(
-    db: DB, request: Request, conversation_id: str, body: ItemsCreateRequest, include: IncludeQuery = None
+async def create_items(
+    request: Request, conversation_id: str, body: ItemsCreateRequest, include: IncludeQuery = None
 ) -> JSONResponse:
     # The new items are returned as given, so `include` only has to be valid here.
     item_pages.check_include(_include(request, include))
-    return _wire(core.add_items_wire(db, conversation_id, body.items))
+    return _wire(await write(request, core.add_items_wire, conversation_id, body.items))
 
 
 @router.get("/{conversation_id}/items", response_model=ItemListPage, summary="List items, newest first")
@@ -112,5 +114,5 @@ async def get_item(
     response_model=Conversation,
     summary="Delete an item; returns the conversation",
 )
-def delete_item(db: DB, conversation_id: str, item_id: str) -> JSONResponse:
-    return _wire(core.delete_item(db, conversation_id, item_id))
+async def delete_item(request: Request, conversation_id: str, item_id: str) -> JSONResponse:
+    return _wire(await write(request, core.delete_item, conversation_id, item_id))
