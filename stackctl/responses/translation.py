@@ -32,23 +32,33 @@ ChatMessage = dict[str, Any]
 
 
 def _parts_to_content(role: str, content: Any) -> str | list[dict[str, Any]]:
+    # Plain strings are what every compatible server accepts; parts only when an image needs them.
+    if not isinstance(content, list):
+        return ""
     texts: list[str] = []
-    parts: list[dict[str, Any]] = []
-    has_image = False
-    for part in content if isinstance(content, list) else ():
-        kind = part.get("type") if isinstance(part, Mapping) else None
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict | Mapping) else None
         if kind in ("input_text", "output_text"):
             texts.append(part["text"])
-            parts.append({"type": "text", "text": part["text"]})
         elif kind == "refusal":
             texts.append(part["refusal"])
+        elif kind == "input_image" and role == "user" and part.get("image_url"):
+            return _parts_with_images(content)
+    return "".join(texts)
+
+
+def _parts_with_images(content: list[Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict | Mapping) else None
+        if kind in ("input_text", "output_text"):
+            parts.append({"type": "text", "text": part["text"]})
+        elif kind == "refusal":
             parts.append({"type": "text", "text": part["refusal"]})
         elif kind == "input_image" and part.get("image_url"):
-            has_image = True
             image = {"url": part["image_url"], "detail": part.get("detail") or "auto"}
             parts.append({"type": "image_url", "image_url": image})
-    # Plain strings are what every compatible server accepts; parts only when an image needs them.
-    return parts if has_image and role == "user" else "".join(texts)
+    return parts
 
 
 def items_to_messages(items: Iterable[Item]) -> list[ChatMessage]:

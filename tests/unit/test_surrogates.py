@@ -78,3 +78,14 @@ def test_tool_call_arguments_are_joined_per_call():
     arguments = [c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] for c in chunks]
     assert arguments == ['{"e": "', "", GRIN + '"}', "\ufffd"]
     assert chunks[-1]["choices"][0]["delta"]["tool_calls"][0]["index"] == 1
+
+
+def test_the_cheap_test_on_stored_text_never_misses_a_surrogate() -> None:
+    from stackctl.text import may_hold_surrogate
+
+    clean = [json.dumps({"text": t}, ensure_ascii=False) for t in ("plain", "naïve 日本 🙂", "tab\there")]
+    assert [may_hold_surrogate(text) for text in clean] == [False, False, False]
+    for text in ("lone \ud800 high", "lone \udfff low", "日本 \udc00"):
+        assert may_hold_surrogate(json.dumps({"text": text}, ensure_ascii=False))  # stored raw
+        assert may_hold_surrogate(json.dumps({"text": text}))  # stored escaped: \ud800
+    assert may_hold_surrogate('{"text": "\\uD83D"}')
