@@ -8,6 +8,7 @@ with too many nodes is refused at node MAX_NODES + 1, before the rest is compose
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 import yaml
@@ -150,12 +151,23 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
+@functools.lru_cache(maxsize=1)
+def compose(text: str) -> Any:
+    """The document's node tree (C loader, GC paused), composed once per text: the line map of errors and
+    the duplicate-key check of `register` both read it, so a 100k-model file is composed once, not twice.
+    Callers must not change the nodes. Raises `yaml.YAMLError` (past `MAX_NODES` too) or `RecursionError`."""
+    try:
+        with gc_paused():
+            return yaml.compose(text, Loader=_CountingLoader)
+    except _TooManyNodes:
+        raise yaml.YAMLError(f"more than {MAX_NODES} nodes") from None
+
+
 def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML document to its 1-based source line. Used only to annotate errors."""
     try:
-        with gc_paused():
-            node = yaml.compose(text, Loader=_CountingLoader)
-    except (yaml.YAMLError, RecursionError, _TooManyNodes):
+        node = compose(text)
+    except (yaml.YAMLError, RecursionError):
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, ())] if node is not None else []

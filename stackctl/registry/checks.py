@@ -76,8 +76,10 @@ def duplicate_keys(ctx: FileContext) -> list[Problem]:
     """A key given twice in one YAML mapping: PyYAML keeps the last silently, so a typo'd copy wins."""
     import yaml
 
+    from stackctl.config.yamlio import compose
+
     try:
-        root = yaml.compose(ctx.text, Loader=yaml.SafeLoader)
+        root = compose(ctx.text)
     except (yaml.YAMLError, RecursionError):
         return []  # the loader reports it
     problems: list[Problem] = []
