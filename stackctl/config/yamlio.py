@@ -169,6 +169,11 @@ def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:
         node = compose(text)
     except (yaml.YAMLError, RecursionError):
         return {}
+    with gc_paused():  # one entry per path: 700k tuples for a 100k-model file
+        return _lines_of(node)
+
+
+def _lines_of(node: Any) -> dict[tuple[str | int, ...], int]:
     lines: dict[tuple[str | int, ...], int] = {}
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, ())] if node is not None else []
     seen: set[int] = set()

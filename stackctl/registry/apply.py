@@ -224,14 +224,16 @@ def register(
     prune: bool = False,
 ) -> Report:
     """Apply a run config to the registry in one transaction (none at all for a dry run)."""
+    from stackctl.heap import gc_paused
     from stackctl.store import registry as store
     from stackctl.store.database import retrying
 
     name = stack.image_name
     providers, disabled = stack_providers(raw, env)
-    wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
-    for record in wanted:  # a secret value that landed in a field not named like a secret is not stored
-        record["spec"] = mask_values(record["spec"], rendered.secret_values)
+    with gc_paused():
+        wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
+        for record in wanted:  # a secret value that landed in a field not named like a secret is not stored
+            record["spec"] = mask_values(record["spec"], rendered.secret_values)
     report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
 
     def plan() -> list[Any]:
@@ -261,7 +263,8 @@ def register(
             write()
 
     # Concurrent applies queue on the store's writers' lock; a deadlock or serialization failure is retried.
-    retrying(db, apply)
+    with gc_paused():  # 100k resources are 100k plain dicts and closures: nothing for the GC to find
+        retrying(db, apply)
     return report
 
 

@@ -77,11 +77,19 @@ def duplicate_keys(ctx: FileContext) -> list[Problem]:
     import yaml
 
     from stackctl.config.yamlio import compose
+    from stackctl.heap import gc_paused
 
     try:
         root = compose(ctx.text)
     except (yaml.YAMLError, RecursionError):
         return []  # the loader reports it
+    with gc_paused():  # a walk of every node, building plain data only
+        return _duplicate_keys(ctx, root)
+
+
+def _duplicate_keys(ctx: FileContext, root: Any) -> list[Problem]:
+    import yaml
+
     problems: list[Problem] = []
     stack: list[tuple[Any, DocPath]] = [(root, ())] if root is not None else []
     seen_nodes: set[int] = set()
