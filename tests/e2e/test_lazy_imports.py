@@ -153,3 +153,8 @@ def test_responses_create_skips_httpx_cli_and_rich(tmp_path: Path, fake_openai: 
         # http:// provider either: tests/unit/test_call_limits.py counts the certificates.)
         unused = ("httpx._main", "click", "pygments", "rich", "fastapi", "uvicorn", "starlette")
         assert sorted(m for m in unused if m in loaded) == []
+        # Nor the server, the PostgreSQL driver on a SQLite database, or the config checks of `register`;
+        # YAML only to print YAML.
+        unused = ("stackctl.server", "psycopg", "psycopg_pool", "stackctl.registry.checks")
+        assert sorted(m for m in unused if m in loaded) == []
+        assert ("yaml" in loaded) == (output == "yaml")
