@@ -128,8 +128,7 @@ def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
             f"{source}: contains NUL bytes; not a YAML text file", hint="is this a binary file?"
         )
     try:
-        with gc_paused():
-            data = yaml.load(text, Loader=_CountingLoader)  # noqa: S506 - the safe loader, counting
+        data = _construct(_composed(text))  # the safe loader, counting nodes as it composes
     except _TooManyNodes:
         raise ConfigError(
             f"{source}: document has too many nodes (more than {MAX_NODES:,} keys, values and items)",
@@ -152,15 +151,32 @@ def dump_yaml(data: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def _composed(text: str) -> Any:
+    with gc_paused():
+        return yaml.compose(text, Loader=_CountingLoader)
+
+
 def compose(text: str) -> Any:
-    """The document's node tree (C loader, GC paused), composed once per text: the line map of errors and
-    the duplicate-key check of `register` both read it, so a 100k-model file is composed once, not twice.
-    Callers must not change the nodes. Raises `yaml.YAMLError` (past `MAX_NODES` too) or `RecursionError`."""
+    """The document's node tree (C parser, node count, GC paused), composed once per text: `load_yaml`
+    builds its data from it, and the line map of errors and the duplicate-key check read it, so `register`
+    parses a 100k-model file once. Callers must not change the nodes. Raises `yaml.YAMLError` (past
+    `MAX_NODES` too) or `RecursionError`."""
     try:
-        with gc_paused():
-            return yaml.compose(text, Loader=_CountingLoader)
+        return _composed(text)
     except _TooManyNodes:
         raise yaml.YAMLError(f"more than {MAX_NODES} nodes") from None
+
+
+def _construct(node: Any) -> Any:
+    """The data of a composed document, as `yaml.load` builds it (the safe constructor)."""
+    if node is None:
+        return None
+    loader = _CountingLoader("")
+    try:
+        with gc_paused():
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def scalar_lines(text: str) -> dict[tuple[str | int, ...], int]:

@@ -532,14 +532,21 @@ def test_register_loads_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypa
 
     import yaml
 
+    from stackctl.config import yamlio
+
     calls: list[bool] = []
-    real_load = yaml.load
+    real_compose = yaml.compose
 
-    def counting_load(*args, **kwargs):
+    def counting_compose(*args, **kwargs):
         calls.append(gc.isenabled())
-        return real_load(*args, **kwargs)
+        return real_compose(*args, **kwargs)
 
-    monkeypatch.setattr(yaml, "load", counting_load)
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data is built from the composed nodes, not parsed again")
+
+    monkeypatch.setattr(yaml, "compose", counting_compose)
+    monkeypatch.setattr(yaml, "load", no_load)
+    yamlio._composed.cache_clear()
     path = tmp_path / "run.yaml"
     path.write_text(
         "version: 2\nimage_name: once\napis: [inference]\nproviders:\n  inference:\n"
@@ -548,5 +555,9 @@ def test_register_loads_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypa
     )
     result = cli("register", str(path), "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert calls == [False]  # one load, with the collector off
+    assert calls == [False]  # one parse (load, line map and duplicate-key check share it), collector off
+    path.write_text(path.read_text() + "models: []\n")  # a duplicate key: found in the same one parse
+    result = cli("register", str(path), "-o", "json")
+    assert result.exit_code == 3 and "duplicate key 'models'" in result.stderr
+    assert calls == [False, False]
     assert gc.isenabled()
