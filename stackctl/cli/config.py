@@ -84,7 +84,13 @@ def _resolved(file: str | None, distro: str | None, env: list[str] | None, env_f
     from stackctl.config.resolver import resolve
 
     rendered, catalogue = render_input(file, distro, env, env_file, validate=True)
-    stack = resolve(rendered.document, catalogue, file or f"distro:{distro}", rendered.origins)
+    stack = resolve(
+        rendered.document,
+        catalogue,
+        file or f"distro:{distro}",
+        rendered.origins,
+        secret_values=rendered.secret_values,
+    )
     for message in [*rendered.warnings, *stack.warnings]:
         warn(message)
     return rendered, stack

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from stackctl.config.docpath import DocPath
 from stackctl.config.origins import Origins
+from stackctl.config.secrets import mask_values
 from stackctl.errors import ConfigError
 from stackctl.hints import did_you_mean
 
@@ -271,11 +272,30 @@ def _order(keys: list[str], edges: Mapping[str, Sequence[str]]) -> tuple[list[st
 
 
 def resolve(
-    doc: Mapping[str, Any], catalogue: Catalogue, source: str = "<config>", origins: Origins | None = None
+    doc: Mapping[str, Any],
+    catalogue: Catalogue,
+    source: str = "<config>",
+    origins: Origins | None = None,
+    *,
+    secret_values: Collection[str] = (),
 ) -> ResolvedStack:
     """Resolve a rendered run config. Raises ConfigError listing every problem. `origins` (the render's)
-    turn the document's paths into the source file's; without them the paths are the document's own."""
+    turn the document's paths into the source file's; without them the paths are the document's own.
+    `secret_values` (the render's) are masked in every message and warning, since both quote values."""
     origins = origins if origins is not None else Origins()
+    try:
+        stack = _resolve(doc, catalogue, source, origins)
+    except ConfigError as exc:
+        if secret_values:
+            exc.details = mask_values(exc.details, secret_values)
+            exc.message = mask_values(exc.message, secret_values)
+            exc.args = (exc.message,)
+        raise
+    stack.warnings = mask_values(stack.warnings, secret_values)
+    return stack
+
+
+def _resolve(doc: Mapping[str, Any], catalogue: Catalogue, source: str, origins: Origins) -> ResolvedStack:
     errors = unknown_api_names(doc, catalogue.apis, origins)
     warnings: list[str] = []
     nodes = _collect(doc, catalogue, errors, warnings, origins)

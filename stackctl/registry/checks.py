@@ -277,7 +277,13 @@ def _render(ctx: FileContext, data: str | bytes, home: str | None) -> None:
     )
     # A config's external_providers_dir / external_apis_dir extend the schemas it was validated with.
     schemas: Any = ctx.rendered.schemas or ctx.schemas
-    ctx.stack = resolve(ctx.rendered.document, schemas, ctx.source, ctx.rendered.origins)
+    ctx.stack = resolve(
+        ctx.rendered.document,
+        schemas,
+        ctx.source,
+        ctx.rendered.origins,
+        secret_values=ctx.rendered.secret_values,
+    )
 
 
 def prepare(

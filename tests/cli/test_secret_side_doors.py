@@ -100,3 +100,32 @@ def test_register_refuses_a_literal_url_password_in_a_provider(cli: Any, tmp_pat
     referenced = text.replace("hunter2pw", "${env.PROXY_PASSWORD}")
     ok = cli("register", str(write_config(tmp_path, referenced)), env={**ENV, "PROXY_PASSWORD": "pw"})
     assert ok.exit_code == 0, ok.stderr
+
+
+DUPLICATE_IDS = """\
+version: 2
+image_name: doors
+providers:
+  inference:
+  - provider_id: ${env.MY_TOKEN}
+    provider_type: remote::vllm
+    config:
+      url: http://127.0.0.1:9/v1
+  - provider_id: ${env.MY_TOKEN}
+    provider_type: remote::vllm
+    config:
+      url: http://127.0.0.1:9/v1
+"""
+
+
+@pytest.mark.parametrize("command", [["stack", "resolve"], ["config", "validate"], ["register"]])
+def test_a_resolver_error_quoting_a_secret_value_masks_it(
+    cli: Any, tmp_path: Path, command: list[str]
+) -> None:
+    # The resolver runs after render and words its own errors: a duplicate id quotes the value.
+    path = write_config(tmp_path, DUPLICATE_IDS)
+    result = cli(*command, str(path), env={"MY_TOKEN": "tok-" + SECRET})
+    assert result.exit_code == 3, result.stderr
+    assert "duplicate provider id" in result.stderr
+    assert SECRET not in result.stderr and SECRET not in result.stdout
+    assert f"'{MASK}'" in result.stderr
