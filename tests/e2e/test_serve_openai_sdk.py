@@ -43,7 +43,14 @@ def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _start(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def _start(
+    tmp: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    location: str | None = None,
+    wait_seconds: float = 20,
+) -> Server:
+    """`stackctl serve` on a free port of 127.0.0.1 (database `location`, else tmp/serve.db), once healthy."""
     port = _free_port()
     log = tmp / f"serve-{port}.log"
     env = env or clean_env(tmp)
@@ -52,7 +59,7 @@ def _start(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
         "-m",
         "stackctl",
         "--db",
-        str(tmp / "serve.db"),
+        location or str(tmp / "serve.db"),
         "serve",
         "--port",
         str(port),
@@ -61,7 +68,7 @@ def _start(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
     with log.open("wb") as sink:
         process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env)
     server = Server(f"http://127.0.0.1:{port}/v1", process, log)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")

@@ -21,7 +21,7 @@ import pytest
 
 from stackctl.store.open import open_database
 from stackctl.store.sqlite.schema import MIGRATIONS
-from tests.e2e.test_serve_openai_sdk import Server, _free_port, _stop, clean_env
+from tests.e2e.test_serve_openai_sdk import Server, _start, _stop, clean_env
 from tests.runconfigs import full_config, write_config
 
 openai = pytest.importorskip("openai")
@@ -62,24 +62,7 @@ def test_ten_registers_started_at_once_make_one_copy_of_everything(db_location: 
 
 
 def _serve(tmp: Path, location: str, *extra: str) -> Server:
-    port = _free_port()
-    log = tmp / f"serve-{port}.log"
-    argv = [sys.executable, "-m", "stackctl", "--db", location, "serve", "--port", str(port), *extra]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=clean_env(tmp))
-    server = Server(f"http://127.0.0.1:{port}/v1", process, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{server.base_url}/health", timeout=0.5).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    _stop(server)
-    raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")
+    return _start(tmp, *extra, location=location, wait_seconds=30)
 
 
 @pytest.fixture
