@@ -41,6 +41,15 @@ def register(
 
     Example: stackctl register run.yaml --dry-run -o json
     """
+    report, _ = apply_file(ctx, file, build_env(env, env_file), dry_run=dry_run, prune=prune)
+    _emit_report(report, output)
+
+
+def apply_file(
+    ctx: typer.Context, file: str, environ: dict[str, str], *, dry_run: bool = False, prune: bool = False
+) -> tuple[Any, Any]:
+    """Check, render, resolve and register a run config (`register`, `serve --config`): its report and render.
+    A bad file raises before anything is written."""
     import os
 
     from stackctl.catalogue.stack import catalogue_for
@@ -48,10 +57,8 @@ def register(
     from stackctl.registry.apply import register as apply
     from stackctl.registry.checks import prepare
 
-    environ = build_env(env, env_file)
     data, source = read_source(file, sys.stdin.buffer)
-    schemas = catalogue_for(environ)
-    prepared = prepare(data, source, environ, schemas, home=os.path.expanduser("~"))
+    prepared = prepare(data, source, environ, catalogue_for(environ), home=os.path.expanduser("~"))
     assert prepared.rendered is not None and prepared.stack is not None
     with open_db(ctx, create=not dry_run) as db:
         report = apply(
@@ -65,7 +72,7 @@ def register(
             dry_run=dry_run,
             prune=prune,
         )
-    _emit_report(report, output)
+    return report, prepared.rendered
 
 
 def _emit_report(report: Any, output: Format) -> None:

@@ -99,34 +99,17 @@ def _log_config() -> dict[str, Any]:
 def _apply_config(ctx: typer.Context, config: str, environ: dict[str, str]) -> tuple[str | None, int | None]:
     """Register (apply) the run config in one transaction, report on stderr, and return the file's
     `server.host`/`server.port`. A bad file raises before anything is written or bound."""
-    import os
-    import time
+    from stackctl.cli.registry import apply_file
+    from stackctl.registry.apply import server_address
 
-    from stackctl.catalogue.stack import catalogue_for
-    from stackctl.cli.db import open_db
-    from stackctl.cli.inputs import read_source
-    from stackctl.registry.apply import register, server_address
-    from stackctl.registry.checks import prepare
-
-    data, source = read_source(config, sys.stdin.buffer)
-    prepared = prepare(data, source, environ, catalogue_for(environ), home=os.path.expanduser("~"))
-    assert prepared.rendered is not None and prepared.stack is not None
-    with open_db(ctx) as db:
-        report = register(
-            db,
-            prepared.raw,
-            prepared.rendered,
-            prepared.stack,
-            environ,
-            source=None if source == "<stdin>" else os.path.abspath(source),
-            now=int(time.time()),
-        )
+    report, rendered = apply_file(ctx, config, environ)
     for message in report.warnings:
         sys.stderr.write(f"warning: {message}\n")
     summary = report.to_wire()["summary"]
     counts = ", ".join(f"{n} {action}" for action, n in summary.items() if n) or "nothing"
+    source = "<stdin>" if config == "-" else config
     sys.stderr.write(f"registered stack {report.stack} from {source}: {counts}\n")
-    return server_address(prepared.rendered.document)
+    return server_address(rendered.document)
 
 
 APP_FACTORY = "stackctl.server.app:app_from_env"
