@@ -23,10 +23,6 @@ def id_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(prefix)}_[0-9a-f]{{{HEX_LENGTH}}}")
 
 
-def is_id(value: str, prefix: str) -> bool:
-    return id_pattern(prefix).fullmatch(value) is not None
-
-
 def check_id(value: str, prefix: str, what: str) -> str:
     """The id, if well-formed as OpenAI checks it; else an `InvalidInputError` (exit 3, HTTP 400) naming
     the expected prefix. `what` names the object (`conversation`, `response`)."""

@@ -60,11 +60,6 @@ def find_model(db: Database, name: str) -> dict[str, Any]:
     return candidates[0]
 
 
-def render_provider_config(config: Mapping[str, Any], env: Mapping[str, str], label: str) -> dict[str, Any]:
-    """Substitute `${env.*}` in a stored provider config; secret fields that stay empty become null."""
-    return render_provider(config, env, label)[0]
-
-
 def render_provider(
     config: Mapping[str, Any], env: Mapping[str, str], label: str
 ) -> tuple[dict[str, Any], dict[str, str]]:

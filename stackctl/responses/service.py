@@ -104,12 +104,6 @@ def default_client_factory(
     return provider_clients(pass_rate_limits_on=pass_rate_limits_on)(target, env)
 
 
-def serve_client_factory(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
-    """As `default_client_factory`, for a server that passes a provider's 429 on (with its Retry-After):
-    the client retries it, so retrying here as well would multiply its tries."""
-    return default_client_factory(target, env, pass_rate_limits_on=True)
-
-
 # --- create ------------------------------------------------------------------------------------------
 
 

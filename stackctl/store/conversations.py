@@ -80,13 +80,6 @@ def existing_item_ids(db: Database, conversation_id: str, item_ids: Sequence[str
     return {row[0] for row in rows_of_items(db, conversation_id, item_ids, "id")}
 
 
-def fetch_item(db: Database, conversation_id: str, item_id: str) -> Item | None:
-    row = db.execute(
-        "SELECT data FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
-    ).fetchone()
-    return None if row is None else ItemAdapter.validate_python(parse_stored(row[0], f"item {item_id}"))
-
-
 def fetch_items(
     db: Database, conversation_id: str, *, limit: int, after_seq: int | None, order: Order
 ) -> list[tuple[int, Item]]:

@@ -98,22 +98,6 @@ def input_item_seq(db: Database, response_id: str, item_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def fetch_input_items(
-    db: Database,
-    response_id: str,
-    *,
-    limit: int,
-    after_seq: int | None = None,
-    before_seq: int | None = None,
-    order: Order = "desc",
-) -> list[Item]:
-    """Up to `limit` input items strictly between the cursors, in `order` of insertion."""
-    rows = fetch_input_item_data(
-        db, response_id, limit=limit, after_seq=after_seq, before_seq=before_seq, order=order
-    )
-    return [ItemAdapter.validate_python(parse_stored(data, "a stored input item")) for data in rows]
-
-
 def fetch_input_item_data(
     db: Database,
     response_id: str,

@@ -36,11 +36,6 @@ def field(
     }
 
 
-def sqlite_store(filename: str) -> dict[str, Any]:
-    """A sample sqlite KV/SQL store under the data dir (overridable through SQLITE_STORE_DIR)."""
-    return {"type": "sqlite", "db_path": f"${{env.SQLITE_STORE_DIR:={DATA_DIR}}}/{filename}"}
-
-
 def kv_ref(namespace: str) -> dict[str, Any]:
     """A 0.3.x reference to the stack's key-value backend (defined in the run config's `storage` block)."""
     return {"namespace": namespace, "backend": "kv_default"}
