@@ -7,11 +7,15 @@ subclasses of the parser it prints (httptools, else h11):
 - A connection whose request headers are not complete `header_timeout` seconds after it opened (or after the
   first byte of its next request) gets a 408 OpenAI error object and is closed.
 - A malformed request (uvicorn's plain-text 400) is answered with an OpenAI error object, then closed.
-- With httptools, the 503 uvicorn answers past `--max-connections` is an OpenAI error object too, with
-  `Retry-After`; h11 answers that one in plain text.
+- The 503 past `--max-connections` is an OpenAI error object too, with `Retry-After`. httptools hands the
+  protocol the app to start (`_start_asgi_task`); h11 picks uvicorn's plain-text answer inside its event
+  loop with no such hook, so the h11 class takes the limit from uvicorn and applies it itself, with the same
+  test (open connections, or requests in flight, at the limit).
 
 `header_timeout` is a class attribute: `configured` makes a subclass with it set; the module's classes read
-STACKCTL_HEADER_TIMEOUT at import (how `serve --workers N` hands it to each worker process).
+STACKCTL_HEADER_TIMEOUT at import (how `serve --workers N` hands it to each worker process). The httptools
+class lives in `stackctl.server.httptools_protocol`, imported only when that parser is asked for: uvicorn
+without its `[standard]` extra has no httptools, and serves with h11.
 """
 
 from __future__ import annotations
@@ -21,9 +25,7 @@ import json
 import os
 from typing import Any
 
-from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from stackctl.server.errors import error_body
 
@@ -36,13 +38,13 @@ def _env_timeout() -> float:
     return float(value) if value else DEFAULT_HEADER_TIMEOUT
 
 
-def _raw_response(status: int, message: str, code: str) -> bytes:
+def raw_response(status: int, message: str, code: str) -> bytes:
     body = json.dumps(error_body(status, message, code)).encode()
     head = f"HTTP/1.1 {status} {_PHRASES[status]}\r\ncontent-type: application/json\r\n"
     return (head + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
 
 
-async def _openai_service_unavailable(scope: Any, receive: Any, send: Any) -> None:
+async def openai_service_unavailable(scope: Any, receive: Any, send: Any) -> None:
     message = "the server is at its connection limit (--max-connections); retry shortly"
     body = json.dumps(error_body(503, message, "server_busy")).encode()
     await send(
@@ -60,8 +62,9 @@ async def _openai_service_unavailable(scope: Any, receive: Any, send: Any) -> No
     await send({"type": "http.response.body", "body": body})
 
 
-class _HeaderTimeout:
-    """The header read timer, shared by both parsers: armed while a request's headers are awaited."""
+class Hardening:
+    """What both parsers' classes share: the header read timer, armed while a request's headers are
+    awaited, and the malformed-request 400 as an OpenAI error object."""
 
     header_timeout: float = _env_timeout()
     transport: asyncio.Transport
@@ -83,7 +86,12 @@ class _HeaderTimeout:
             return
         if self._between_responses():  # nothing of ours is being sent on it: say why it is closed
             message = f"request headers not received within {self.header_timeout:g} s"
-            self.transport.write(_raw_response(408, message, "request_timeout"))
+            self.transport.write(raw_response(408, message, "request_timeout"))
+        self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        self._disarm_header_timer()
+        self.transport.write(raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
         self.transport.close()
 
     def _between_responses(self) -> bool:
@@ -91,35 +99,27 @@ class _HeaderTimeout:
         return cycle is None or bool(cycle.response_complete)
 
 
-class TimedHttpToolsProtocol(_HeaderTimeout, HttpToolsProtocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_timer()
+class TimedH11Protocol(Hardening, H11Protocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Taken from uvicorn, whose check would answer in plain text: `_within_limit` applies it instead.
+        self.connection_limit, self.limit_concurrency = self.limit_concurrency, None
+        if self.connection_limit is not None:
+            self.app = self._within_limit(self.app)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_timer()
-        super().connection_lost(exc)
+    def _within_limit(self, app: Any) -> Any:
+        async def limited(scope: Any, receive: Any, send: Any) -> None:
+            # uvicorn's test, made before the request's task joins `tasks`; it has joined when this runs.
+            limit = self.connection_limit
+            assert limit is not None
+            if len(self.connections) >= limit or len(self.tasks) > limit:
+                self.logger.warning("Exceeded concurrency limit.")
+                await openai_service_unavailable(scope, receive, send)
+            else:
+                await app(scope, receive, send)
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._arm_header_timer()
+        return limited
 
-    def on_headers_complete(self) -> None:
-        self._disarm_header_timer()
-        super().on_headers_complete()
-
-    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        if app is service_unavailable:
-            app = _openai_service_unavailable
-        super()._start_asgi_task(cycle, app)
-
-    def send_400_response(self, msg: str) -> None:
-        self._disarm_header_timer()
-        self.transport.write(_raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
-        self.transport.close()
-
-
-class TimedH11Protocol(_HeaderTimeout, H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_header_timer()
@@ -144,21 +144,28 @@ class TimedH11Protocol(_HeaderTimeout, H11Protocol):
         elif self.conn.trailing_data[0]:  # part of a pipelined request is waiting: its headers are timed
             self._arm_header_timer()
 
-    def send_400_response(self, msg: str) -> None:
-        self._disarm_header_timer()
-        self.transport.write(_raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
-        self.transport.close()
+
+PROTOCOLS = {
+    "httptools": "stackctl.server.httptools_protocol:TimedHttpToolsProtocol",
+    "h11": f"{__name__}:TimedH11Protocol",
+}
 
 
-PROTOCOLS: dict[str, type[Any]] = {"httptools": TimedHttpToolsProtocol, "h11": TimedH11Protocol}
+def protocol(parser: str) -> type[Any]:
+    """The protocol class for the parser ("httptools" or "h11"); httptools is imported only here."""
+    from importlib import import_module
+
+    module, name = PROTOCOLS[parser].split(":")
+    found: type[Any] = getattr(import_module(module), name)
+    return found
 
 
 def configured(parser: str, header_timeout: float) -> type[Any]:
-    """The protocol class for the parser ("httptools" or "h11") with this header read timeout."""
-    base = PROTOCOLS[parser]
+    """The protocol class for the parser with this header read timeout."""
+    base = protocol(parser)
     return type(base.__name__, (base,), {"header_timeout": header_timeout})
 
 
 def import_path(parser: str) -> str:
     """The protocol class for the parser as an import string (for uvicorn's worker processes)."""
-    return f"{__name__}:{PROTOCOLS[parser].__name__}"
+    return PROTOCOLS[parser]

@@ -180,7 +180,8 @@ def test_several_workers_get_the_factory_and_the_env_through_the_environment(
     assert call["environ"]["BOTH"] == "flag"
     assert call["environ"]["STACKCTL_DB"] == os.environ["STACKCTL_DB"]
     assert call["environ"]["STACKCTL_API_KEY"] == "k"
-    assert call["http"] == "stackctl.server.protocols:TimedHttpToolsProtocol"  # imported by each worker
+    # Imported by each worker.
+    assert call["http"] == "stackctl.server.httptools_protocol:TimedHttpToolsProtocol"
     assert (call["environ"]["STACKCTL_HEADER_TIMEOUT"], call["environ"]["STACKCTL_BODY_TIMEOUT"]) == (
         "10.0",
         "30.0",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -53,18 +55,23 @@ def app(tmp_path: Path) -> Any:
 def _exchange(port: int, data: bytes) -> tuple[bytes, bool]:
     """Send `data`, stall, and read until the server closes: what it sent, and whether it closed."""
     with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
-        sock.sendall(data)
-        received = b""
-        started = time.monotonic()
-        while time.monotonic() - started < BOUND:
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                return received, False
-            if not chunk:
-                return received, True
-            received += chunk
-        return received, False
+        return _send(sock, data)
+
+
+def _send(sock: socket.socket, data: bytes) -> tuple[bytes, bool]:
+    """`_exchange` on a connection already open."""
+    sock.sendall(data)
+    received = b""
+    started = time.monotonic()
+    while time.monotonic() - started < BOUND:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            return received, False
+        if not chunk:
+            return received, True
+        received += chunk
+    return received, False
 
 
 def _error(response: bytes) -> tuple[int, dict[str, Any], bytes]:
@@ -138,12 +145,45 @@ def test_a_malformed_request_is_an_openai_error(app: Any, parser: str) -> None:
     assert b"content-type: application/json" in head
 
 
-def test_the_connection_limit_503_is_an_openai_error(app: Any) -> None:
+@pytest.mark.parametrize("parser", PARSERS)
+def test_the_connection_limit_503_is_an_openai_error(app: Any, parser: str) -> None:
     # With a limit of one, the connection itself fills it: its request is the one past the limit.
-    with running(app, protocols.configured("httptools", 5.0), limit_concurrency=1) as port:
+    with running(app, protocols.configured(parser, 5.0), limit_concurrency=1) as port:
         response, closed = _exchange(port, b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert closed
     status, error, head = _error(response)
     assert status == 503
     assert error["code"] == "server_busy"
     assert b"retry-after: 1" in head
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_requests_within_the_connection_limit_are_served(app: Any, parser: str) -> None:
+    # Two open connections under a limit of three: both are answered by the app, one after the other.
+    request = b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with (
+        running(app, protocols.configured(parser, 5.0), limit_concurrency=3) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=BOUND) as idle,
+    ):
+        response, _ = _exchange(port, request)
+        second, _ = _send(idle, request)
+    for answer in (response, second):
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        assert json.loads(answer.partition(b"\r\n\r\n")[2])["status"] == "OK"
+
+
+def test_without_httptools_serve_picks_h11_and_its_protocol_imports() -> None:
+    # uvicorn without its [standard] extra: httptools cannot be imported (a None entry in sys.modules).
+    code = (
+        "import sys\n"
+        "sys.modules['httptools'] = None\n"
+        "from stackctl.cli.serve import server_stack\n"
+        "from stackctl.server import protocols\n"
+        "loop, http = server_stack()\n"
+        "print(http, protocols.configured(http, 1.0).__mro__[1].__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["h11", "TimedH11Protocol"]
