@@ -4,7 +4,10 @@
 difference in one transaction: created / updated / unchanged / skipped / pruned per item. Providers and
 resources are stored as the file writes them: `${env.*}` references unrendered, defaults included, so no
 value taken from the environment reaches the database; a literal secret in a secret field is refused before
-this module runs (`stackctl.registry.checks`, which every caller goes through).
+this module runs (`stackctl.registry.checks`, which every caller goes through). What identifies a resource
+(its identifier, provider and provider resource id) is rendered: it is what calls look up. Its spec is the
+rendered document's item with each value the file writes as a reference put back (`unrendered`), so the
+layout normalization's renames and the loader's defaults are kept and the environment's values are not.
 
 Warnings and errors about resources name them by their path in the file the user wrote (through the
 render's `Origins`), and the render's own warnings (resources dropped because their provider_id is
@@ -17,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stackctl.catalogue.spec import short_name
+from stackctl.config.docpath import ABSENT, DocPath, value_at
 from stackctl.config.envsubst import Ref, Substituter, parse
 from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
@@ -72,6 +76,31 @@ def stack_providers(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[lis
     return enabled, disabled
 
 
+def _has_reference(node: Any) -> bool:
+    if isinstance(node, str):
+        return "${" in node
+    if isinstance(node, dict):
+        return any(_has_reference(item) for item in node.values())
+    if isinstance(node, list):
+        return any(_has_reference(item) for item in node)
+    return False
+
+
+def unrendered(value: Any, path: DocPath, raw: Mapping[str, Any], origins: Origins) -> Any:
+    """`value`, which stands at `path` in the rendered document, with each part the source file `raw` writes
+    as a reference (`${env.X}`, `${env.X:=default}`, text around one) put back unrendered. Parts the file
+    does not hold as written (a default the loader filled in, a key normalization renamed) stay rendered."""
+    written = value_at(raw, origins.source_path(path), ABSENT)
+    if isinstance(written, str) and "${" in written:
+        return written
+    if written is ABSENT or _has_reference(written):
+        if isinstance(value, dict):
+            return {key: unrendered(item, (*path, key), raw, origins) for key, item in value.items()}
+        if isinstance(value, list):
+            return [unrendered(item, (*path, index), raw, origins) for index, item in enumerate(value)]
+    return value  # nothing below was written as a reference: the rendered value is what the file says
+
+
 def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
     candidates = [p.provider_id for p in stack.providers_of(kind.api)]
     if len(candidates) == 1:
@@ -83,10 +112,15 @@ def _default_provider(kind: Kind, stack: ResolvedStack, path: str) -> str:
 
 
 def desired_resources(
-    doc: Mapping[str, Any], stack: ResolvedStack, disabled: set[str], origins: Origins | None = None
+    doc: Mapping[str, Any],
+    stack: ResolvedStack,
+    disabled: set[str],
+    origins: Origins | None = None,
+    raw: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Change], list[str]]:
     """Resources the config declares, and the ones skipped (with a warning each). Paths in messages are
-    the source file's, through `origins` (the render's)."""
+    the source file's, through `origins` (the render's); given the source document `raw`, each record's
+    spec is the item as written there (`unrendered`)."""
     origins = origins if origins is not None else Origins()
     wanted: list[dict[str, Any]] = []
     skipped: list[Change] = []
@@ -116,7 +150,8 @@ def desired_resources(
                     where = origins.path((kind.key, index, "provider_id"))
                     errors.append(f"{where}: the stack has no {kind.api} provider '{provider_id}'")
                 continue
-            record = resource_record(kind, item, provider_id)
+            written = None if raw is None else unrendered(item, (kind.key, index), raw, origins)
+            record = resource_record(kind, item, provider_id, written)
             if (kind.name, record["identifier"]) in seen:
                 errors.append(f"{path}: duplicate {kind.name} '{record['identifier']}'")
                 continue
@@ -231,8 +266,10 @@ def register(
     name = stack.image_name
     providers, disabled = stack_providers(raw, env)
     with gc_paused():
-        wanted, skipped, warnings = desired_resources(rendered.document, stack, disabled, rendered.origins)
-        for record in wanted:  # a secret value that landed in a field not named like a secret is not stored
+        wanted, skipped, warnings = desired_resources(
+            rendered.document, stack, disabled, rendered.origins, raw
+        )
+        for record in wanted:  # a secret's value the file writes out, in a field not named like a secret
             record["spec"] = mask_values(record["spec"], rendered.secret_values)
     report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])
 

@@ -57,8 +57,11 @@ def model_identifier(model_id: str, provider_id: str, provider_model_id: str | N
     return f"{provider_id}/{target}"
 
 
-def resource_record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[str, Any]:
-    """The registry record of one resource: identity, provider and its (masked) spec."""
+def resource_record(
+    kind: Kind, item: dict[str, Any], provider_id: str, written: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The registry record of one resource: identity and provider from the rendered `item`, and its spec:
+    `written` (the item as its file writes it, references unrendered) when given, else `item`; masked."""
     raw_id = str(item[kind.id_field])
     provider_resource_id = (item.get(kind.provider_id_field) if kind.provider_id_field else None) or raw_id
     identifier = (
@@ -71,7 +74,7 @@ def resource_record(kind: Kind, item: dict[str, Any], provider_id: str) -> dict[
         "identifier": identifier,
         "provider_id": provider_id,
         "provider_resource_id": provider_resource_id,
-        "spec": redact({**item, "provider_id": provider_id}),
+        "spec": redact({**(item if written is None else written), "provider_id": provider_id}),
     }
 
 

@@ -85,10 +85,25 @@ def test_register_stores_no_secret_value(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     rows = json.dumps(dump_tables(os.environ["STACKCTL_DB"]), default=str)
     assert SECRET not in rows
+    assert "not-a-secret-value" not in rows  # no value of the environment, secret or not
     assert "${env.UPSTREAM}" in rows  # the provider is stored as written: the reference, not the value
     shown = cli("models", "get", "fake/m1", "-o", "json")
     assert shown.exit_code == 0, shown.stderr
-    assert json.loads(shown.stdout)["spec"]["metadata"]["note"] == f"key is {MASK}"
+    # The resource too, as providers are (#21.6): its references, not what they render to.
+    assert json.loads(shown.stdout)["spec"]["metadata"] == {
+        "note": "key is ${env.MY_KEY}",
+        "also": "upstream ${env.UPSTREAM}",
+        "plain": "${env.PLAIN}",
+    }
+
+
+def test_register_masks_a_secret_value_the_file_writes_out_in_a_resource(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK.replace('plain: "${env.PLAIN}"', f"copied: {SECRET}"))
+    result = cli("register", str(path), env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert SECRET not in json.dumps(dump_tables(os.environ["STACKCTL_DB"]), default=str)
+    shown = json.loads(cli("models", "get", "fake/m1", "-o", "json").stdout)
+    assert shown["spec"]["metadata"]["copied"] == MASK
 
 
 def test_register_refuses_a_literal_url_password_in_a_provider(cli: Any, tmp_path: Path) -> None:
