@@ -31,6 +31,7 @@ from stackctl.server.errors import error_body
 
 DEFAULT_HEADER_TIMEOUT = 10.0
 _PHRASES = {400: "Bad Request", 408: "Request Timeout"}
+_OVER_LIMIT = "stackctl.over_limit"  # the scope key of an h11 request past the connection limit
 
 
 def _env_timeout() -> float:
@@ -38,7 +39,7 @@ def _env_timeout() -> float:
     return float(value) if value else DEFAULT_HEADER_TIMEOUT
 
 
-def raw_response(status: int, message: str, code: str) -> bytes:
+def _raw_response(status: int, message: str, code: str) -> bytes:
     body = json.dumps(error_body(status, message, code)).encode()
     head = f"HTTP/1.1 {status} {_PHRASES[status]}\r\ncontent-type: application/json\r\n"
     return (head + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
@@ -86,12 +87,12 @@ class Hardening:
             return
         if self._between_responses():  # nothing of ours is being sent on it: say why it is closed
             message = f"request headers not received within {self.header_timeout:g} s"
-            self.transport.write(raw_response(408, message, "request_timeout"))
+            self.transport.write(_raw_response(408, message, "request_timeout"))
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         self._disarm_header_timer()
-        self.transport.write(raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
+        self.transport.write(_raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
         self.transport.close()
 
     def _between_responses(self) -> bool:
@@ -102,17 +103,15 @@ class Hardening:
 class TimedH11Protocol(Hardening, H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Taken from uvicorn, whose check would answer in plain text: `_within_limit` applies it instead.
+        # Taken from uvicorn, whose answer past it is plain text: `handle_events` makes uvicorn's test at the
+        # moment uvicorn makes it (as a request is parsed) and marks the request; `_within_limit` answers it.
         self.connection_limit, self.limit_concurrency = self.limit_concurrency, None
         if self.connection_limit is not None:
             self.app = self._within_limit(self.app)
 
     def _within_limit(self, app: Any) -> Any:
         async def limited(scope: Any, receive: Any, send: Any) -> None:
-            # uvicorn's test, made before the request's task joins `tasks`; it has joined when this runs.
-            limit = self.connection_limit
-            assert limit is not None
-            if len(self.connections) >= limit or len(self.tasks) > limit:
+            if scope.pop(_OVER_LIMIT, False):
                 self.logger.warning("Exceeded concurrency limit.")
                 await openai_service_unavailable(scope, receive, send)
             else:
@@ -138,7 +137,11 @@ class TimedH11Protocol(Hardening, H11Protocol):
     def handle_events(self) -> None:
         import h11
 
+        limit, cycle = self.connection_limit, self.cycle
+        over = limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit)
         super().handle_events()
+        if over and self.cycle is not cycle:  # a request was parsed (one at most per call): past the limit
+            self.scope[_OVER_LIMIT] = True  # type: ignore[literal-required]
         if self.conn.their_state is not h11.IDLE:  # a request's headers arrived (or the connection ended)
             self._disarm_header_timer()
         elif self.conn.trailing_data[0]:  # part of a pipelined request is waiting: its headers are timed
