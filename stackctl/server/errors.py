@@ -118,6 +118,12 @@ def from_http(request: Request, exc: HTTPException) -> JSONResponse:
         message, code = f"no such route: {request.method} {request.url.path}", "route_not_found"
     elif exc.status_code == 405:
         message, code = f"method not allowed: {request.method} {request.url.path}", "method_not_allowed"
+    elif exc.status_code == 400 and isinstance(exc.__cause__, RecursionError | ValueError):
+        # JSON the parser gives up on (nested too deeply, an integer of thousands of digits): FastAPI
+        # words it "There was an error parsing the body"; it is invalid JSON, said as for any other.
+        cause = exc.__cause__
+        why = "nested too deeply" if isinstance(cause, RecursionError) else str(cause).split(";")[0]
+        message, code = f"request body is not valid JSON: {why}", "invalid_json"
     else:
         message, code = str(exc.detail), getattr(exc, "code", None)
     return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))

@@ -107,6 +107,24 @@ def test_not_found_and_malformed_messages(client: TestClient) -> None:
     assert "expected an id that begins with 'conv_'" in malformed["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b'{"metadata": {"k": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}", "nested too deeply"),
+        (b'{"metadata": {"k": ' + b"9" * 5000 + b"}}", "integer string conversion"),
+    ],
+    ids=["deep", "long-integer"],
+)
+def test_json_the_parser_gives_up_on_is_invalid_json(db_path: str, body: bytes, why: str) -> None:
+    with TestClient(create_app(db_path)) as test_client:  # the default body limit (1 MiB)
+        answer = test_client.post(
+            "/v1/conversations", content=body, headers={"content-type": "application/json"}
+        )
+    error = _error(answer, 400)
+    assert error["code"] == "invalid_json"
+    assert error["message"].startswith("request body is not valid JSON: ") and why in error["message"]
+
+
 def test_bad_json_and_schema_violations_are_400_naming_the_param(client: TestClient) -> None:
     bad = client.post("/v1/conversations", content=b"{", headers={"content-type": "application/json"})
     assert _error(bad, 400)["code"] == "invalid_json"
