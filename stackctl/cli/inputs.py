@@ -34,13 +34,30 @@ def read_text(source: str) -> str:
         ) from exc
 
 
+def json_error(where: str, exc: ValueError | RecursionError) -> InvalidInputError:
+    """What `json.loads` refused, as invalid input: text that is not JSON, and JSON the parser gives up on
+    (nested deeper than it recurses, an integer of more digits than Python converts)."""
+    if isinstance(exc, RecursionError):
+        why = "nested too deeply"
+    elif isinstance(exc, json.JSONDecodeError):
+        why = str(exc)
+    else:
+        why = str(exc).split(";")[0]  # "Exceeds the limit (4300 digits) for integer string conversion..."
+    return InvalidInputError(f"{where}: invalid JSON: {why}")
+
+
+def parse_json(text: str, where: str) -> Any:
+    """JSON text, parsed; anything `json_error` describes is invalid input (exit 3)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise json_error(where, exc) from None
+
+
 def json_arg(value: str, option: str) -> Any:
     """A JSON argument, or the JSON in a file for `@path`."""
     text, where = (read_text(value[1:]), value[1:]) if value.startswith("@") else (value, option)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{where}: invalid JSON: {exc}") from exc
+    return parse_json(text, where)
 
 
 def json_documents(source: str) -> list[Any]:
@@ -51,15 +68,10 @@ def json_documents(source: str) -> list[Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        docs = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                docs.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InvalidInputError(f"{source}:{number}: invalid JSON: {exc}") from exc
-        return docs
+        lines = enumerate(text.splitlines(), start=1)
+        return [parse_json(line, f"{source}:{number}") for number, line in lines if line.strip()]
+    except (ValueError, RecursionError) as exc:
+        raise json_error(source, exc) from None
     return data if isinstance(data, list) else [data]
 
 

@@ -88,7 +88,7 @@ def _emit_report(report: Any, output: Format) -> None:
 
 
 def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
-    from stackctl.cli.inputs import read_source
+    from stackctl.cli.inputs import json_error, read_source
     from stackctl.config.envfiles import parse_pairs
     from stackctl.config.yamlio import load_yaml
     from stackctl.errors import InvalidInputError
@@ -105,6 +105,8 @@ def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
             spec[key] = json.loads(value)
         except json.JSONDecodeError:
             spec[key] = value
+        except (ValueError, RecursionError) as exc:
+            raise json_error(f"--set {key}", exc) from None
     return spec
 
 

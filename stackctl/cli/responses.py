@@ -52,7 +52,7 @@ def _input(text: str | None, file: str | None) -> str | list[Any]:
     """The input from --input or --input-file: a JSON array there is a list of items, else plain text."""
     import json
 
-    from stackctl.cli.inputs import read_text
+    from stackctl.cli.inputs import json_error, read_text
     from stackctl.errors import UsageError
 
     if (text is None) == (file is None):
@@ -65,6 +65,8 @@ def _input(text: str | None, file: str | None) -> str | list[Any]:
             items = json.loads(content)
         except json.JSONDecodeError:
             return content
+        except (ValueError, RecursionError) as exc:
+            raise json_error(str(file), exc) from None
         if isinstance(items, list):
             return items
     return content

@@ -161,3 +161,30 @@ def test_dev_zero_is_refused_at_the_configured_cap(cli: Any, args: list[str]) ->
     assert result.exit_code == 3, result.stderr
     assert f"/dev/zero: input larger than {CAP:,} bytes" in result.stderr
     assert _conversation_count(cli) == 0
+
+
+JSON_INPUTS = [
+    ["conv", "create", "--items-file", "{}"],
+    ["conv", "create", "--item", "@{}"],
+    ["responses", "create", "--model", "m", "--input-file", "{}"],
+    ["models", "register", "m1", "--set", "metadata={}"],
+]
+GIVES_UP = {
+    "deep": ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+    "long-integer": ("[" + "9" * 5000 + "]", "invalid JSON: Exceeds the limit (4300 digits)"),
+}
+
+
+@pytest.mark.parametrize("args", JSON_INPUTS, ids=lambda args: " ".join(args[:3]))
+@pytest.mark.parametrize("case", list(GIVES_UP))
+def test_json_the_parser_gives_up_on_is_invalid_input(
+    cli: Any, tmp_path: Path, args: list[str], case: str
+) -> None:
+    text, message = GIVES_UP[case]
+    path = tmp_path / "input.json"
+    path.write_text(text)
+    argv = [a.format(text if a.startswith("metadata=") else path) for a in args]  # --set takes it inline
+    result = cli(*argv)
+    assert result.exit_code == 3, result.stderr
+    assert message in result.stderr
+    assert _conversation_count(cli) == 0
