@@ -120,7 +120,7 @@ class SseReader:
             raise StopIteration
         try:
             chunk = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise self._error(f"sent a malformed stream chunk for {self._what}: {shorten(text)}") from None
         if not isinstance(chunk, dict):
             raise self._error(f"sent a malformed stream chunk for {self._what}: {shorten(text)}")

@@ -352,7 +352,7 @@ class InferenceClient:
             raise self._status_failure(response, data, what)
         try:
             return response.status_code, json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json recurses
             raise self._error(f"answered {what} with something that is not JSON") from exc
 
     # -- streaming ----------------------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def _payload(response: httpx.Response, data: bytes) -> Any:
     """A body as JSON, else as text."""
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return data.decode(response.encoding or "utf-8", "replace")
 
 

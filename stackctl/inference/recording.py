@@ -180,7 +180,7 @@ class Recorder:
             data = json.loads(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise InvalidInputError(f"recording {file} cannot be read: {exc}", code="bad_recording") from exc
         try:
             recording = Recording.from_json(data)

@@ -387,6 +387,28 @@ def test_lone_surrogate_in_a_plain_answer_is_replaced(client, fake_openai):
     assert client.chat(user("x"))["choices"][0]["message"]["content"] == "a\ufffd"
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # JSON nested deeper than the parser recurses
+
+
+def test_a_plain_answer_nested_too_deeply_is_a_provider_failure(client, fake_openai):
+    fake_openai.script(raw_answer(DEEP, "application/json"))
+    with pytest.raises(UpstreamError, match="something that is not JSON"):
+        client.chat(user("x"))
+
+
+def test_a_stream_chunk_nested_too_deeply_is_a_provider_failure(client, fake_openai):
+    fake_openai.script(raw_answer(sse(delta("Hel"), DEEP)))
+    with pytest.raises(UpstreamError, match="malformed stream chunk"):
+        list(client.chat_stream(user("x")))
+
+
+def test_an_error_answer_nested_too_deeply_keeps_its_status(client, fake_openai):
+    fake_openai.script(status(400, raw_body=DEEP))
+    with pytest.raises(UpstreamError) as raised:
+        client.chat(user("x"))
+    assert raised.value.status == 400
+
+
 def test_stream_answered_with_a_json_error_keeps_its_message_and_is_not_retried(client, fake_openai, sleeps):
     error = {"error": {"message": "model 'fake-model' does not support streaming"}}
     fake_openai.script(raw_answer(json.dumps(error), "application/json"))

@@ -194,10 +194,11 @@ def test_abandoned_stream_is_not_recorded(fake_openai, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_corrupt_recording_is_invalid_input(tmp_path):
+@pytest.mark.parametrize("text", ["{not json", "[" * 100_000 + "]" * 100_000], ids=["not-json", "deep"])
+def test_corrupt_recording_is_invalid_input(tmp_path, text):
     recorder = Recorder(RecordingConfig(InferenceMode.REPLAY, tmp_path))
     key = request_key("GET", "/models", None)
-    recorder.path_for(key).write_text("{not json")
+    recorder.path_for(key).write_text(text)
     with pytest.raises(InvalidInputError, match="cannot be read"):
         recorder.lookup("GET", "/models", None)
 
