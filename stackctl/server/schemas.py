@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from stackctl.conversations.service import MAX_ITEMS_PER_CALL
-from stackctl.models.conversations import Conversation, Item
+from stackctl.models.conversations import Item
 from stackctl.models.responses import Response
 
 
@@ -47,14 +47,6 @@ class ItemsCreateRequest(BaseModel):
 class ItemListPage(BaseModel):
     object: Literal["list"] = "list"
     data: list[Item]
-    first_id: str | None
-    last_id: str | None
-    has_more: bool
-
-
-class ConversationListPage(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[Conversation]
     first_id: str | None
     last_id: str | None
     has_more: bool

@@ -96,10 +96,3 @@ def delete_item(db: Database, conversation_id: str, item_id: str) -> bool:
         "DELETE FROM conversation_items WHERE conversation_id = ? AND id = ?", (conversation_id, item_id)
     )
     return cursor.rowcount > 0
-
-
-def count_items(db: Database, conversation_id: str) -> int:
-    row = db.execute(
-        "SELECT COUNT(*) FROM conversation_items WHERE conversation_id = ?", (conversation_id,)
-    ).fetchone()
-    return int(row[0])
