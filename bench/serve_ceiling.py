@@ -7,7 +7,9 @@ thread) drives both for create, add (20 items), list (100 per page), retrieve, a
 and stream), with each client count; each row is ours as a ratio of the ceiling (the target is >= 0.5).
 
 Also printed: the server-side cost of a response (ours minus the ceiling's call minus a direct call to the
-provider) and the latency of `/v1/health` while 50 provider calls hang on a slow provider.
+provider) and the latency of `/v1/health` while 50 provider calls hang on a slow provider; with `--pg URL`
+(or STACKCTL_TEST_PG_URL in `--full` runs), the latency of a conversation read and write on PostgreSQL while
+more slow provider calls are in flight than a worker's pool has connections.
 """
 
 from __future__ import annotations
@@ -79,8 +81,8 @@ def ceiling_process(delay: float = 0.0, canned: str | None = None) -> Iterator[s
 
 
 @contextmanager
-def running_server(workdir: Path, fast_url: str, slow_url: str) -> Iterator[str]:
-    env = {**os.environ, "STACKCTL_DB": str(workdir / "bench.db")}
+def running_server(workdir: Path, fast_url: str, slow_url: str, location: str | None = None) -> Iterator[str]:
+    env = {**os.environ, "STACKCTL_DB": location or str(workdir / "bench.db")}
     (workdir / "run.yaml").write_text(_run_config(fast_url, slow_url))
     stackctl = [sys.executable, "-m", "stackctl"]
     subprocess.run(
@@ -217,6 +219,58 @@ def report(
     return figures
 
 
+PG_SLOW_CALLS = 20  # twice a worker's pool (store/postgres/connection.POOL_SIZE)
+
+
+def pg_under_load(pg_url: str) -> list[Figure]:
+    """Median and worst ms of a conversation read (and an item write) on PostgreSQL while PG_SLOW_CALLS
+    provider calls hang on the slow provider: no call may hold a connection the other routes need."""
+    from bench.serve import pg_schema
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        pg_schema(pg_url) as location,
+        ceiling_process() as provider,
+        ceiling_process(delay=SLOW_SECONDS) as slow,
+        running_server(Path(tmp), provider, slow, location) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
+        target = http.post("/conversations", json={"items": batch(20)}).raise_for_status().json()["id"]
+        statuses: list[int] = []
+
+        def call() -> None:
+            body = {"model": "slow-model", "input": "slow"}
+            answer = httpx.post(f"{url}/responses", json=body, timeout=SLOW_SECONDS * 12)
+            statuses.append(answer.status_code)
+
+        callers = [threading.Thread(target=call) for _ in range(PG_SLOW_CALLS)]
+        for caller in callers:
+            caller.start()
+        until = time.monotonic() + SLOW_SECONDS / 2
+        while int(httpx.get(f"{slow}/in_flight").text) < PG_SLOW_CALLS and time.monotonic() < until:
+            time.sleep(0.01)
+        held = int(httpx.get(f"{slow}/in_flight").text)
+        reads, writes = [], []
+        for _ in range(10):
+            began = time.perf_counter()
+            http.get(f"/conversations/{target}/items", params={"limit": 20}).raise_for_status()
+            reads.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            http.post(f"/conversations/{target}/items", json={"items": batch(1)}).raise_for_status()
+            writes.append((time.perf_counter() - began) * 1000)
+        for caller in callers:
+            caller.join()
+    label = f"postgresql, {held} of {PG_SLOW_CALLS} slow provider calls in flight"
+    if statuses.count(200) != PG_SLOW_CALLS:
+        label += f" (statuses {sorted(statuses)})"
+    return [
+        Figure(SUITE, f"{label}: list items, median", statistics.median(reads), "ms"),
+        Figure(SUITE, f"{label}: list items, worst of 10", max(reads), "ms"),
+        Figure(SUITE, f"{label}: add an item, median", statistics.median(writes), "ms"),
+        Figure(SUITE, f"{label}: add an item, worst of 10", max(writes), "ms"),
+    ]
+
+
 TARGET: list[str] = []
 
 
@@ -234,15 +288,28 @@ def serve_figures(seconds: float, counts: list[int]) -> list[Figure]:
 
 
 def run(quick: bool) -> list[Figure]:
-    return serve_figures(1.0 if quick else 3.0, [1, 8])
+    figures = serve_figures(1.0 if quick else 3.0, [1, 8])
+    pg_url = os.environ.get("STACKCTL_TEST_PG_URL")
+    if not quick and pg_url:
+        figures += pg_under_load(pg_url)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="concurrent clients to try")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("STACKCTL_TEST_PG_URL"),
+        help="PostgreSQL server for the reads under load (a fresh schema; default: $STACKCTL_TEST_PG_URL)",
+    )
+    parser.add_argument("--only-pg", action="store_true", help="only the PostgreSQL reads under load")
     args = parser.parse_args()
-    sys.stdout.write(format_table(serve_figures(args.seconds, args.clients)))
+    figures = [] if args.only_pg else serve_figures(args.seconds, args.clients)
+    if args.pg:
+        figures += pg_under_load(args.pg)
+    sys.stdout.write(format_table(figures))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The FastAPI application factory of `stackctl serve`.
 
 Invariants:
-- The database schema is brought up to date once, in `create_app`; each request then takes a connection
-  of its own from the app's pool (see `deps`), so no connection is ever used by two threads at once.
+- The database schema is brought up to date once, in `create_app`; each request then takes a database
+  handle of its own from the app's pool (see `deps`), so no connection is ever used by two threads at once.
 - Each worker process builds its own app (`app_from_env`, uvicorn's factory), hence its own pool; the pool
   is closed when the app shuts down.
 - Every error leaves as an OpenAI error object (see `errors`); an unexpected exception is a 500 whose body

@@ -1,14 +1,16 @@
-"""Per-request dependencies: a database connection of its own for every request, and the environment.
+"""Per-request dependencies: a database handle of its own for every request, and the environment.
 
-Connections come from the worker process's pool (`store.open.open_pool`: psycopg_pool on PostgreSQL, kept
-SQLite connections otherwise). Each request holds one connection alone for its duration, so its transaction
-stays separate and no connection is used by two threads at once; closing it gives it back to the pool.
+Handles come from the worker process's pool (`store.open.open_pool`: psycopg_pool on PostgreSQL, kept
+SQLite connections otherwise). Each request holds one handle alone for its duration, so its transaction
+stays separate and no connection is used by two threads at once; closing it gives it back to the pool. On
+PostgreSQL the handle borrows a pool connection only for each statement or transaction (see
+`store.postgres.connection.PooledDatabase`), so a request that waits on something else holds none.
 
-The dependency is async, so taking and giving back a connection costs no thread hop: on SQLite both are a
-list pop and push under a lock (a new connection is opened only while the pool grows); on PostgreSQL, where
-they may wait on the network, they run in the thread pool. `read` serves a read that takes no lock, with its
-own connection and no dependency: on the event loop for SQLite (a WAL read does not wait on writers), in the
-thread pool for PostgreSQL. `write` runs a call that may wait on the lock in the thread pool, connection
+The dependency is async, so taking and giving back a handle costs no thread hop: on SQLite both are a list
+pop and push under a lock (a new connection is opened only while the pool grows); on PostgreSQL neither
+touches the network. `read` serves a read that takes no lock, with its own handle and no dependency: on the
+event loop for SQLite (a WAL read does not wait on writers), in the thread pool for PostgreSQL (its
+statements wait on the network). `write` runs a call that may wait on the lock in the thread pool, handle
 and all, in one hop.
 """
 
@@ -28,24 +30,17 @@ T = TypeVar("T")
 
 
 def acquire(request: Request) -> Database:
-    """A connection from this app's pool; the caller closes it (which returns it to the pool)."""
+    """A handle from this app's pool; the caller closes it (which gives back what it holds)."""
     db: Database = request.app.state.pool.acquire()
     return db
 
 
 async def database(request: Request) -> AsyncIterator[Database]:
-    if request.app.state.backend == "sqlite":
-        db = acquire(request)
-        try:
-            yield db
-        finally:
-            db.close()
-        return
-    db = await run_in_threadpool(acquire, request)
+    db = acquire(request)
     try:
         yield db
     finally:
-        await run_in_threadpool(db.close)
+        db.close()
 
 
 DB = Annotated[Database, Depends(database)]

@@ -4,9 +4,10 @@ Invariants:
 - Every event leaves as `event: <type>` and `data: <json>` followed by a blank line, which is what the
   OpenAI SDK parses; there is no `[DONE]` line (the Responses API ends the stream by closing it).
 - Each step of the core generator runs on a thread of the provider calls (`run`, see
-  `stackctl.server.provider_calls`), one step at a time, so the database connection it holds is never used by
-  two threads at once; the connection belongs to the stream and is closed with it, then `on_end` is called
-  (which frees the stream's slot), however the stream ends.
+  `stackctl.server.provider_calls`), one step at a time, so the database handle it holds is never used by
+  two threads at once; the handle belongs to the stream and is closed with it, then `on_end` is called
+  (which frees the stream's slot), however the stream ends. (On PostgreSQL the handle holds a pool
+  connection only while a statement or the commit runs.)
 - If the client goes away, the generator is closed where it stopped: a turn not yet committed is never
   written (the core's rule for a consumer that stops reading).
 - A failure after the first byte cannot change the status any more: the core has already sent

@@ -23,6 +23,7 @@ import uvicorn
 
 from stackctl.inference.limits import Timeouts
 from stackctl.server.app import create_app
+from stackctl.store.postgres.connection import POOL_SIZE
 from tests.cli.test_responses import run_config
 from tests.fakes import FakeOpenAI, held, sleep
 
@@ -45,15 +46,17 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 
 @pytest.fixture
 def serve(cli: Any, tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[..., Served]]:
-    db_path = str(tmp_path / "server.db")
+    """`serve(**options)` starts a server over a registered stack: on a SQLite file, or on the database at
+    `location=` (a PostgreSQL URL)."""
     run_yaml = tmp_path / "run.yaml"
     run_yaml.write_text(run_config(fake_openai.base_url))
-    registered = cli("--db", db_path, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})
-    assert registered.exit_code == 0, registered.stderr
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(**options: Any) -> Served:
-        app = create_app(db_path, env={"OPENAI_API_KEY": "sk-x"}, **options)
+    def start(location: str | None = None, **options: Any) -> Served:
+        db = location or str(tmp_path / "server.db")
+        registered = cli("--db", db, "register", str(run_yaml), env={"OPENAI_API_KEY": "sk-register"})
+        assert registered.exit_code == 0, registered.stderr
+        app = create_app(db, env={"OPENAI_API_KEY": "sk-x"}, **options)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -112,6 +115,48 @@ def test_health_and_conversations_answer_while_50_provider_calls_hang(
         caller.join(GUARD)
     assert results == [200] * 50
     assert served.app.state.provider_calls.in_flight == 0
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_on_postgresql_provider_calls_hold_no_connection_of_the_pool(
+    pg_location: str, serve: Callable[..., Served], fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    """More slow provider calls in flight than the pool has connections: the routes that need the
+    database still get one at once (a call holds none while it waits on its provider), and every held
+    call still commits its turn when its provider answers."""
+    served = serve(pg_location)
+    calls = POOL_SIZE + 2
+    fake_openai.set_default(held())
+    with httpx.Client(timeout=GUARD) as client:
+        conv = client.post(f"{served.url}/conversations", json={})
+        assert conv.status_code == 200, conv.text
+        conv_id = conv.json()["id"]
+        results: list[int] = []
+        callers = [_create(served.url, results, stream=stream, conversation=conv_id) for _ in range(calls)]
+        # Before the fix the calls beyond the pool's size waited for a connection (30 s), then were 503.
+        _wait_for(lambda: _chat_posts(fake_openai) == calls or results, f"{calls} provider calls in flight")
+        assert results == []
+        assert _chat_posts(fake_openai) == calls
+        other = client.post(f"{served.url}/conversations", json={"metadata": {"k": "v"}})
+        assert other.status_code == 200, other.text
+        added = client.post(
+            f"{served.url}/conversations/{conv_id}/items",
+            json={"items": [{"type": "message", "role": "user", "content": "meanwhile"}]},
+        )
+        assert added.status_code == 200, added.text
+        items = client.get(f"{served.url}/conversations/{conv_id}/items")
+        assert items.status_code == 200, items.text
+        assert len(items.json()["data"]) == 1
+        assert client.get(f"{served.url}/responses").status_code == 200
+        assert results == []  # the provider calls are all still pending
+        fake_openai.release()
+        for caller in callers:
+            caller.join(GUARD)
+        assert results == [200] * calls
+        # Every turn committed: its input and its answer, besides the item added meanwhile.
+        page = client.get(f"{served.url}/conversations/{conv_id}/items", params={"limit": 100}).json()
+        assert len(page["data"]) == 1 + 2 * calls
+        assert len(client.get(f"{served.url}/responses", params={"limit": 100}).json()["data"]) == calls
 
 
 def test_a_full_server_answers_503_with_retry_after(

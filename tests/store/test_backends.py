@@ -226,3 +226,41 @@ def test_without_psycopg_a_postgresql_location_asks_for_the_extra(tmp_path: Path
     )
     assert result.returncode == 3, result.stderr
     assert "pip install 'stackctl[postgres]'" in result.stderr
+
+
+def test_a_pooled_postgresql_handle_holds_a_connection_only_for_a_statement_or_a_transaction(
+    pg_location: str,
+) -> None:
+    """A server's handles share a pool of ONE connection: neither keeps it between statements, a
+    transaction keeps it to its commit (the writers' lock taken first, savepoints nested), and a result
+    reads whole after the connection went back."""
+    from stackctl.store.postgres.connection import PostgresPool
+
+    open_database(pg_location).close()
+    pool = PostgresPool(pg_location, size=1)
+    try:
+        a, b = pool.acquire(), pool.acquire()  # both open at once: with one connection, neither may hold it
+        rows = a.execute("SELECT v FROM generate_series(1, 3) AS v")
+        b.execute("CREATE TABLE t (v INTEGER)")  # would wait for the connection if `a` kept it
+        assert rows.fetchone() == (1,)
+        assert [row[0] for row in rows] == [2, 3]
+        with a.transaction():
+            assert a.in_transaction
+            a.execute("INSERT INTO t VALUES (?)", (1,))
+            with pytest.raises(RuntimeError), a.transaction():
+                a.execute("INSERT INTO t VALUES (?)", (2,))
+                raise RuntimeError("inner")
+            locks = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            assert a.execute(locks).fetchone()[0] == 1  # the writers' lock, on the transaction's connection
+        assert not a.in_transaction
+        with pytest.raises(RuntimeError), b.transaction():
+            b.execute("INSERT INTO t VALUES (?)", (3,))
+            raise RuntimeError("boom")
+        assert [row[0] for row in b.execute("SELECT v FROM t ORDER BY v")] == [1]
+        assert a.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()[0] == 0
+        assert a.tables() == b.tables()
+        assert "t" in a.tables()
+        a.close()
+        b.close()
+    finally:
+        pool.close()

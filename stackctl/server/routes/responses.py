@@ -10,8 +10,10 @@ Invariants:
   on the provider calls' own threads, never on the pool the other routes share; when all the provider
   calls' slots are taken it is 503 with `Retry-After` at once (see `stackctl.server.provider_calls`).
 - Reads send the stored wire JSON as stored (no model in between). The read handlers are sync functions
-  (FastAPI runs them in its thread pool, each with its own connection); a stream owns a connection of its
-  own for as long as it runs (see `stackctl.server.streaming`).
+  (FastAPI runs them in its thread pool, each with its own database handle); a stream owns a handle of its
+  own for as long as it runs (see `stackctl.server.streaming`). On PostgreSQL a handle holds a pool
+  connection only during a statement or the commit's transaction, never across the provider call, so slow
+  providers cannot take the connections the other routes need.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ async def create_response(request: Request, body: ResponseRequest) -> Any:
     except BaseException:
         calls.release()
         raise
-    # From here on the stream owns the connection and the slot, and gives both back when it ends.
+    # From here on the stream owns the database handle and the slot, and gives both back when it ends.
     return StreamingResponse(
         event_stream(events, db, calls.run, calls.release),
         media_type="text/event-stream",

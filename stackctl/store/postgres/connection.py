@@ -9,6 +9,10 @@ Invariants:
   concurrent writers; readers never wait. Nested blocks are savepoints.
 - SQL arrives with `?` placeholders and is translated to psycopg's `%s` (literal `%` doubled) once per text.
 - psycopg is imported only here, and only when a PostgreSQL location is opened.
+- A server's handle (`PostgresPool.acquire`, a `PooledDatabase`) holds a pool connection only while it
+  uses one: a statement outside a transaction borrows one and gives it back with its whole result, a
+  transaction keeps one from its first statement to its commit. So a handle kept across a provider call
+  (or a stream's life) holds no connection meanwhile, and the pool is never emptied by slow providers.
 - Every connection waits at most LOCK_TIMEOUT_SECONDS for a lock (the writers' lock included), as SQLite
   waits for its busy timeout; `classify_error` turns psycopg's errors into the storage faults of
   `stackctl.store.faults` (busy: exit 5 / 503 with Retry-After; unreachable, refused, disk full, read-only,
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -189,8 +194,12 @@ class PostgresDatabase(Handle):
         return None
 
     def is_retryable(self, exc: BaseException) -> bool:
-        errors = _psycopg().errors
-        return isinstance(exc, errors.SerializationFailure | errors.DeadlockDetected)
+        return _is_retryable(exc)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    errors = _psycopg().errors
+    return isinstance(exc, errors.SerializationFailure | errors.DeadlockDetected)
 
 
 def connect(location: str) -> PostgresDatabase:
@@ -237,7 +246,12 @@ class PostgresPool:
                 self._pool = pool
             return self._pool
 
-    def acquire(self) -> PostgresDatabase:
+    def acquire(self) -> PooledDatabase:
+        """A handle for one user at a time; it borrows a connection only while it runs SQL (no I/O here)."""
+        return PooledDatabase(self)
+
+    def lend(self) -> PostgresDatabase:
+        """A connection of the pool (waiting for one if all are lent); its `close()` gives it back."""
         pool = self._open()
         conn = pool.getconn()
         return PostgresDatabase(conn, self.location, release=lambda: pool.putconn(conn))
@@ -247,3 +261,91 @@ class PostgresPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+
+class _Rows:
+    """A statement's whole result, read before its connection went back to the pool: the part of a cursor
+    the store reads. Rows are handed out once each and dropped as they go."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.rowcount: int = cursor.rowcount
+        self.description: Any = cursor.description
+        self._rows: deque[Any] = deque(cursor.fetchall() if cursor.description is not None else ())
+        cursor.close()
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        while self._rows:
+            yield self._rows.popleft()
+
+
+class PooledDatabase:
+    """A server's database handle over a `PostgresPool`, holding a connection only while it uses one.
+
+    Outside a transaction each statement borrows a connection, reads its result whole and gives the
+    connection back: the connections are autocommit, so such a statement was its own snapshot anyway and
+    nothing about consistency changes. A transaction keeps one connection from start to commit, with the
+    writers' lock and savepoints exactly as `PostgresDatabase.transaction`. Used by one thread at a time.
+    """
+
+    backend: Literal["postgresql"] = "postgresql"
+
+    def __init__(self, pool: PostgresPool) -> None:
+        self._pool = pool
+        self._tx: PostgresDatabase | None = None
+
+    @property
+    def location(self) -> str:
+        return mask_location(self._pool.location)
+
+    @contextmanager
+    def transaction(self) -> Iterator[PooledDatabase]:
+        """A write transaction on one lent connection (the writers' lock taken first), or a savepoint."""
+        if self._tx is not None:
+            with self._tx.transaction():
+                yield self
+            return
+        with self._pool.lend() as db, db.transaction():
+            self._tx = db
+            try:
+                yield self
+            finally:
+                self._tx = None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx is not None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        if self._tx is not None:
+            return self._tx.execute(sql, params)
+        with self._pool.lend() as db:
+            return _Rows(db.execute(sql, params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> object:
+        if self._tx is not None:
+            return self._tx.executemany(sql, rows)
+        with self._pool.lend() as db:
+            return db.executemany(sql, rows)
+
+    def tables(self) -> list[str]:
+        return [str(row[0]) for row in self.execute(TABLES_SQL).fetchall()]
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        return _is_retryable(exc)
+
+    def close(self) -> None:
+        """Nothing to give back: a connection is held only inside a statement or a transaction."""
+
+    def __enter__(self) -> PooledDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
