@@ -21,9 +21,9 @@ PROGRESS_ROWS = 10_000
 def open_db(ctx: typer.Context, *, migrate: bool = True, create: bool = True) -> Database:
     """The database named by `--db`, `STACKCTL_DB` or the default path, at the newest schema.
 
-    `create=False` (commands that only read, and deletes): a SQLite database that does not exist stays
-    absent, with its directories; an empty one in memory is used, so lists are empty and gets not found,
-    and a notice on stderr names the path looked at. A PostgreSQL database always exists.
+    `create=False` (commands that only read, dry runs, and deletes): a database that does not exist stays
+    absent (a SQLite file, with its directories; on PostgreSQL, the tables of a schema that has none); an
+    empty one stands in, so lists are empty and gets not found, and a notice on stderr names the location.
     """
     state = ctx.find_root().obj
     return database_at(getattr(state, "db", None), migrate=migrate, create=create)
@@ -44,7 +44,12 @@ def database_at(
         import sys
 
         sys.stderr.write(f"notice: no database at {location}: nothing is stored yet\n")
-    return open_database(location, create=create) if migrate else connect(location, create=create)
+    database = open_database(location, create=create) if migrate else connect(location, create=create)
+    if notice and database.stand_in and database.backend == "postgresql":
+        import sys
+
+        sys.stderr.write(f"notice: no stackctl tables at {database.location}: nothing is stored yet\n")
+    return database
 
 
 @app.command("status")
@@ -108,7 +113,8 @@ def copy_cmd(
 
     if display(source) == display(target):
         raise UsageError("SRC and DST are the same database")
-    with open_database(source) as src, open_database(target) as dst, _progress() as progress:
+    # The source is only read: one that does not exist is not created (an empty one stands in).
+    with open_database(source, create=False) as src, open_database(target) as dst, _progress() as progress:
         report = copy_database(src, dst, progress)
     if output is Format.table:
         rows = [{"table": name, "rows": n} for name, n in report.tables.items()]

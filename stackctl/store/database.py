@@ -56,6 +56,13 @@ class Database(Protocol):
     @property
     def in_transaction(self) -> bool: ...
 
+    @property
+    def stand_in(self) -> bool:
+        """True when the database did not exist and was opened with `create=False`: an empty one stands
+        in for it (SQLite in memory, PostgreSQL a transaction rolled back on close), so nothing done
+        through it is kept."""
+        ...
+
     def transaction(self) -> AbstractContextManager[Database]: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
@@ -82,10 +89,13 @@ class Handle:
 
     TABLES_SQL: str  # the backend's query for the names of its tables, ordered
 
-    def __init__(self, connection: Any, release: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, connection: Any, release: Callable[[], None] | None = None, *, stand_in: bool = False
+    ) -> None:
         self.connection = connection
         self._depth = 0
         self._release = release
+        self.stand_in = stand_in
 
     def tables(self) -> list[str]:
         return [str(row[0]) for row in self.connection.execute(self.TABLES_SQL).fetchall()]

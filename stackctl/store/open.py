@@ -51,13 +51,15 @@ def display(location: str) -> str:
 def connect(location: str, *, create: bool = True) -> Database:
     """Open the database without touching its schema.
 
-    `create=False`: a SQLite file that does not exist is not created (an empty in-memory database stands in
-    for it, so that a dry run or a status report leaves nothing behind). A PostgreSQL database always exists.
+    `create=False`: a database that does not exist is not created, so that a dry run, a read or a status
+    report leaves nothing behind; an empty one stands in for it (`Database.stand_in`). On SQLite that is a
+    file that does not exist (an empty in-memory database stands in); on PostgreSQL, a schema with no
+    stackctl tables (the connection works in one transaction, rolled back when it closes).
     """
     if backend_of(location) == "postgresql":
         from stackctl.store.postgres.connection import connect as pg_connect
 
-        return pg_connect(location)
+        return pg_connect(location, create=create)
     from stackctl.store.sqlite.connection import connect as sqlite_connect
 
     return sqlite_connect(location, create=create)

@@ -149,6 +149,53 @@ def test_dry_run_and_status_create_no_database(cli: Any, run_yaml: Path) -> None
     assert not Path(db_path()).exists()
 
 
+def _pg_tables(location: str) -> list[str]:
+    import psycopg
+
+    from stackctl.store.postgres.schema import TABLES_SQL
+
+    with psycopg.connect(location, autocommit=True) as conn:
+        return [str(row[0]) for row in conn.execute(TABLES_SQL)]
+
+
+READ_ONLY = [
+    ["db", "status"],
+    ["stacks", "list"],
+    ["models", "list", "--stack", "full"],
+    ["conv", "list"],
+    ["conv", "get", "conv_nonexistent1"],
+    ["conv", "items", "list", "conv_nonexistent1"],
+    ["conv", "delete", "conv_nonexistent1"],
+    ["responses", "list"],
+    ["responses", "delete", "resp_nonexistent1"],
+]
+
+
+def test_on_an_empty_postgresql_database_a_dry_run_and_reads_write_nothing(
+    cli: Any, run_yaml: Path, pg_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STACKCTL_DB", pg_location)
+    assert _pg_tables(pg_location) == []
+    dry = register(cli, run_yaml, "--dry-run")
+    assert _pg_tables(pg_location) == []  # no table, no schema_migrations row
+    for argv in READ_ONLY:
+        result = cli(*argv, "-o", "json")
+        assert result.exit_code in (0, 4), (argv, result.stderr)
+        assert "nothing is stored yet" in result.stderr, argv
+    assert _pg_tables(pg_location) == []
+    # The dry run said what registering does: on the empty database, every item created (but those the
+    # file disables, skipped).
+    assert dry["dry_run"] is True
+    skipped = [change for change in dry["changes"] if change["action"] == "skipped"]
+    assert all(change["reason"] for change in skipped)
+    assert {change["action"] for change in dry["changes"]} == {"created", "skipped"}
+    real = register(cli, run_yaml)
+    assert real == {**dry, "dry_run": False}
+    assert "schema_migrations" in _pg_tables(pg_location)
+    again = register(cli, run_yaml, "--dry-run")  # a dry run on a database that exists: as before
+    assert {change["action"] for change in again["changes"]} == {"unchanged", "skipped"}
+
+
 def test_unknown_provider_id_exits_3(cli: Any, tmp_path: Path, run_yaml: Path) -> None:
     write_config(
         tmp_path,

@@ -143,3 +143,20 @@ def test_db_copy_command(cli: Any, tmp_path: Path, db_location: str) -> None:
     assert again.stderr.startswith("error: target database")
     same = cli("db", "copy", source_path, source_path)
     assert same.exit_code == 2
+
+
+def test_db_copy_creates_no_source_that_does_not_exist(cli: Any, tmp_path: Path, db_location: str) -> None:
+    """A source is only read: a SQLite file that is not there, or a PostgreSQL schema with no stackctl
+    tables, stays so; there is nothing to copy."""
+    from stackctl.store.open import connect
+
+    if not db_location.startswith("postgresql"):
+        assert not os.path.exists(db_location)
+    result = cli("db", "copy", db_location, str(tmp_path / "target.db"), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 0
+    if db_location.startswith("postgresql"):
+        with connect(db_location) as db:
+            assert db.tables() == []
+    else:
+        assert not os.path.exists(db_location)

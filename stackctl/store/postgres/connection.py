@@ -13,6 +13,11 @@ Invariants:
   uses one: a statement outside a transaction borrows one and gives it back with its whole result, a
   transaction keeps one from its first statement to its commit. So a handle kept across a provider call
   (or a stream's life) holds no connection meanwhile, and the pool is never emptied by slow providers.
+- `connect(create=False)` on a schema with no stackctl tables (no `schema_migrations`) writes nothing: the
+  connection works inside one transaction, begun at once and rolled back on close, so that migrations and
+  everything a dry run or a read does through it leave no table and no row behind (SQLite's stand-in is an
+  empty database in memory). Its writes are savepoints of that transaction; the writers' lock, once taken,
+  is held until it closes.
 - Every connection waits at most LOCK_TIMEOUT_SECONDS for a lock (the writers' lock included), as SQLite
   waits for its busy timeout; `classify_error` turns psycopg's errors into the storage faults of
   `stackctl.store.faults` (busy: exit 5 / 503 with Retry-After; unreachable, refused, disk full, read-only,
@@ -25,7 +30,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -33,6 +38,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from stackctl.errors import InvalidInputError, StackctlError
 from stackctl.store.database import Handle
 from stackctl.store.postgres.schema import TABLES_SQL
+
+LEDGER_TABLE = "schema_migrations"
 
 if TYPE_CHECKING:
     import psycopg
@@ -161,6 +168,18 @@ class PostgresDatabase(Handle):
         super().__init__(connection, release)
         self._location = location
 
+    def begin_stand_in(self) -> None:
+        """From now on everything runs in one transaction that `close()` rolls back (see the module)."""
+        self.connection.autocommit = False
+        self.connection.execute("SELECT 1")  # begins it: every `transaction()` is a savepoint from here on
+        self.stand_in = True
+
+    def close(self) -> None:
+        if self.stand_in and not self.connection.closed:
+            with suppress(_psycopg().Error):  # a lost connection has nothing left to roll back
+                self.connection.rollback()
+        super().close()
+
     @property
     def location(self) -> str:
         return mask_location(self._location)
@@ -202,15 +221,25 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, errors.SerializationFailure | errors.DeadlockDetected)
 
 
-def connect(location: str) -> PostgresDatabase:
-    """A new connection to the database at the URL `location` (libpq reads PG* variables and ~/.pgpass)."""
+def connect(location: str, *, create: bool = True) -> PostgresDatabase:
+    """A new connection to the database at the URL `location` (libpq reads PG* variables and ~/.pgpass).
+
+    `create=False`: a schema that holds no stackctl database yet is not written (see the module)."""
     psycopg = _psycopg()
     try:
         conn = psycopg.connect(location, autocommit=True)
         _configure(conn)
     except psycopg.Error as exc:
         raise _unavailable(location, exc) from None
-    return PostgresDatabase(conn, location)
+    db = PostgresDatabase(conn, location)
+    if not create:
+        try:
+            if LEDGER_TABLE not in db.tables():
+                db.begin_stand_in()
+        except BaseException:
+            db.close()
+            raise
+    return db
 
 
 class PostgresPool:
@@ -296,6 +325,7 @@ class PooledDatabase:
     """
 
     backend: Literal["postgresql"] = "postgresql"
+    stand_in = False  # a server's database is migrated before it serves
 
     def __init__(self, pool: PostgresPool) -> None:
         self._pool = pool

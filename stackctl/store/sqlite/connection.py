@@ -35,9 +35,14 @@ class SqliteDatabase(Handle):
     connection: sqlite3.Connection
 
     def __init__(
-        self, connection: sqlite3.Connection, path: Path, release: Callable[[], None] | None = None
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        release: Callable[[], None] | None = None,
+        *,
+        stand_in: bool = False,
     ) -> None:
-        super().__init__(connection, release)
+        super().__init__(connection, release, stand_in=stand_in)
         self.path = path
 
     @property
@@ -118,7 +123,7 @@ def connect(location: str, *, create: bool = True) -> SqliteDatabase:
     if not create and not path.exists():
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
-        return SqliteDatabase(conn, path)
+        return SqliteDatabase(conn, path, stand_in=True)
     try:
         _create_private(path)
         conn = sqlite3.connect(
