@@ -247,7 +247,7 @@ def run(argv: Sequence[str]) -> int:
     """Run the CLI on argv; return the exit code. Never raises."""
     args = list(argv)
     if args[:1] == ["__complete"]:  # the completion scripts' callback: answered before any command is built
-        from stackctl.cli.completions import answer
+        from stackctl.cli.completion_values import answer
 
         return answer(args[1:])
     return _dispatch(args)
