@@ -3,8 +3,8 @@
 Every failure a user can cause is a `StackctlError` subclass carrying an exit code, a stable snake_case
 code, a message, an optional hint, optional details (one line each, usually `path: message`) and, for
 request input, the parameter at fault (`param`, which the HTTP server reports). Core modules raise
-these; only the CLI boundary (`stackctl.cli.main`) turns them into output and exit codes, and only
-`stackctl.server.errors` into OpenAI error objects and HTTP statuses.
+these; only the CLI boundary (`stackctl.cli.main`, through `stackctl.cli.failures`) turns them into output
+and exit codes, and only `stackctl.server.errors` into OpenAI error objects and HTTP statuses.
 
     StackctlError                 exit 1, internal (never raised itself)
     ├── UsageError                exit 2, bad flag or malformed spec            HTTP 400

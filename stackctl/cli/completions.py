@@ -6,8 +6,9 @@ rewrites the shipped ones, and a test fails when they differ from what the curre
 The scripts know every command and option. Values are completed too: fixed choices (`-o` formats,
 `--order`) are written into the script; names that change (distributions, provider types, APIs,
 registered stacks and models, conversation ids from the local database) come from the hidden
-`stackctl __complete KIND`, which the entry point answers before building any command, prints one
-candidate a line and never fails (a missing database gives nothing, and creates nothing).
+`stackctl __complete KIND` (stackctl.cli.completion_values), which the entry point answers before
+building any command, prints one candidate a line and never fails (a missing database gives nothing,
+and creates nothing).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Annotated, Any, get_args
 import typer
 
 SHELLS = {"bash": "stackctl.bash", "zsh": "_stackctl", "fish": "stackctl.fish"}
-KINDS = ("distros", "providers", "apis", "stacks", "models", "conversations", "responses")
 # Positional arguments whose values a kind completes: (command path prefix, parameter name) -> kind.
 _ARGUMENTS = {
     ("conv", "conversation_id"): "conversations",
@@ -247,61 +247,6 @@ def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")
     from stackctl.cli.output import write_out
 
     write_out(GENERATORS[shell.value]())
-
-
-def candidates(kind: str, env: dict[str, str], db: str | None = None) -> list[str]:
-    """The values `kind` completes to, now: read each time, never cached. `env` locates user provider
-    types; the database is `db`, else $STACKCTL_DB, else the default (never created)."""
-    if kind == "distros":
-        from stackctl.distros.templates import template_names
-
-        return template_names()
-    if kind in ("providers", "apis"):
-        from stackctl.catalogue.load import load_catalogue
-        from stackctl.paths import providers_dir
-
-        catalogue = load_catalogue(providers_dir(env))
-        if kind == "apis":
-            return [api.name for api in catalogue.apis]
-        return sorted({spec.provider_type for spec in catalogue.providers})
-    return _stored(kind, db)
-
-
-def _stored(kind: str, db: str | None) -> list[str]:
-    from stackctl.cli.db import database_at
-
-    with database_at(db, create=False, notice=False) as database:
-        if kind == "conversations":
-            from stackctl.conversations.wire import recent_conversation_ids
-
-            return recent_conversation_ids(database)
-        if kind == "stacks":
-            from stackctl.registry.records import list_stacks
-
-            return [row["name"] for row in list_stacks(database)]
-        if kind == "models":
-            from stackctl.registry.records import model_rows
-
-            return [row["id"] for row in model_rows(database)]
-        if kind == "responses":
-            from stackctl.responses.service import list_responses
-
-            return [row.id for row in list_responses(database, limit=100).data]
-    return []
-
-
-def answer(args: list[str]) -> int:
-    """`stackctl __complete KIND [--db PATH]`: candidates on stdout, one a line; never an error."""
-    import os
-
-    kind = args[0] if args else ""
-    db = args[args.index("--db") + 1] if "--db" in args[:-1] else None
-    try:
-        found = candidates(kind, dict(os.environ), db) if kind in KINDS else []
-    except Exception:  # completion must never print an error into the user's command line
-        found = []
-    sys.stdout.write("".join(f"{value}\n" for value in found))
-    return 0
 
 
 def write_all(directory: Path) -> list[Path]:

@@ -1,7 +1,8 @@
 """The CLI entry point and its single error boundary.
 
 `run(argv)` parses and dispatches, turning every `StackctlError` into `error:`/`hint:` lines on stderr
-(or a JSON error object with `-o json`) and its exit code. Nothing else in stackctl prints errors or exits.
+(or a JSON error object with `-o json`) and its exit code (the handlers are in `stackctl.cli.failures`,
+imported only when a run fails). Nothing else in stackctl prints errors or exits.
 """
 
 from __future__ import annotations
@@ -16,19 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
-from typer._click.exceptions import NoArgsIsHelpError
 
 from stackctl import __version__
 from stackctl.cli import coercion
-from stackctl.errors import (
-    EXIT_CODES_HELP,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    InterruptedByUser,
-    StackctlError,
-    UsageError,
-)
+from stackctl.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, StackctlError
 from stackctl.models.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -251,61 +243,17 @@ def root(
     ctx.obj = AppState(debug=debug, db=db)
 
 
-def _sniff_format(argv: Sequence[str]) -> str:
-    """The -o value, read before parsing so that even parse errors honour `-o json`."""
-    fmt = "table"
-    for i, arg in enumerate(argv):
-        if arg in ("-o", "--output") and i + 1 < len(argv):
-            fmt = argv[i + 1]
-        elif arg.startswith("--output="):
-            fmt = arg.split("=", 1)[1]
-        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
-            fmt = arg[2:]
-    return fmt.lower()
-
-
-def _mask_urls(exc: StackctlError) -> None:
-    """No error shows the userinfo of a URL (`http://user:pass@host`), whatever quoted it."""
-    texts = [exc.message, *exc.details, exc.hint or ""]
-    if not any("@" in text for text in texts):
-        return
-    from stackctl.config.secrets import mask_url_userinfo
-
-    exc.message = mask_url_userinfo(exc.message)
-    exc.details = [mask_url_userinfo(detail) for detail in exc.details]
-    exc.hint = mask_url_userinfo(exc.hint) if exc.hint else exc.hint
-
-
-def report_error(exc: StackctlError, *, as_json: bool) -> None:
-    _mask_urls(exc)
-    if as_json:
-        import json
-
-        sys.stderr.write(json.dumps(exc.to_dict()) + "\n")
-        return
-    from stackctl.cli.output import use_color
-
-    color = use_color(sys.stderr)
-    label = "\x1b[31merror:\x1b[0m" if color else "error:"
-    lines = [f"{label} {exc.message}"]
-    lines.extend(f"  {detail}" for detail in exc.details)
-    if exc.hint:
-        lines.append(f"hint: {exc.hint}")
-    sys.stderr.write("\n".join(lines) + "\n")
-
-
 def run(argv: Sequence[str]) -> int:
     """Run the CLI on argv; return the exit code. Never raises."""
     args = list(argv)
     if args[:1] == ["__complete"]:  # the completion scripts' callback: answered before any command is built
-        from stackctl.cli.completions import answer
+        from stackctl.cli.completion_values import answer
 
         return answer(args[1:])
     return _dispatch(args)
 
 
 def _dispatch(args: list[str]) -> int:
-    as_json = _sniff_format(args) == "json"
     debug = "--debug" in args or bool(os.environ.get("STACKCTL_DEBUG"))
     try:
         command = typer.main.get_command(app)
@@ -314,84 +262,21 @@ def _dispatch(args: list[str]) -> int:
             raise KeyboardInterrupt
         return result if isinstance(result, int) else 0
     except StackctlError as exc:
-        if debug:
-            import traceback
+        from stackctl.cli import failures
 
-            traceback.print_exc()
-        report_error(exc, as_json=as_json)
-        return exc.exit_code
+        return failures.stackctl_error(exc, args, debug=debug)
     except typer.TyperException as exc:
-        return _usage_error(exc, as_json=as_json)
+        from stackctl.cli import failures
+
+        return failures.usage_error(exc, args)
     except (typer.Abort, KeyboardInterrupt):
-        report_error(InterruptedByUser("interrupted"), as_json=as_json)
-        return EXIT_INTERRUPTED
+        from stackctl.cli import failures
+
+        return failures.interrupted(args)
     except Exception as exc:
-        if not _reader_gone(exc):
-            return _internal_error(exc, args, debug=debug, as_json=as_json)
-        # The reader went away (`stackctl ... | head`): not an error of ours.
-        _silence_stdout()
-        return 0
+        from stackctl.cli import failures
 
-
-def _usage_error(exc: typer.TyperException, *, as_json: bool) -> int:
-    if isinstance(exc, NoArgsIsHelpError):  # a bare `stackctl` (or group): the help is what was asked for
-        sys.stdout.write(exc.ctx.get_help() + "\n")
-        return 0
-    usage = UsageError(exc.format_message(), hint=_usage_hint(exc))
-    usage.exit_code = getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE
-    report_error(usage, as_json=as_json)
-    return usage.exit_code
-
-
-def _storage_fault(exc: Exception, args: list[str]) -> StackctlError | None:
-    """A database fault (busy, disk full, read-only, corrupt) as its own error, naming the file."""
-    if "sqlite3" not in sys.modules and "psycopg" not in sys.modules:  # no database was opened
-        return None
-    from stackctl.paths import db_location
-    from stackctl.store.faults import classify
-
-    override = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--db"), None)
-    override = override or next((arg.split("=", 1)[1] for arg in args if arg.startswith("--db=")), None)
-    return classify(exc, db_location(os.environ, override))
-
-
-def _reader_gone(exc: Exception) -> bool:
-    from stackctl.cli.output import ReaderGone
-
-    return isinstance(exc, ReaderGone | BrokenPipeError)
-
-
-def _internal_error(exc: Exception, args: list[str], *, debug: bool, as_json: bool) -> int:
-    if debug:
-        import traceback
-
-        traceback.print_exc()
-    fault = _storage_fault(exc, args)  # one of the database's own faults: its own message and exit code
-    if fault is not None:
-        report_error(fault, as_json=as_json)
-        return fault.exit_code
-    report_error(
-        StackctlError(
-            f"internal error: {type(exc).__name__}: {exc}", hint="rerun with --debug for a traceback"
-        ),
-        as_json=as_json,
-    )
-    return EXIT_INTERNAL
-
-
-def _usage_hint(exc: Exception) -> str | None:
-    ctx = getattr(exc, "ctx", None)
-    if ctx is None:
-        return None
-    return f"see '{ctx.command_path} --help'"
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+        return failures.unexpected(exc, args, debug=debug)
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ output module; JSON output is exactly the OpenAI wire shape. Heavy modules are i
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,8 +25,6 @@ from stackctl.cli.options import (
 from stackctl.cli.output import Format, OutputOpt
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from stackctl.models.responses import Response
 
 app = typer.Typer(
@@ -84,62 +81,6 @@ def _summary(response: Response) -> dict[str, Any]:
         "usage": f"{usage.input_tokens} in, {usage.output_tokens} out" if usage else None,
         "error": response.error.message if response.error else None,
     }
-
-
-# Events a stream sends before the provider has answered: the spinner goes on after them.
-BEFORE_FIRST_TOKEN = frozenset({"response.created", "response.in_progress"})
-
-
-def _prints(event: dict[str, Any], output: Format) -> bool:
-    """Whether `_print_event` writes anything for this event."""
-    return not output.is_table or event["type"] in (
-        "response.output_text.delta",
-        "response.completed",
-        "response.incomplete",
-    )
-
-
-def _print_stream(events: Iterator[dict[str, Any]], output: Format, spinner: Any = None) -> None:
-    """Print each event as it comes (pausing the `spinner` while printing, and stopping it for good at
-    the first event from the provider). A reader that goes away (`| head`) does not cancel the turn: the
-    rest of the stream is read unprinted, so the response is stored (and the conversation appended) as
-    without the pipe, and only then does the closed pipe end the command."""
-    from stackctl.cli.output import ReaderGone
-
-    try:
-        for event in events:
-            pre_token = spinner is not None and event["type"] in BEFORE_FIRST_TOKEN
-            if spinner is not None and (_prints(event, output) or not pre_token):
-                spinner.stop()
-            _print_event(event, output)
-            if pre_token:
-                spinner.start()
-            else:
-                spinner = None
-    except ReaderGone:
-        for _ in events:
-            pass
-        raise
-
-
-def _print_event(event: dict[str, Any], output: Format) -> None:
-    import json
-
-    from stackctl.cli.output import write_out
-
-    if output is Format.json:
-        write_out(json.dumps(event, ensure_ascii=False) + "\n")
-    elif output is Format.yaml:
-        from stackctl.config.yamlio import dump_yaml
-
-        write_out("---\n" + dump_yaml(event))
-    elif event["type"] == "response.output_text.delta":
-        from stackctl.cli.output import emit_stream_text
-
-        emit_stream_text(event["delta"])
-    elif event["type"] in ("response.completed", "response.incomplete"):
-        write_out("\n")
-        sys.stderr.write(f"{event['response']['id']} {event['response']['status']}\n")
 
 
 @app.command("create")
@@ -217,9 +158,11 @@ def create_cmd(
     clients = core.provider_clients(timeouts=call_bounds(timeout), retries=retries)
     with open_db(ctx) as db:
         if stream:
+            from stackctl.cli.response_stream import print_stream
+
             events = core.stream_response(db, request, env=environ, client_factory=clients)
             with waiting(f"waiting for {model}") as spinner:
-                _print_stream(events, output, spinner)
+                print_stream(events, output, spinner)
             return
         with waiting(f"waiting for {model}"):
             response = core.create_response(db, request, env=environ, client_factory=clients)

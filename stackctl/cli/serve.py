@@ -1,6 +1,7 @@
 """`stackctl serve`: the OpenAI-compatible HTTP API (conversations, responses, models, health).
 
-fastapi and uvicorn are imported inside the command only, so that every other command starts fast.
+fastapi and uvicorn are imported inside the command only, so that every other command starts fast (as is
+stackctl.cli.server_options, which turns the options into uvicorn's arguments and the workers' environment).
 uvicorn gets the app as a factory's import string, so `--workers N` starts N processes that each build
 their own app and connection pool; the database location and api key reach them through the environment.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,79 +20,13 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8321
 
 
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Refuse a port another process listens on before the server starts (exit 3), rather than after
-    uvicorn has announced "startup complete"."""
-    import socket
-
-    from stackctl.errors import InvalidInputError
-
-    if port == 0:
-        return
-    address = host.strip("[]")
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind((address, port))
-        except OSError as exc:
-            raise InvalidInputError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                hint="another server may be running there; pick another --port",
-                code="address_in_use",
-            ) from None
-
-
-KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this long
 DEFAULT_HEADER_TIMEOUT = 10.0  # as stackctl.server.protocols, not imported here: uvicorn is imported late
 DEFAULT_BODY_TIMEOUT = 30.0  # as stackctl.server.middleware, not imported here: fastapi is imported late
-
-
-def allowed_hosts(host: str, extra: list[str]) -> frozenset[str] | None:
-    """The Host headers to accept: bound to loopback, the loopback names and `extra`; bound elsewhere, only
-    `extra` and the address itself when some are given, else any (the names it is reached by are unknown)."""
-    from stackctl.server.middleware import LOOPBACK_HOSTS
-
-    if is_loopback(host):
-        return LOOPBACK_HOSTS | {name.lower() for name in extra}
-    return frozenset({host.lower(), *(name.lower() for name in extra)}) if extra else None
 
 
 def _from_command_line(ctx: typer.Context, name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source.name == "COMMANDLINE"
-
-
-def server_stack() -> tuple[str, str]:
-    """The event loop and HTTP parser uvicorn is given: uvloop and httptools (uvicorn[standard]) when
-    installed, else asyncio and h11. Named explicitly so that what start-up prints is what runs."""
-    from importlib.util import find_spec
-
-    loop = "uvloop" if find_spec("uvloop") is not None else "asyncio"
-    http = "httptools" if find_spec("httptools") is not None else "h11"
-    return loop, http
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging, with access lines on stderr too: stdout carries only data."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
-    return config
 
 
 def _apply_config(ctx: typer.Context, config: str, environ: dict[str, str]) -> tuple[str | None, int | None]:
@@ -110,28 +43,6 @@ def _apply_config(ctx: typer.Context, config: str, environ: dict[str, str]) -> t
     source = "<stdin>" if config == "-" else config
     sys.stderr.write(f"registered stack {report.stack} from {source}: {counts}\n")
     return server_address(rendered.document)
-
-
-APP_FACTORY = "stackctl.server.app:app_from_env"
-
-
-@contextmanager
-def _environ(values: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or unset, for None) these variables while the server runs; restore them after."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def serve(
@@ -238,6 +149,7 @@ def serve(
 
     Example: STACKCTL_API_KEY=secret stackctl serve --config run.yaml --port 8321 --workers 4
     """
+    from stackctl.cli import server_options
     from stackctl.cli.inputs import build_env
     from stackctl.paths import db_location
 
@@ -250,12 +162,12 @@ def serve(
             "warning: --api-key is visible to every user of this machine in the process list\n"
             "hint: set STACKCTL_API_KEY in the environment instead\n"
         )
-    if not api_key and not is_loopback(host):
+    if not api_key and not server_options.is_loopback(host):
         sys.stderr.write(
             f"warning: serving on {host} without an api key: anyone who can reach it can read and change "
             "conversations\nhint: pass --api-key or set STACKCTL_API_KEY\n"
         )
-    check_port_free(host, port)
+    server_options.check_port_free(host, port)
     import uvicorn
 
     from stackctl.inference.limits import Timeouts
@@ -263,22 +175,18 @@ def serve(
 
     state = ctx.find_root().obj
     location = db_location(os.environ, getattr(state, "db", None))
-    hosts = allowed_hosts(host, allowed_host or [])
-    from stackctl.server import protocols
-
-    loop, http = server_stack()
+    hosts = server_options.allowed_hosts(host, allowed_host or [])
+    loop, http = server_options.server_stack()
     sys.stderr.write(f"stackctl serve: event loop {loop}, HTTP parser {http}\n")
-    server_options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "loop": loop,
-        # The parser printed, with the header read timeout and OpenAI-shaped errors of its own.
-        "http": protocols.configured(http, header_timeout) if workers == 1 else protocols.import_path(http),
-        "log_config": _log_config(),
-        "timeout_graceful_shutdown": 5,
-        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
-        "limit_concurrency": max_connections,
-    }
+    uvicorn_kwargs = server_options.uvicorn_options(
+        host,
+        port,
+        loop,
+        http,
+        workers=workers,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+    )
     if workers == 1:
         from stackctl.server.app import create_app
 
@@ -292,20 +200,21 @@ def serve(
             allowed_hosts=hosts,
             body_timeout=body_timeout,
         )
-        uvicorn.run(app, **server_options)
+        uvicorn.run(app, **uvicorn_kwargs)
         return
     # Several workers need an import string: each worker process builds its own app (and pool) from the
     # environment, so the --env/--env-file values, the location and the key travel there, never to disk.
     open_database(location).close()  # migrate once, before any worker starts: a bad database fails here
-    overrides: dict[str, str | None] = {k: v for k, v in environ.items() if os.environ.get(k) != v}
-    overrides["STACKCTL_MAX_PROVIDER_CALLS"] = str(max_provider_calls)
-    overrides["STACKCTL_HEADER_TIMEOUT"] = str(header_timeout)
-    overrides["STACKCTL_BODY_TIMEOUT"] = str(body_timeout)
-    if timeout is not None:
-        overrides["STACKCTL_TIMEOUT"] = str(timeout)
-    if retries is not None:
-        overrides["STACKCTL_RETRIES"] = str(retries)
-    if hosts is not None:
-        overrides["STACKCTL_ALLOWED_HOSTS"] = ",".join(sorted(hosts))
-    with _environ({**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}):
-        uvicorn.run(APP_FACTORY, factory=True, workers=workers, **server_options)
+    overrides = server_options.worker_overrides(
+        environ,
+        max_provider_calls=max_provider_calls,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        timeout=timeout,
+        retries=retries,
+        hosts=hosts,
+    )
+    with server_options.environ_set(
+        {**overrides, "STACKCTL_DB": location, "STACKCTL_API_KEY": api_key or None}
+    ):
+        uvicorn.run(server_options.APP_FACTORY, factory=True, workers=workers, **uvicorn_kwargs)

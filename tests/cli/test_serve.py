@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from stackctl.cli.serve import is_loopback
+from stackctl.cli.server_options import is_loopback
 
 EVERYWHERE = "0.0.0.0"  # noqa: S104 - the address under test
 

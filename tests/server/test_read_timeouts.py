@@ -177,7 +177,7 @@ def test_without_httptools_serve_picks_h11_and_its_protocol_imports() -> None:
     code = (
         "import sys\n"
         "sys.modules['httptools'] = None\n"
-        "from stackctl.cli.serve import server_stack\n"
+        "from stackctl.cli.server_options import server_stack\n"
         "from stackctl.server import protocols\n"
         "loop, http = server_stack()\n"
         "print(http, protocols.configured(http, 1.0).__mro__[1].__name__)\n"
