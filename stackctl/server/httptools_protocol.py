@@ -4,7 +4,6 @@ extra), which the h11 class does not."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.flow_control import service_unavailable
@@ -14,14 +13,6 @@ from stackctl.server.protocols import Hardening, openai_service_unavailable
 
 
 class TimedHttpToolsProtocol(Hardening, HttpToolsProtocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_timer()
-        super().connection_lost(exc)
-
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._arm_header_timer()

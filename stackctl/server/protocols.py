@@ -72,6 +72,14 @@ class Hardening:
     loop: asyncio.AbstractEventLoop
     _header_timer: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _arm_header_timer(self) -> None:
         if self._header_timer is None and self.header_timeout > 0:
             self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
@@ -118,14 +126,6 @@ class TimedH11Protocol(Hardening, H11Protocol):
                 await app(scope, receive, send)
 
         return limited
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_timer()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         import h11
