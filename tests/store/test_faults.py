@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,76 @@ def test_each_fault_is_named(message: str, cause: str) -> None:
 def test_other_errors_are_not_storage_faults() -> None:
     assert faults.classify(ValueError("database is locked"), "x.db") is None
     assert faults.classify(sqlite3.OperationalError("no such table: nope"), "x.db") is None
+
+
+@pytest.fixture(params=["full", "read-only"])
+def refusing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
+    """Called, makes every connection stackctl opens from then on meet a real SQLite refusal on write: the
+    page count capped at what the file holds (SQLITE_FULL, as a full disk answers) or the connection
+    query-only (SQLITE_READONLY, as a read-only file answers). Returns the cause the message must name."""
+    pragma, cause = {
+        "full": ("max_page_count = {pages}", "the disk is full"),
+        "read-only": ("query_only = 1", "the file is read-only"),
+    }[request.param]
+    configure = connection._configure
+
+    def refuse(conn: sqlite3.Connection) -> None:
+        configure(conn)
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA {pragma.format(pages=pages)}")
+
+    def start() -> str:
+        monkeypatch.setattr(connection, "_configure", refuse)
+        return cause
+
+    return start
+
+
+def _rows(path: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(path)) as conn:
+        conversations = conn.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        items = conn.execute("SELECT count(*) FROM conversation_items").fetchone()[0]
+    return {"conversations": conversations, "items": items}
+
+
+def test_a_full_or_read_only_database_is_exit_3_naming_the_file_and_writes_nothing(
+    cli: Any, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, refusing: Callable[[], str]
+) -> None:
+    created = cli("conv", "create", "-o", "json")
+    conv_id = json.loads(created.stdout)["id"]
+    path = isolated_env / "stackctl.db"
+    before = _rows(path)
+    cause = refusing()
+    result = cli("conv", "items", "create", conv_id, *["--message", f"user:{'x' * 20000}"] * 5)
+    assert result.exit_code == EXIT_INVALID, result.stderr
+    assert result.stderr.startswith(f"error: database {path}: {cause} ("), result.stderr
+    assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr
+    monkeypatch.undo()
+    assert _rows(path) == before
+
+
+def test_a_full_or_read_only_database_is_503_naming_the_file(
+    cli: Any, isolated_env: Path, refusing: Callable[[], str]
+) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from stackctl.server.app import create_app
+
+    conv_id = json.loads(cli("conv", "create", "-o", "json").stdout)["id"]
+    path = isolated_env / "stackctl.db"
+    before = _rows(path)
+    cause = refusing()
+    app = create_app(str(path))  # already migrated: opening it writes nothing
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post(
+            f"/v1/conversations/{conv_id}/items",
+            json={"items": [{"type": "message", "role": "user", "content": "x" * 20000}] * 5},
+        )
+        read = client.get(f"/v1/conversations/{conv_id}")
+    assert answer.status_code == 503, answer.text
+    error = answer.json()["error"]
+    assert error["message"].startswith(f"database {path}: {cause} ("), error
+    assert "retry-after" not in answer.headers
+    assert read.status_code == 200, read.text  # reads still served
+    assert _rows(path) == before

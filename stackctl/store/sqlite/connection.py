@@ -65,9 +65,12 @@ class SqliteDatabase(Handle):
             yield self
         except BaseException:
             self._depth -= 1
-            conn.execute(rollback)
-            if self._depth > 0:
-                conn.execute(commit)  # a savepoint stays on the stack after ROLLBACK TO; drop it
+            # SQLite rolls the whole transaction back itself on some errors (a full disk, an I/O error):
+            # there is nothing left to roll back, and trying would hide the error behind "no transaction".
+            if conn.in_transaction:
+                conn.execute(rollback)
+                if self._depth > 0:
+                    conn.execute(commit)  # a savepoint stays on the stack after ROLLBACK TO; drop it
             raise
         self._depth -= 1
         try:
