@@ -23,6 +23,7 @@ from stackctl.catalogue.lookup import Catalogue
 from stackctl.catalogue.spec import ApiInfo, ProviderSpec
 from stackctl.config.yamlio import load_yaml
 from stackctl.errors import ConfigError
+from stackctl.files import read_bounded
 
 _REQUIRED = {"remote": ("adapter_type", "module", "config_class"), "inline": ("module", "config_class")}
 
@@ -37,7 +38,12 @@ def _directory(value: str, home: str | None, key: str) -> Path:
 
 
 def _spec_file(path: Path) -> dict[str, Any]:
-    data = load_yaml(path.read_bytes(), str(path))
+    try:
+        with path.open("rb") as handle:
+            text = read_bounded(handle, str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read provider spec: {exc.strerror}") from None
+    data = load_yaml(text, str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a provider spec must be a YAML mapping")
     return data

@@ -1,7 +1,8 @@
 """YAML reading and writing with PyYAML's C loader/dumper when present, and guards against hostile input.
 
-Invariants: `load_yaml` never raises anything but `ConfigError`; documents bigger than `MAX_BYTES`, nested
-deeper than `MAX_DEPTH` or expanding (through aliases) past `MAX_NODES` are refused before any work on them.
+Invariants: `load_yaml` never raises anything but `ConfigError`; documents nested deeper than `MAX_DEPTH` or
+expanding (through aliases) past `MAX_NODES` are refused before any work on them. Bytes are bounded by whoever
+reads them (`files.read_bounded`, with the cap the user set), not again here.
 The node count (keys, values and items alike) is checked while the parser composes the tree: a document
 with too many nodes is refused at node MAX_NODES + 1, before the rest is composed or any of it constructed.
 """
@@ -14,7 +15,6 @@ from typing import Any, TypeVar
 import yaml
 
 from stackctl.errors import ConfigError
-from stackctl.files import MAX_INPUT_BYTES
 from stackctl.heap import gc_paused
 
 try:
@@ -24,7 +24,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
 
@@ -111,11 +110,6 @@ def _check_shape(root: Any, source: str) -> None:
 
 def load_yaml(text: str | bytes, source: str = "<input>") -> Any:
     """Parse one YAML document safely. Empty input gives None."""
-    if len(text) > MAX_BYTES:
-        raise ConfigError(
-            f"{source}: file too large ({len(text):,} bytes; the limit is {MAX_BYTES:,})",
-            code="document_too_large",
-        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

@@ -78,3 +78,16 @@ def test_a_bad_cap_is_exit_3(cli: Any, tmp_path: Path, value: str) -> None:
     result = cli("conv", "create", "--items-file", str(items), env={"STACKCTL_MAX_INPUT_BYTES": value})
     assert result.exit_code == 3
     assert "STACKCTL_MAX_INPUT_BYTES must be a positive whole number of bytes" in result.stderr
+
+
+def test_a_raised_cap_admits_a_run_config_past_the_default(cli: Any, tmp_path: Path) -> None:
+    # The cap the user raised is the only byte cap: the YAML parser does not apply the default again.
+    config = tmp_path / "run.yaml"
+    comment = "x" * (10 * 1024 * 1024)
+    config.write_text(f"# {comment}\nversion: 2\nimage_name: big\napis: []\nproviders: {{}}\n")
+    refused = cli("config", "render", str(config), "-o", "json")
+    assert refused.exit_code == 3
+    assert "input larger than 10,485,760 bytes" in refused.stderr
+    raised = cli("config", "render", str(config), "-o", "json", env={"STACKCTL_MAX_INPUT_BYTES": "20000000"})
+    assert raised.exit_code == 0, raised.stderr[:500]
+    assert '"image_name": "big"' in raised.stdout

@@ -15,7 +15,7 @@ from stackctl.config.upgrade import upgrade
 from stackctl.config.yamlio import dump_yaml, load_yaml
 from stackctl.distros.adhoc import build_adhoc
 from stackctl.distros.templates import read_template, template_names
-from stackctl.errors import ConfigError
+from stackctl.errors import ConfigError, InvalidInputError
 
 HERE = Path(__file__).resolve().parent
 LAYOUT03 = (HERE.parent / "fixtures" / "layout03.yaml").read_text()
@@ -314,3 +314,13 @@ def test_external_directories_must_exist_and_hold_whole_specs(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         render(text.replace(f"external_apis_dir: {tmp_path / 'apis'}\n", ""))
     assert any("unknown API 'weather'" in line for line in caught.value.details)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_external_spec_file_is_read_up_to_the_cap(tmp_path: Path) -> None:
+    text = _external(tmp_path)
+    spec = tmp_path / "apis" / "weather.yaml"
+    spec.unlink()
+    spec.symlink_to("/dev/zero")  # endless: read up to the cap, then refused
+    with pytest.raises(InvalidInputError, match=rf"{spec}: input larger than 10,485,760 bytes"):
+        render(text)

@@ -18,6 +18,7 @@ from stackctl.config.envfiles import parse_env_assignments, parse_env_file
 from stackctl.config.pipeline import render_config
 from stackctl.config.substitute import substitute_config
 from stackctl.errors import ConfigError, InvalidInputError, NotFoundError, UsageError
+from stackctl.files import MAX_INPUT_BYTES
 from stackctl.models.runconfig import RESOURCE_KINDS
 
 HOME = "/home/tester"
@@ -508,10 +509,10 @@ def test_binary_junk() -> None:
     assert "NUL" in _fast_error(b"image_name: t\x00\n").message
 
 
-def test_text_over_the_size_limit() -> None:
-    error = _fast_error("a: " + "x" * yamlio.MAX_BYTES + "\n")
-    assert error.code == "document_too_large"
-    assert "file too large" in error.message
+def test_text_over_the_read_cap_parses_once_read() -> None:
+    # The byte cap is the reader's (raised with STACKCTL_MAX_INPUT_BYTES): text already read is not held
+    # to the default cap a second time.
+    assert yamlio.load_yaml("a: " + "x" * MAX_INPUT_BYTES + "\n") == {"a": "x" * MAX_INPUT_BYTES}
 
 
 @pytest.mark.parametrize("opener", ["[", "{", "[{"])
@@ -566,7 +567,7 @@ def test_a_long_list_is_refused_while_composing_by_its_node_count() -> None:
     # 5.2M items fit under the byte cap. The text ends in a syntax error the parser would reach only after
     # composing every item: "too many nodes" proves the refusal came from the count, while composing.
     text = "[" + "0," * 5_200_000 + " : : ]"
-    assert len(text) <= yamlio.MAX_BYTES
+    assert len(text) <= MAX_INPUT_BYTES
     error = _fast_error(text)
     assert error.code == "document_too_large"
     assert "too many nodes" in error.message
@@ -612,7 +613,7 @@ def test_huge_file_is_refused_by_size_before_reading(tmp_path: Path, monkeypatch
 
 
 def test_stdin_is_read_only_up_to_the_limit() -> None:
-    stream = io.BytesIO(b"#" * (yamlio.MAX_BYTES * 2))
+    stream = io.BytesIO(b"#" * (MAX_INPUT_BYTES * 2))
     with pytest.raises(InvalidInputError, match=f"stdin: input larger than {sources.MAX_BYTES:,} bytes"):
         read_source("-", stream)
     assert stream.tell() == sources.MAX_BYTES + 1  # refused as soon as it passed the cap
