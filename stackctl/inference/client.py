@@ -169,7 +169,7 @@ class InferenceClient:
         body = {**request, "stream": True}
         recorder = self.recorder
         if recorder is not None and recorder.config.reads:
-            recording = recorder.lookup("POST", CHAT_PATH, body)
+            recording = recorder.lookup("POST", CHAT_PATH, body, self.max_answer_bytes)
             if recording is not None and recording.chunks is not None:
                 yield from valid_chunks(recording.chunks)
                 return
@@ -220,7 +220,7 @@ class InferenceClient:
     def _call_json(self, method: str, path: str, body: Any) -> Any:
         recorder = self.recorder
         if recorder is not None and recorder.config.reads:
-            recording = recorder.lookup(method, path, body)
+            recording = recorder.lookup(method, path, body, self.max_answer_bytes)
             if recording is not None and recording.chunks is None:
                 return valid_json(recording.body)
             if not recorder.config.writes:

@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.errors import InvalidInputError, UpstreamError
-from stackctl.files import replace_atomically
+from stackctl.files import read_bounded, replace_atomically
+from stackctl.inference.limits import DEFAULT_MAX_ANSWER_BYTES
 
 MODE_VAR = "STACKCTL_INFERENCE_MODE"
 DIR_VAR = "STACKCTL_RECORDINGS_DIR"
 FORMAT_VERSION = 1
+_SLACK = 4  # a pretty-printed recording's bytes over its request's and answer's wire bytes, at most
 
 
 class InferenceMode(StrEnum):
@@ -170,16 +172,30 @@ class Recorder:
         assert self.config.directory is not None
         return self.config.directory / f"{key[:16]}.json"
 
-    def lookup(self, method: str, path: str, body: Any) -> Recording | None:
-        """The recording for this request, or None. A file for another key (prefix clash) is a miss."""
+    def lookup(
+        self, method: str, path: str, body: Any, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    ) -> Recording | None:
+        """The recording for this request, or None. A file for another key (prefix clash) is a miss.
+
+        The file is read with a cap checked while reading: a recording holds the request and an answer the
+        answer cap admitted, pretty-printed, so a file more than `_SLACK` times both is no recording of it
+        (a file linked to a device, say) and is refused without being read whole."""
         if not self.config.reads:
             return None
         key = request_key(method, path, body)
         file = self.path_for(key)
+        limit = _SLACK * (len(normalize_body(body)) + max_answer_bytes)
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            with file.open("rb") as handle:
+                data = json.loads(read_bounded(handle, str(file), limit))
         except FileNotFoundError:
             return None
+        except InvalidInputError:
+            raise InvalidInputError(
+                f"recording {file} is larger than any recording of this request ({limit:,} bytes)",
+                hint="record it again",
+                code="bad_recording",
+            ) from None
         except (OSError, ValueError, RecursionError) as exc:
             raise InvalidInputError(f"recording {file} cannot be read: {exc}", code="bad_recording") from exc
         try:

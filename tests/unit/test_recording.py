@@ -203,6 +203,27 @@ def test_corrupt_recording_is_invalid_input(tmp_path, text):
         recorder.lookup("GET", "/models", None)
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_recording_larger_than_any_answer_is_refused_while_read(tmp_path):
+    recorder = Recorder(RecordingConfig(InferenceMode.REPLAY, tmp_path))
+    key = request_key("GET", "/models", None)
+    recorder.path_for(key).symlink_to("/dev/zero")  # endless: refused at the cap, never read whole
+    with pytest.raises(InvalidInputError, match="is larger than any recording of this request") as caught:
+        recorder.lookup("GET", "/models", None, max_answer_bytes=1000)
+    assert caught.value.code == "bad_recording"
+    assert "4,016 bytes" in caught.value.message  # 4 x (the request's 4 bytes + the answer cap)
+
+
+def test_a_recording_within_its_cap_replays(tmp_path):
+    writer = Recorder(RecordingConfig(InferenceMode.RECORD, tmp_path))
+    answer = {"data": [{"id": f"model-{n}", "object": "model"} for n in range(50)]}
+    writer.save_response("GET", "/models", None, 200, answer)
+    reader = Recorder(RecordingConfig(InferenceMode.REPLAY, tmp_path))
+    wire = len(json.dumps(answer, separators=(",", ":")))
+    recording = reader.lookup("GET", "/models", None, max_answer_bytes=wire)
+    assert recording is not None and recording.body == answer
+
+
 def test_prefix_clash_is_a_miss(tmp_path):
     recorder = Recorder(RecordingConfig(InferenceMode.RECORD_IF_MISSING, tmp_path))
     recorder.save_response("GET", "/models", None, 200, {"data": []})
