@@ -226,7 +226,12 @@ def get_resource(db: Any, stack: str | None, kind_name: str, identifier: str) ->
     else:
         found = store.get_resource(db, require_stack(db, stack), kind.name, identifier)
     if found is None:
-        raise NotFoundError(f"no {kind.name} '{identifier}'", hint=f"see 'stackctl {kind.cli} list'")
+        hint = f"see 'stackctl {kind.cli} list'"
+        if kind.name == "model":  # a model's identifier is provider_id/model_id: name those the id matches
+            named = sorted({m["identifier"] for m in store.find_models(db, identifier)} - {identifier})
+            if named:
+                hint = "did you mean " + " or ".join(f"'{n}'" for n in named[:3]) + "?"
+        raise NotFoundError(f"no {kind.name} '{identifier}'", hint=hint)
     return resource_view(found)
 
 

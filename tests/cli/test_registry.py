@@ -608,3 +608,13 @@ def test_register_loads_the_file_once_with_the_gc_paused(cli, tmp_path, monkeypa
     assert result.exit_code == 3 and "duplicate key 'models'" in result.stderr
     assert calls == [False, False]
     assert gc.isenabled()
+
+
+def test_a_model_got_by_its_model_id_names_its_identifier(cli: Any, run_yaml: Path) -> None:
+    register(cli, run_yaml)
+    models = json.loads(cli("models", "list", "-o", "json").stdout)["data"]
+    prefixed = next(m for m in models if m["identifier"] != m["provider_resource_id"])
+    result = cli("models", "get", prefixed["provider_resource_id"])
+    assert result.exit_code == 4
+    assert f"hint: did you mean '{prefixed['identifier']}'?" in result.stderr
+    assert "see 'stackctl models list'" in cli("models", "get", "no-such-model").stderr
