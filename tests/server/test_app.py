@@ -207,6 +207,9 @@ def test_api_key_is_required_when_configured(db_path: str) -> None:
         assert right.status_code == 200
         backend = "postgresql" if db_path.startswith("postgresql") else "sqlite"
         assert keyed.get("/v1/health").json() == {"status": "OK", "backend": backend}
+        head = keyed.head("/v1/health")  # a load balancer's check: no key, no body
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-type"] == "application/json"
         assert keyed.get("/openapi.json").status_code == 401
 
 
