@@ -407,6 +407,7 @@ class Substituter:
         # reports every problem.
         if provider_id is None and self._problem_count() == known:
             if keep_unexpanded:
+                self._note_unexpanded(item, path)
                 return {**item, "provider_id": None}
             # A resource of a disabled provider is skipped, never fails: each field is expanded where it
             # can be (so its id reads as registered, or resolves to null and drops it) and kept as written
@@ -417,9 +418,24 @@ class Substituter:
         return {k: provider_id if k == "provider_id" else self.value(v, (*path, k)) for k, v in item.items()}
 
     def _if_expandable(self, value: Any, path: DocPath) -> Any:
-        trial = Substituter(env=self.env, home=self.home, kind_of=self.kind_of, defer=self.defer)
+        trial = Substituter(
+            env=self.env,
+            home=self.home,
+            kind_of=self.kind_of,
+            defer=self.defer,
+            secret_path=self.secret_path,
+            secret_values=self.secret_values,  # shared: what the trial reads is read
+        )
         expanded = trial.value(value, path)
         return value if trial._problem_count() else expanded
+
+    def _note_unexpanded(self, item: Any, path: DocPath) -> None:
+        """A disabled provider is kept as written, but the values of the variables its secret fields (or
+        secret-looking names) use are secrets wherever else they land."""
+        for where, ref in references(item, path):
+            value = self.env.get(ref.name)
+            if value:
+                self._note(ref.name, value, where)
 
 
 def is_provider_list(path: DocPath) -> bool:

@@ -91,8 +91,9 @@ def secret_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def mask_values(value: Any, values: Iterable[str]) -> Any:
-    """A copy of value (mappings, lists, text) with every occurrence of the secret values masked,
-    in keys and in text; other scalars are kept."""
+    """A copy of value (mappings, lists, text) with every occurrence of the secret values masked, in keys
+    and in text; a number that a secret value became (`MY_TOKEN=987654321`) is masked too, other scalars
+    are kept."""
     pattern = secret_pattern(values)
     if pattern is None:
         return value
@@ -100,6 +101,8 @@ def mask_values(value: Any, values: Iterable[str]) -> Any:
     def walk(node: Any) -> Any:
         if isinstance(node, str):
             return pattern.sub(MASK, node)
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            return MASK if pattern.fullmatch(str(node)) else node
         if isinstance(node, dict):
             return {walk(key): walk(item) for key, item in node.items()}
         if isinstance(node, list):

@@ -144,3 +144,50 @@ def test_a_resolver_error_quoting_a_secret_value_masks_it(
     assert "duplicate provider id" in result.stderr
     assert SECRET not in result.stderr and SECRET not in result.stdout
     assert f"'{MASK}'" in result.stderr
+
+
+GAPS = """\
+version: 2
+image_name: gaps
+apis: [inference]
+providers:
+  inference:
+  - provider_id: fake
+    provider_type: remote::openai
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.UPSTREAM}
+  - provider_id: ${env.ENABLE_OTHER:+other}
+    provider_type: remote::together
+    config:
+      api_key: ${env.SHARED}
+models:
+- model_id: n1
+  provider_id: fake
+  metadata:
+    number: ${env.MY_TOKEN}
+    shared: ${env.SHARED}
+- model_id: m2
+  provider_id: ${env.NO_PROVIDER:=}
+  metadata:
+    other: ${env.OTHER_SECRET}
+"""
+
+
+def test_render_masks_secrets_the_gaps_of_the_substitution_let_through(cli: Any, tmp_path: Path) -> None:
+    # A number-only secret coerced to an int; a variable used only in a disabled provider's secret field;
+    # a resource of a disabled provider (expanded on its own): each value is still a secret where it lands.
+    env = {
+        "UPSTREAM": SECRET,
+        "MY_TOKEN": "987654321",
+        "SHARED": "shared-secret-5678",
+        "OTHER_SECRET": "hunter2pw",
+    }
+    path = write_config(tmp_path, GAPS)
+    result = cli("config", "render", str(path), "-o", "json", env=env)
+    assert result.exit_code == 0, result.stderr
+    for value in env.values():
+        assert value not in result.stdout, value
+    models = json.loads(result.stdout)["models"]
+    assert models[0]["metadata"] == {"number": MASK, "shared": MASK}
+    assert models[1]["metadata"] == {"other": MASK}
