@@ -38,7 +38,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -469,6 +469,7 @@ def client_for_provider(
     provider_id: str | None = None,
     api_key: str | None = None,
     unset_secrets: Mapping[str, str] | None = None,
+    secret_values: Iterable[str] = (),
     recording: RecordingConfig | None = None,
     timeouts: Timeouts | None = None,
     retry: RetryPolicy | None = None,
@@ -481,7 +482,12 @@ def client_for_provider(
 
     With `http_clients`, the call uses the process's shared client of the provider's origin."""
     endpoint = endpoint_for(
-        provider_type, config, provider_id=provider_id, api_key=api_key, unset_secrets=unset_secrets
+        provider_type,
+        config,
+        provider_id=provider_id,
+        api_key=api_key,
+        unset_secrets=unset_secrets,
+        secret_values=secret_values,
     )
     return InferenceClient(
         endpoint,

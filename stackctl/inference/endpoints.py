@@ -16,7 +16,7 @@ line break, or a non-ASCII character), is an `InvalidInputError` reported only w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -73,20 +73,25 @@ class ProviderEndpoint:
     # Set when the provider needs a key and none was given, or the key cannot be sent. Raised only when a
     # call goes to the network, so that replaying recordings in CI needs no secrets.
     key_error: InvalidInputError | None = field(default=None, repr=False, compare=False)
+    # Other text to mask in what the endpoint says: the config's secret values (a token in the URL's
+    # path), and the base URL's userinfo in the forms it travels (httpx sends it as Basic credentials).
+    masked: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def redact(self, text: str) -> str:
-        """The text with every header value and key in it masked, also as a repr would quote them, and the
-        userinfo of every URL in it (`http://user:pass@host`)."""
+        """The text with every header value, key and other secret value in it masked, also as a repr would
+        quote them, and the userinfo of every URL in it (`http://user:pass@host`)."""
         secrets = {v for value in self.headers.values() for v in (value, value.removeprefix("Bearer "))}
+        secrets |= self.masked
+        text = mask_url_userinfo(text)  # first: a URL's password reads as `user:****@`, in one form
         for secret in sorted(secrets, key=len, reverse=True):
             quoted = (repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1])
             for form in (secret, *quoted):
                 if len(form) >= 4:  # masking a one-letter "key" would garble the message, not hide much
                     text = text.replace(form, MASK)
-        return mask_url_userinfo(text)
+        return text
 
 
 def short_type(provider_type: str) -> str:
@@ -192,17 +197,38 @@ def endpoint_for(
     provider_id: str | None = None,
     api_key: str | None = None,
     unset_secrets: Mapping[str, str] | None = None,
+    secret_values: Iterable[str] = (),
 ) -> ProviderEndpoint:
     """Resolve a provider's rendered config to its endpoint. `api_key` overrides the config's key fields;
-    `unset_secrets` (field -> variable) names the variables of key fields the render left unset."""
+    `unset_secrets` (field -> variable) names the variables of key fields the render left unset;
+    `secret_values` are masked in whatever the endpoint's calls say."""
     profile = profile_for(provider_type)
     full_type = provider_type if "::" in provider_type else f"remote::{provider_type}"
     label = provider_id or full_type
     key, source = _key(profile, config, api_key)
+    base_url = _base_url(profile, full_type, config)
     return ProviderEndpoint(
         label=label,
         provider_type=full_type,
-        base_url=_base_url(profile, full_type, config),
+        base_url=base_url,
         headers=_auth_headers(profile, key),
         key_error=_key_error(label, profile, key, source, unset_secrets or {}),
+        masked=frozenset(secret_values) | _userinfo_forms(base_url),
     )
+
+
+def _userinfo_forms(url: str) -> frozenset[str]:
+    """A URL's password as written and decoded, and its userinfo as Basic credentials (base64)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return frozenset()
+    if not password:
+        return frozenset()
+    import base64
+
+    basic = base64.b64encode(f"{unquote(user or '')}:{unquote(password)}".encode()).decode("ascii")
+    return frozenset({password, unquote(password), basic})

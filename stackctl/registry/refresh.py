@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from stackctl.config.secrets import unset_secret_error
-from stackctl.errors import InvalidInputError
+from stackctl.config.secrets import mask_error, unset_secret_error
+from stackctl.errors import InvalidInputError, StackctlError
 from stackctl.models.kinds import KINDS
 from stackctl.registry.records import Change, Report, resource_record
 from stackctl.registry.routing import render_provider
@@ -53,21 +53,25 @@ def ask_providers(
             )
             continue
         label = f"{provider['api']}/{provider['provider_id']}"
-        config, unset = render_provider(provider["config"], env, label)
+        render = render_provider(provider["config"], env, label)
+        config, unset = render.config, render.unset_secrets
         try:
             client = client_factory(provider["provider_type"], config, provider["provider_id"])
         except InvalidInputError as exc:
             if exc.code != "unsupported_provider":
                 raise
-            warnings.append(f"provider {provider['provider_id']}: {exc.message}; not asked")
+            said = mask_error(exc, render.secret_values).message
+            warnings.append(f"provider {provider['provider_id']}: {said}; not asked")
             continue
         try:
             models = client.list_models()
         except InvalidInputError as exc:
             if exc.code != "missing_api_key" or not unset:
-                raise
+                raise mask_error(exc, render.secret_values) from None
             field_name, variable = next(iter(unset.items()))
             raise unset_secret_error(label, field_name, variable) from None
+        except StackctlError as exc:  # what the provider said may quote a secret the config put in its URL
+            raise mask_error(exc, render.secret_values) from None
         finally:
             client.close()
         allowed = _allowed_models(config)

@@ -36,6 +36,17 @@ class ModelTarget:
     config: Mapping[str, Any] = field(repr=False)
     # Secret fields left null because their variable is unset: field -> variable.
     unset_secrets: Mapping[str, str] = field(default_factory=dict)
+    # What the render read into secret fields or from secret-looking variables: masked in what the call says.
+    secret_values: frozenset[str] = field(default=frozenset(), repr=False)
+
+
+@dataclass(frozen=True)
+class ProviderRender:
+    """A provider's stored config rendered for a call (see `render_provider`)."""
+
+    config: dict[str, Any] = field(repr=False)
+    unset_secrets: dict[str, str]
+    secret_values: frozenset[str] = field(repr=False)
 
 
 def find_model(db: Database, name: str) -> dict[str, Any]:
@@ -60,12 +71,11 @@ def find_model(db: Database, name: str) -> dict[str, Any]:
     return candidates[0]
 
 
-def render_provider(
-    config: Mapping[str, Any], env: Mapping[str, str], label: str
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The rendered config, and for each top-level secret field left null because its variable is unset,
-    that variable's name (so that a call that needs the secret can name it)."""
-    substituter = Substituter(env=env)
+def render_provider(config: Mapping[str, Any], env: Mapping[str, str], label: str) -> ProviderRender:
+    """The rendered config; for each top-level secret field left null because its variable is unset, that
+    variable's name (so that a call that needs the secret can name it); and the secret values read (of
+    secret fields, and of secret-looking variables wherever the config uses them: a token in a URL path)."""
+    substituter = Substituter(env=env, secret_path=_secret_path)
     rendered: dict[str, Any] = substituter.value(dict(config), ())
     problems = [m for m in substituter.problems.missing if not _secret_path(m.path)]
     if problems or substituter.problems.syntax:
@@ -77,7 +87,7 @@ def render_provider(
         _set(rendered, missing.path, None)
         unset.setdefault(str(missing.path[0]), missing.name)
     cleaned: dict[str, Any] = _drop_masks(rendered)
-    return cleaned, unset
+    return ProviderRender(cleaned, unset, frozenset(substituter.secret_values))
 
 
 def _secret_path(path: tuple[Any, ...]) -> bool:
@@ -112,13 +122,14 @@ def resolve_model(db: Database, name: str, env: Mapping[str, str]) -> ModelTarge
             hint="re-register the stack's run config with `stackctl register`",
             code="provider_not_found",
         )
-    config, unset = render_provider(provider["config"], env, provider["provider_id"])
+    render = render_provider(provider["config"], env, provider["provider_id"])
     return ModelTarget(
         identifier=model["identifier"],
         stack=model["stack"],
         provider_id=provider["provider_id"],
         provider_type=provider["provider_type"],
         provider_model_id=model["provider_resource_id"] or model["identifier"],
-        config=config,
-        unset_secrets=unset,
+        config=render.config,
+        unset_secrets=render.unset_secrets,
+        secret_values=render.secret_values,
     )

@@ -86,6 +86,7 @@ def provider_clients(
             target.config,
             provider_id=target.provider_id,
             unset_secrets=target.unset_secrets,
+            secret_values=target.secret_values,
             recording=recording_config_from_env(env),
             timeouts=timeouts or env_timeouts,
             max_answer_bytes=max_answer_bytes,

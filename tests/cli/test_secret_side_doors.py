@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from stackctl.config.secrets import MASK, is_secret_variable, mask_values
+from tests.fakes import FakeOpenAI, status
 from tests.runconfigs import dump_tables, write_config
 
 SECRET = "sk-side-door-0123456789"
@@ -191,3 +193,44 @@ def test_render_masks_secrets_the_gaps_of_the_substitution_let_through(cli: Any,
     models = json.loads(result.stdout)["models"]
     assert models[0]["metadata"] == {"number": MASK, "shared": MASK}
     assert models[1]["metadata"] == {"other": MASK}
+
+
+CALLED = """\
+version: 2
+image_name: called
+apis: [inference]
+providers:
+  inference:
+  - provider_id: v
+    provider_type: remote::vllm
+    config:
+      url: http://proxyuser:${{env.PROXY_PASSWORD}}@127.0.0.1:{port}/${{env.PATH_TOKEN}}/v1
+models:
+- model_id: vm
+  provider_id: v
+"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_what_a_provider_says_at_call_time_masks_the_config_secrets(
+    cli: Any, tmp_path: Path, fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    # The URL's password travels as Basic credentials (base64) and the provider quotes them; a token in
+    # the URL's path comes back in a provider's 404. Neither is printed or stored.
+    path = write_config(tmp_path, CALLED.format(port=fake_openai.port))
+    password, token = "hunter2proxy", "tok-path-0123456789"
+    env = {"PROXY_PASSWORD": password, "PATH_TOKEN": token}
+    assert cli("register", str(path), env=env).exit_code == 0
+    basic = base64.b64encode(f"proxyuser:{password}".encode()).decode()
+    fake_openai.script(status(401, "Incorrect API key provided: <authorization>"))
+    args = ["responses", "create", "--model", "vm", "--input", "hi", "--retries", "0", "-o", "json"]
+    args += ["--stream"] if stream else []
+    quoted = cli(*args, env=env)
+    assert fake_openai.requests[-1].headers["authorization"] == f"Basic {basic}"  # what was quoted back
+    assert quoted.exit_code != 0 and "Incorrect API key provided" in quoted.stdout + quoted.stderr
+    routed = cli(*args, env=env)  # the fake's own 404 quotes the path it was sent (the token in it)
+    assert routed.exit_code != 0 and "no route" in routed.stdout + routed.stderr
+    stored = json.dumps(dump_tables(os.environ["STACKCTL_DB"]), default=str)
+    for said in (quoted.stdout + quoted.stderr, routed.stdout + routed.stderr, stored):
+        for secret in (password, token, basic):
+            assert secret not in said

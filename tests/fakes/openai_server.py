@@ -272,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         message = behaviour.message or f"fake provider error {behaviour.code}"
+        # A provider that quotes the credentials it was sent ("Incorrect API key provided: ...").
+        message = message.replace("<authorization>", self.headers.get("Authorization") or "")
         error = {"error": {"message": message, "type": "fake_error", "code": str(behaviour.code)}}
         self._send_json(behaviour.code, error, extra)
 
