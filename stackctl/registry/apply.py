@@ -26,7 +26,7 @@ from stackctl.config.jsonable import json_compatible
 from stackctl.config.origins import Origins
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
-from stackctl.config.secrets import mask_values
+from stackctl.config.secrets import mask_error, mask_values
 from stackctl.errors import ConfigError, ConflictError
 from stackctl.models.kinds import KINDS, Kind
 from stackctl.registry.records import Change, Report, resource_record, same_resource
@@ -266,9 +266,13 @@ def register(
     name = stack.image_name
     providers, disabled = stack_providers(raw, env)
     with gc_paused():
-        wanted, skipped, warnings = desired_resources(
-            rendered.document, stack, disabled, rendered.origins, raw
-        )
+        try:
+            wanted, skipped, warnings = desired_resources(
+                rendered.document, stack, disabled, rendered.origins, raw
+            )
+        except ConfigError as exc:  # a provider id or a duplicate id it quotes may be a secret's value
+            raise mask_error(exc, rendered.secret_values) from None
+        warnings = mask_values(warnings, rendered.secret_values)
         for record in wanted:  # a secret's value the file writes out, in a field not named like a secret
             record["spec"] = mask_values(record["spec"], rendered.secret_values)
     report = Report(stack=name, dry_run=dry_run, warnings=[*rendered.warnings, *stack.warnings, *warnings])

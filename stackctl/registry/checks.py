@@ -20,7 +20,7 @@ from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Ref, Substituter, SyntaxProblem, parse
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
-from stackctl.config.secrets import is_secret_name, mask_url_userinfo
+from stackctl.config.secrets import is_secret_name, mask_error, mask_url_userinfo
 from stackctl.errors import ConfigError, StackctlError
 from stackctl.models.kinds import KINDS
 
@@ -205,9 +205,35 @@ def resources_match_stack(ctx: FileContext) -> list[Problem]:
     _, disabled = stack_providers(ctx.raw, ctx.env)
     try:
         desired_resources(ctx.rendered.document, ctx.stack, disabled, ctx.rendered.origins)
-    except ConfigError as exc:
-        return problems_of(exc, ctx)
+    except ConfigError as exc:  # a provider id or a duplicate id it quotes may be a secret's value
+        return problems_of(mask_error(exc, ctx.rendered.secret_values), ctx)
     return []
+
+
+def ids_hold_no_secret(ctx: FileContext) -> list[Problem]:
+    """Ids are stored and shown as they render (they name things; only specs keep their references): an
+    id that a secret value renders into would put the secret in the database and in every listing."""
+    from stackctl.config.secrets import secret_pattern
+    from stackctl.models.kinds import KINDS
+
+    assert ctx.rendered is not None
+    pattern = secret_pattern(ctx.rendered.secret_values)
+    if pattern is None:
+        return []
+    doc, origins = ctx.rendered.document, ctx.rendered.origins
+    at: list[DocPath] = []
+    for api, entries in (doc.get("providers") or {}).items():
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and pattern.search(str(entry.get("provider_id") or "")):
+                at.append(("providers", api, index, "provider_id"))
+    for kind in KINDS.values():
+        names = sorted({kind.id_field, "provider_id", kind.provider_id_field or kind.id_field})
+        for index, item in enumerate(doc.get(kind.key) or []):
+            for name in names:
+                if isinstance(item, dict) and pattern.search(str(item.get(name) or "")):
+                    at.append((kind.key, index, name))
+    message = "an id from a secret value: ids are stored and shown as they render; name it plainly"
+    return [ctx.problem(origins.source_path(path), message, "secret_in_id") for path in at]
 
 
 def ignored_provider_keys(ctx: FileContext) -> list[Problem]:
@@ -220,7 +246,7 @@ def ignored_provider_keys(ctx: FileContext) -> list[Problem]:
 
 
 FILE_CHECKS: list[Check] = [duplicate_keys, literal_secrets]
-DOCUMENT_CHECKS: list[Check] = [resources_match_stack, ignored_provider_keys]
+DOCUMENT_CHECKS: list[Check] = [ids_hold_no_secret, resources_match_stack, ignored_provider_keys]
 
 _DETAIL = re.compile(r"^(?P<path>[\w.\[\]<>-]+)(?: \((?P<file>.+):(?P<line>\d+)\))?: (?P<message>.+)$", re.S)
 
@@ -295,9 +321,9 @@ def prepare(
     if problems:
         raise _refuse(problems, source)
     _render(ctx, data, home)
-    ignored = ignored_provider_keys(ctx)
-    if ignored:
-        raise _refuse(ignored, source)
+    refused = ids_hold_no_secret(ctx) or ignored_provider_keys(ctx)
+    if refused:
+        raise _refuse(refused, source)
     return ctx
 
 

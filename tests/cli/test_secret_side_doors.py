@@ -234,3 +234,31 @@ def test_what_a_provider_says_at_call_time_masks_the_config_secrets(
     for said in (quoted.stdout + quoted.stderr, routed.stdout + routed.stderr, stored):
         for secret in (password, token, basic):
             assert secret not in said
+
+
+IDS = STACK.replace(
+    "- model_id: m1\n  provider_id: fake\n",
+    "- model_id: ${env.MODEL_KEY}\n  provider_id: fake\n  provider_model_id: pm-${env.UPSTREAM}\n"
+    "- model_id: m2\n  provider_id: ${env.UPSTREAM}\n",
+)
+
+
+def test_register_refuses_ids_a_secret_value_renders_into(cli: Any, tmp_path: Path) -> None:
+    # Ids are stored and listed as they render: from a secret, they would store and list the secret.
+    path = write_config(tmp_path, IDS)
+    env = {**ENV, "MODEL_KEY": "model-" + SECRET}
+    result = cli("register", str(path), env=env)
+    assert result.exit_code == 3, result.stderr
+    for where in ("models[0].model_id", "models[0].provider_model_id", "models[1].provider_id"):
+        assert f"{where} ({path}:" in result.stderr, where
+    assert "an id from a secret value" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    assert not Path(os.environ["STACKCTL_DB"]).exists() or SECRET not in json.dumps(
+        dump_tables(os.environ["STACKCTL_DB"]), default=str
+    )
+    report = json.loads(cli("config", "validate", str(path), "-o", "json", env=env).stdout)
+    codes = [(p["path"], p["code"]) for p in report["problems"]]
+    assert ("models[1].provider_id", "secret_in_id") in codes
+    # The resource check's own words about that id are masked too.
+    assert any(p["message"] == f"the stack has no inference provider '{MASK}'" for p in report["problems"])
+    assert SECRET not in json.dumps(report)
