@@ -21,6 +21,7 @@ from stackctl.registry.routing import ModelTarget, resolve_model
 from stackctl.responses.service import default_client_factory
 from stackctl.responses.turn import ClientFactory
 from stackctl.store.database import Database
+from stackctl.text import refuse_bad_text
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class ChatPlan:
 
 def plan_chat(db: Database, body: Mapping[str, Any], env: Mapping[str, str]) -> ChatPlan:
     """Check the body and find the provider; raises before any provider call."""
+    for name, value in body.items():  # text UTF-8 cannot hold can be neither sent nor looked up
+        refuse_bad_text(name, "a parameter name")
+        refuse_bad_text(value, str(name))
     if not isinstance(body.get("model"), str) or not body["model"]:
         raise InvalidInputError("model is required", code="missing_required_parameter", param="model")
     messages = body.get("messages")

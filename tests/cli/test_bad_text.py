@@ -90,3 +90,23 @@ def test_a_stored_bad_row_reads_with_replacement_and_a_warning(cli: Any, isolate
         result = cli(*args, "-o", "json")
         assert result.exit_code == 0, result.stderr
         assert "\ufffd" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b'{"model": "m", "messages": [{"role": "user", "content": "a\\ud800b"}]}', "messages[0].content"),
+        (b'{"model": "a\\ud800b", "messages": [{"role": "user", "content": "hi"}]}', "model"),
+        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stop": "\\udfff"}', "stop"),
+    ],
+    ids=["content", "model", "stop"],
+)
+def test_http_chat_completions_with_lone_surrogates_are_400_naming_the_field(
+    tmp_path: Path, body: bytes, param: str
+) -> None:
+    with TestClient(create_app(str(tmp_path / "s.db")), raise_server_exceptions=False) as client:
+        answer = client.post(
+            "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 400, answer.text
+    assert (answer.json()["error"]["code"], answer.json()["error"]["param"]) == ("invalid_text", param)
