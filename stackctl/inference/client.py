@@ -371,9 +371,7 @@ class InferenceClient:
                     finished = finished or finishes(chunk)
                     yield chunk
             except httpx.TimeoutException as exc:
-                label, idle = self.endpoint.label, self.timeouts.idle
-                message = f"provider {label} sent nothing for {idle:g}s mid-stream for {what} (idle deadline)"
-                raise ProviderTimeoutError(message, hint=TIMEOUT_HINT, failure="timeout") from exc
+                raise self._idle_timeout(what) from exc
             except httpx.TransportError as exc:
                 failure = self._transport_failure(exc, what)
                 raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
@@ -417,9 +415,12 @@ class InferenceClient:
         return response, reader, first
 
     def _lines(self, response: httpx.Response, what: str) -> Iterator[str]:
-        """The stream's lines, with the byte cap checked on what arrives (a line never ends is no escape)."""
+        """The stream's lines, with the byte cap checked on what arrives (a line never ends is no escape),
+        and the idle deadline on its data: blank lines, comments or a line trickled a byte at a time each
+        reset the socket's read timeout, but only a `data:` line is progress."""
         size = 0
         pending = b""
+        progress = self._clock()
         for piece in response.iter_bytes():
             size += len(piece)
             if size > self.max_answer_bytes:
@@ -427,9 +428,18 @@ class InferenceClient:
             pending += piece
             *lines, pending = pending.split(b"\n")
             for line in lines:
+                if line.startswith(b"data:"):
+                    progress = self._clock()
                 yield line.removesuffix(b"\r").decode("utf-8", "replace")
+            if self._clock() - progress > self.timeouts.idle:
+                raise self._idle_timeout(what)
         if pending:
             yield pending.removesuffix(b"\r").decode("utf-8", "replace")
+
+    def _idle_timeout(self, what: str) -> ProviderTimeoutError:
+        label, idle = self.endpoint.label, self.timeouts.idle
+        message = f"provider {label} sent nothing for {idle:g}s mid-stream for {what} (idle deadline)"
+        return ProviderTimeoutError(message, hint=TIMEOUT_HINT, failure="timeout")
 
     def _whole_answer(
         self, response: httpx.Response, data: bytes, what: str

@@ -3,6 +3,8 @@ the HTTP clients (one per origin, no CA bundle for http://). Against the fake pr
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -153,3 +155,60 @@ def test_one_client_per_origin_until_closed() -> None:
     assert first.is_closed
     with pytest.raises(RuntimeError, match="closed"):
         clients.get("http://127.0.0.1:8000/v1")
+
+
+class _Trickler:
+    """A provider that opens a stream, sends one chunk, then only blank lines (each one resets a socket's
+    read timeout) until the client goes or `seconds` pass."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.seconds, self.finished = seconds, False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1"
+
+    def _serve(self) -> None:
+        import time
+
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.recv(65536)
+            delta = {"index": 0, "delta": {"content": "hi"}, "finish_reason": None}
+            chunk = json.dumps(
+                {"id": "c", "object": "chat.completion.chunk", "created": 1, "choices": [delta]}
+            )
+            head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+            try:
+                conn.sendall(f"{head}data: {chunk}\n\n".encode())
+                end = time.monotonic() + self.seconds
+                while time.monotonic() < end:
+                    conn.sendall(b"\n")
+                    time.sleep(0.02)
+                self.finished = True
+            except OSError:
+                pass  # the client gave up, as it should
+
+
+def test_a_stream_that_sends_only_blank_lines_meets_its_idle_deadline() -> None:
+    trickler = _Trickler()
+    clock = Clock()
+
+    def tick() -> float:  # each look at the clock is 0.1 s later: 20 blank lines spend the 2 s deadline
+        clock.now += 0.1
+        return clock.now
+
+    endpoint = endpoint_for("openai", {"base_url": trickler.base_url, "api_key": KEY})
+    with InferenceClient(endpoint, timeouts=Timeouts(idle=2.0), clock=tick) as client:
+        stream = client.chat_stream(user("x"))
+        assert next(stream)["choices"][0]["delta"]["content"] == "hi"
+        with pytest.raises(ProviderTimeoutError, match=r"sent nothing for 2s mid-stream"):
+            next(stream)
+    assert not trickler.finished  # ended by the deadline, not by the provider
+    trickler.listener.close()
