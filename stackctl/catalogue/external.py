@@ -62,7 +62,7 @@ def external_providers(value: str, home: str | None, apis: Iterable[str]) -> lis
     found: list[ProviderSpec] = []
     for api in apis:
         for where in ("remote", "inline"):
-            for path in sorted((root / where / api).glob("*.yaml")):
+            for path in sorted(p for p in (root / where / api).glob("*.yaml") if p.is_file()):
                 data = _spec_file(path)
                 missing = [key for key in _REQUIRED[where] if not isinstance(data.get(key), str)]
                 if missing:
@@ -86,7 +86,7 @@ def external_apis(value: str, home: str | None) -> list[ApiInfo]:
     """The APIs an `external_apis_dir` defines."""
     root = _directory(value, home, "external_apis_dir")
     found = []
-    for path in sorted(root.glob("*.yaml")):
+    for path in sorted(p for p in root.glob("*.yaml") if p.is_file()):  # no FIFO or device: it would hang
         data = _spec_file(path)
         if not isinstance(data.get("name"), str) or not isinstance(data.get("module"), str):
             raise ConfigError(f"{path}: an external API spec needs name and module")

@@ -19,6 +19,7 @@ from stackctl.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     InterruptedByUser,
+    InvalidInputError,
     StackctlError,
     UsageError,
 )
@@ -67,6 +68,14 @@ def interrupted(args: Sequence[str]) -> int:
 def unexpected(exc: Exception, args: Sequence[str], *, debug: bool) -> int:
     """Anything else: a reader gone away is no error of ours, a database fault is reported as such, and the
     rest is an internal error (exit 1)."""
+    if isinstance(exc, UnicodeEncodeError) and "surrogates not allowed" in exc.reason:
+        # Bytes that are not UTF-8 (in an argument, the environment) met something that must encode them:
+        # a database write (rolled back with its transaction), a request, a printed line. Invalid input.
+        message = (
+            "text UTF-8 cannot hold (bytes that are not UTF-8, or a lone surrogate): nothing was written"
+        )
+        hint = "check the terminal's or the environment's encoding (arguments and variables must be UTF-8)"
+        return stackctl_error(InvalidInputError(message, hint=hint, code="invalid_text"), args, debug=debug)
     if not _reader_gone(exc):
         return _internal_error(exc, args, debug=debug, as_json=_as_json(args))
     # The reader went away (`stackctl ... | head`): not an error of ours.

@@ -134,12 +134,24 @@ def collect_items(items: list[str] | None, items_file: str | None, messages: lis
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
     """The process environment, overridden by --env-file files in order, then by --env values."""
     from stackctl.config.envfiles import parse_env_assignments, parse_env_file
+    from stackctl.text import refuse_bad_text
 
     merged = dict(os.environ)
     for name in env_files or []:
         data, source = read_source(name, sys.stdin.buffer)
-        merged.update(parse_env_file(data.decode("utf-8", "replace"), source, merged))
-    merged.update(parse_env_assignments(env or []))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # never replaced: a changed value would be rendered and stored
+            line = data[: exc.start].count(b"\n") + 1
+            raise InvalidInputError(
+                f"{source}:{line}: not UTF-8 text", hint="save the env file as UTF-8", code="invalid_text"
+            ) from None
+        merged.update(parse_env_file(text, source, merged))
+    given = parse_env_assignments(env or [])
+    for key, value in given.items():  # bytes an argument held that are not UTF-8 (the value is not echoed)
+        refuse_bad_text(key, "an --env name")
+        refuse_bad_text(value, f"--env {key}")
+    merged.update(given)
     return merged
 
 

@@ -40,6 +40,8 @@ _CAUSES = (
     ("SQLITE_NOTADB", "not a database", "the file is not a SQLite database"),
     ("SQLITE_IOERR", "disk I/O error", "an I/O error"),
     ("SQLITE_CANTOPEN", "unable to open", "the file cannot be opened"),
+    # Another program wrote bytes that are not UTF-8 into a text column: no stackctl write can.
+    ("", "Could not decode to UTF-8", "a row holds text that is not UTF-8 (written by another program)"),
 )
 
 
@@ -59,7 +61,7 @@ def classify(exc: BaseException, location: str) -> StackctlError | None:
             f"database is busy: {location} stayed locked past the busy timeout", hint=BUSY_HINT
         )
     for prefix, words, cause in _CAUSES:
-        if name.startswith(prefix) or words in text:
+        if (prefix and name.startswith(prefix)) or words in text:
             return StorageFaultError(f"database {location}: {cause} ({text})")
     return None
 

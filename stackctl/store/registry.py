@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from stackctl.store.database import Database
+from stackctl.text import parse_stored
 
 
 def canonical(value: Any) -> str:
@@ -60,7 +61,13 @@ def providers(db: Database, stack: str) -> list[dict[str, Any]]:
         (stack,),
     ).fetchall()
     return [
-        {"api": r[0], "provider_id": r[1], "provider_type": r[2], "config": json.loads(r[3])} for r in rows
+        {
+            "api": r[0],
+            "provider_id": r[1],
+            "provider_type": r[2],
+            "config": parse_stored(r[3], f"provider {r[1]} of stack {stack}"),
+        }
+        for r in rows
     ]
 
 
@@ -93,7 +100,7 @@ def _resource(row: Any) -> dict[str, Any]:
         "identifier": row[2],
         "provider_id": row[3],
         "provider_resource_id": row[4],
-        "spec": json.loads(row[5]),
+        "spec": parse_stored(row[5], f"{row[1]} {row[2]} of stack {row[0]}"),
         "created_at": row[6],
         "updated_at": row[7],
     }

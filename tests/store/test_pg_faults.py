@@ -80,6 +80,21 @@ def test_a_read_only_database_is_exit_3_naming_it(cli: Any, pg_location: str) ->
     assert len(json.loads(listed.stdout)["data"]) == 1  # nothing written by the refused command
 
 
+def test_a_nul_in_text_is_exit_3_and_writes_nothing(cli: Any, pg_location: str, tmp_path: Any) -> None:
+    # SQLite stores a NUL in a text column; PostgreSQL cannot (psycopg refuses it before the server sees it).
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "version: 2\nimage_name: nul\napis: [inference]\nproviders:\n  inference:\n"
+        "  - provider_id: o\n    provider_type: remote::ollama\n    config: {url: 'http://127.0.0.1:9'}\n"
+        'models:\n- model_id: "m1\\0x"\n  provider_id: o\n'
+    )
+    result = cli("register", str(config), env={"STACKCTL_DB": pg_location})
+    assert result.exit_code == EXIT_INVALID, result.stderr
+    assert "text holds a NUL character, which PostgreSQL cannot store" in result.stderr
+    listed = cli("stacks", "list", "-o", "json", env={"STACKCTL_DB": pg_location})
+    assert json.loads(listed.stdout)["data"] == []  # the stack's transaction rolled back whole
+
+
 def test_a_refused_connection_is_exit_3_with_the_password_masked(cli: Any, pg_location: str) -> None:
     parts = urlsplit(pg_location)
     url = urlunsplit((parts.scheme, "someone:hunter2pw@127.0.0.1:1", parts.path, "", ""))

@@ -119,6 +119,12 @@ def classify_error(exc: BaseException, location: str) -> StackctlError | None:
     from stackctl.store.faults import BUSY_HINT, DatabaseBusyError, StorageFaultError
 
     where = mask_location(location)
+    if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):  # refused by psycopg, before the server
+        return InvalidInputError(
+            "text holds a NUL character, which PostgreSQL cannot store: nothing was written",
+            hint="remove the NUL (\\0, \\u0000) from the input",
+            code="invalid_text",
+        )
     state = str(getattr(exc, "sqlstate", None) or "")
     if state in _BUSY_STATES:
         return DatabaseBusyError(

@@ -108,6 +108,8 @@ def resolve_path(location: str) -> Path:
 
 
 def _create_private(path: Path) -> None:
+    if path.is_symlink() and not path.exists():  # dangling: SQLite would create its target, world-readable
+        path = path.parent / os.readlink(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
