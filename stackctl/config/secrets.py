@@ -2,8 +2,15 @@
 
 Secret by name: api_key, token, password, passwd, passphrase, secret (client_secret), credential,
 private_key, client_key, connection_string, dsn. Names that say how many or which are not secrets:
-`max_tokens`, `token_count`, `secret_name`, `api_key_type`. A URL's userinfo password is masked wherever
-it appears (`https://user:****@host`), unless it is a `${env.*}` reference.
+`max_tokens`, `token_count`, `secret_name`, `api_key_type`.
+
+URL userinfo (found as `stackctl.userinfo` finds it: a password with an unencoded `@` or `/` is found whole,
+`http://host/path@x` has none): the password is masked wherever it appears (`https://user:****@host`), and
+so is a user part that reads as a token (a known prefix such as `ghp_`, `github_pat_`, `glpat-`, `sk-`,
+`xoxb-`, or 20 characters or more: `https://****@github.com`); a plain user name (`postgres`, `bob`) stays,
+errors need it. A `${env.*}` reference is kept, it names a variable, but the literal text of its default
+or alternative goes (`${env.PW:=****}`), as in a secret field. `has_literal_url_secret` is what `register`
+refuses: a password with no reference in it, or a literal token as the user.
 
 Secret values: the value of a variable used in a secret field, or of any variable whose name looks secret
 (`*_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD*`, see `is_secret_variable`), is a secret wherever it lands: the
@@ -18,6 +25,8 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
+
+from stackctl.userinfo import find_userinfo, looks_like_token, replace_userinfo
 
 MASK = "********"
 MIN_SECRET_LENGTH = 4
@@ -39,7 +48,6 @@ _FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if ma
 _WORD_MARKERS = ("dsn",)  # whole words only: `db_dsn` is secret, `cmdsnapshot` is not
 # A last word that makes the name a count, a label or a kind of the secret, not the secret itself.
 _NOT_SECRET_LAST = frozenset({"count", "counts", "name", "names", "type", "limit", "length", "size"})
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*):([^\s/@]+)@")
 _TOKEN = re.compile("token")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD_BREAK = re.compile(r"[^a-z0-9]+")
@@ -148,15 +156,71 @@ def redact(value: Any, extra_secret: Callable[[tuple[str | int, ...]], bool] | N
 
 
 def mask_url_userinfo(text: str) -> str:
-    """`https://user:pass@host` -> `https://user:****@host`; a `${env.*}` password is kept, it names one."""
+    """`https://user:pass@host` -> `https://user:****@host`, and a user part that reads as a token
+    (`https://ghp_...@github.com` -> `https://****@github.com`); see `stackctl.userinfo` for how the userinfo
+    is found. A `${env.*}` reference is kept, it names a variable; the literal text of its default goes
+    (`${env.PW:=****}`), as in a secret field."""
+    if "@" not in text:
+        return text
+    return replace_userinfo(text, _shown_user, _shown_password)
 
-    def mask(match: re.Match[str]) -> str:
-        password = match.group(2)
-        reference = password.startswith("${env.") and password.endswith("}")
-        shown = password if reference or password in (MASK, URL_MASK) else URL_MASK  # masked once is enough
-        return f"{match.group(1)}:{shown}@"
 
-    return _URL_USERINFO.sub(mask, text)
+def has_literal_url_secret(text: str) -> bool:
+    """Whether a URL in the text holds a literal secret: a password with no `${env.*}` reference in it, or a
+    user part that reads as a token. What `register` refuses to store."""
+    for info in find_userinfo(text):
+        user, password = info.parts(text)
+        if password and password not in (MASK, URL_MASK) and not _has_reference(password):
+            return True
+        if looks_like_token(user) and not _has_reference(user):
+            return True
+    return False
+
+
+def _has_reference(text: str) -> bool:
+    from stackctl.config.envsubst import Ref, SyntaxProblem, parse
+
+    try:
+        return "${" in text and any(isinstance(node, Ref) for node in parse(text))
+    except SyntaxProblem:
+        return False
+
+
+def _shown_password(password: str) -> str:
+    if password in ("", MASK, URL_MASK):
+        return password
+    return _shown_url_part(password, lambda text: URL_MASK if text and text not in (MASK, URL_MASK) else text)
+
+
+def _shown_user(user: str) -> str:
+    return _shown_url_part(user, lambda literal: URL_MASK if looks_like_token(literal) else literal)
+
+
+def _shown_url_part(part: str, shown: Callable[[str], str]) -> str:
+    """The part with each literal text (its references' defaults and alternatives included) as `shown`
+    shows it; the part as written when nothing in it is masked."""
+    from stackctl.config.envsubst import Ref, SyntaxProblem, parse
+
+    masked = False
+
+    def rebuild(nodes: tuple[Any, ...]) -> str:
+        nonlocal masked
+        out: list[str] = []
+        for node in nodes:
+            if not isinstance(node, Ref):
+                out.append(shown(node))
+                masked = masked or out[-1] != node
+            elif node.op is None or node.op == "?":
+                out.append(node.raw)  # a variable's name, or the message shown when it is unset
+            else:
+                out.append(f"${{env.{node.name}:{node.op}{rebuild(node.body)}}}")
+        return "".join(out)
+
+    try:
+        text = rebuild(parse(part) if "${" in part else (part,))
+    except SyntaxProblem:
+        text = rebuild((part,))  # a malformed reference is literal text
+    return text if masked else part
 
 
 def mask_value(value: Any) -> Any:

@@ -119,6 +119,48 @@ def test_register_refuses_a_literal_url_password_in_a_provider(cli: Any, tmp_pat
     assert ok.exit_code == 0, ok.stderr
 
 
+@pytest.mark.parametrize(
+    ("location", "leak"),
+    [
+        ("postgresql://user:hun/ter2LEAK@127.0.0.1:1/db", "ter2LEAK"),
+        ("postgresql://user:hunter2@LEAK@127.0.0.1:1/db", "LEAK"),
+        ("postgresql://user:hunter2LEAK@[::1:1/db", "hunter2LEAK"),
+    ],
+)
+def test_db_status_shows_no_piece_of_the_password(cli: Any, location: str, leak: str) -> None:
+    result = cli("--db", location, "db", "status")
+    assert result.exit_code == 3, result.stderr
+    assert "postgresql://user:********@" in result.stderr
+    assert leak not in result.stderr + result.stdout
+    assert "internal error" not in result.stderr
+
+
+PROXIED = STACK.replace("http://127.0.0.1:9/v1", "http://u:${env.PROXY_PW:=hunter2LEAK}@127.0.0.1:9/v1")
+
+
+def test_the_default_of_a_url_password_is_masked_in_vars_and_stacks_show(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, PROXIED)
+    listed = cli("config", "vars", str(path), "-o", "json")
+    assert listed.exit_code == 0, listed.stderr
+    row = next(r for r in json.loads(listed.stdout)["data"] if r["name"] == "PROXY_PW")
+    assert (row["syntax"], row["default"]) == (f"${{env.PROXY_PW:={MASK}}}", MASK)
+    assert "hunter2LEAK" in cli("config", "vars", str(path), "--show-secrets").stdout  # asked for
+    assert cli("register", str(path), env=ENV).exit_code == 0  # a reference: stored as written
+    shown = cli("stacks", "show", "doors", "-o", "yaml")
+    assert shown.exit_code == 0, shown.stderr
+    assert "http://u:${env.PROXY_PW:=****}@127.0.0.1:9/v1" in shown.stdout
+    assert "hunter2LEAK" not in shown.stdout + shown.stderr
+
+
+def test_register_refuses_a_token_as_a_url_user(cli: Any, tmp_path: Path) -> None:
+    text = STACK.replace("http://127.0.0.1:9/v1", "https://ghp_tokLEAK0123456789@127.0.0.1:9/v1")
+    result = cli("register", str(write_config(tmp_path, text)), env=ENV)
+    assert result.exit_code == 3
+    assert "literal secret" in result.stderr and "base_url" in result.stderr
+    assert "ghp_tokLEAK" not in result.stderr + result.stdout
+    assert cli("stacks", "list", "-o", "json").stdout.count("doors") == 0
+
+
 DUPLICATE_IDS = """\
 version: 2
 image_name: doors
