@@ -1,8 +1,12 @@
 """Which config fields hold secrets, redaction of them for display, and the error for one left unset.
 
 Secret by name: api_key, token, password, passwd, passphrase, secret (client_secret), credential,
-private_key, client_key, connection_string, dsn. Names that say how many or which are not secrets:
-`max_tokens`, `token_count`, `secret_name`, `api_key_type`.
+private_key, client_key, connection_string, dsn, a name ending in access_key or signing_key (not
+`aws_access_key_id`: the public half, secret only where a schema marks it), a field named exactly `key`,
+and what carries a credential: authorization, bearer, cookie (as the name's last word, or before
+header/value: `Authorization`, `proxy_authorization`, `session_cookie`). Names that say how many or which
+are not secrets: `max_tokens`, `token_count`, `secret_name`, `api_key_type`, `cookie_name`,
+`authorization_url`; nor is a key that is no credential (`cache_key`, `primary_key`, `keyword`, `monkey`).
 
 URL userinfo (found as `stackctl.userinfo` finds it: a password with an unencoded `@` or `/` is found whole,
 `http://host/path@x` has none): the password is masked wherever it appears (`https://user:****@host`), and
@@ -45,7 +49,15 @@ SECRET_MARKERS: tuple[str, ...] = (
     "connection_string",
 )
 _FLAT_MARKERS = tuple(marker.replace("_", "") for marker in SECRET_MARKERS if marker != "token")
+# Keys that are credentials when the name ends in them (`access_key`, `s3_signing_key`); an `_id` after one
+# names the key's public half (`aws_access_key_id`, secret only where the provider's schema marks it).
+_END_MARKERS = ("accesskey", "signingkey")
 _WORD_MARKERS = ("dsn",)  # whole words only: `db_dsn` is secret, `cmdsnapshot` is not
+# What carries a credential (a header or its value): secret as the last word (`Authorization`,
+# `proxy_authorization`, `session_cookie`) or before one of `_CARRIED` (`authorization_header`); not where a
+# later word says it is something else (`authorization_url`, `cookie_domain`).
+_CARRIER_WORDS = frozenset({"authorization", "bearer", "cookie", "cookies"})
+_CARRIED = frozenset({"header", "headers", "value", "string", "text"})
 # A last word that makes the name a count, a label or a kind of the secret, not the secret itself.
 _NOT_SECRET_LAST = frozenset({"count", "counts", "name", "names", "type", "limit", "length", "size"})
 _TOKEN = re.compile("token")
@@ -66,8 +78,12 @@ def is_secret_name(field_name: str) -> bool:
     words = [w for w in _WORD_BREAK.split(_CAMEL_BOUNDARY.sub("_", field_name).lower()) if w]
     if len(words) > 1 and words[-1] in _NOT_SECRET_LAST:
         return False
+    if words == ["key"] or _carries_credential(words):
+        return True  # `key` alone is a key; `cache_key`, `primary_key` and `keyword` are not secrets
     flat = "".join(words)
     if any(marker in flat for marker in _FLAT_MARKERS) or any(w in _WORD_MARKERS for w in words):
+        return True
+    if flat.endswith(_END_MARKERS):
         return True
     for index, word in enumerate(words):
         for found in _TOKEN.finditer(word):
@@ -75,6 +91,12 @@ def is_secret_name(field_name: str) -> bool:
             if _is_credential_token(before, word[found.end() :]):
                 return True
     return False
+
+
+def _carries_credential(words: list[str]) -> bool:
+    if words and words[-1] in _CARRIER_WORDS:
+        return True
+    return len(words) > 1 and words[-2] in _CARRIER_WORDS and words[-1] in _CARRIED
 
 
 def _is_credential_token(before: str, rest: str) -> bool:

@@ -304,3 +304,32 @@ def test_register_refuses_ids_a_secret_value_renders_into(cli: Any, tmp_path: Pa
     # The resource check's own words about that id are masked too.
     assert any(p["message"] == f"the stack has no inference provider '{MASK}'" for p in report["problems"])
     assert SECRET not in json.dumps(report)
+
+
+CREDENTIALS = """\
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.UPSTREAM}
+      headers: {Authorization: "Bearer sk-LEAK0"}
+      bearer: sk-LEAK1
+      key: sk-LEAK2
+      access_key: AKIA-LEAK3
+      signing_key: sk-LEAK4
+      cookie: "s=sk-LEAK5"
+"""
+
+
+def test_credential_fields_are_masked_by_render_and_refused_by_register(cli: Any, tmp_path: Path) -> None:
+    head = STACK.split("    config:", maxsplit=1)[0]
+    path = write_config(tmp_path, head + CREDENTIALS)
+    rendered = cli("config", "render", str(path), "-o", "json", env=ENV)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert "LEAK" not in rendered.stdout + rendered.stderr
+    registered = cli("register", str(path), env=ENV)
+    assert registered.exit_code == 3
+    for field in ("headers.Authorization", "bearer", "key", "access_key", "signing_key", "cookie"):
+        assert f"providers.inference[0].config.{field} " in registered.stderr
+    assert "LEAK" not in registered.stderr + registered.stdout
+    assert not Path(os.environ["STACKCTL_DB"]).exists() or "LEAK" not in json.dumps(
+        dump_tables(os.environ["STACKCTL_DB"]), default=str
+    )
