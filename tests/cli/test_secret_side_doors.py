@@ -333,3 +333,13 @@ def test_credential_fields_are_masked_by_render_and_refused_by_register(cli: Any
     assert not Path(os.environ["STACKCTL_DB"]).exists() or "LEAK" not in json.dumps(
         dump_tables(os.environ["STACKCTL_DB"]), default=str
     )
+
+
+def test_a_debug_traceback_masks_url_passwords_and_secret_values(cli: Any) -> None:
+    result = cli("--debug", "conv", "get", "http://u:hunter2LEAK@x")
+    assert result.exit_code == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "http://u:****@x" in result.stderr and "hunter2LEAK" not in result.stderr
+    quoted = cli("--debug", "providers", "show", "sk-LEAK-value", env={"MY_API_KEY": "sk-LEAK-value"})
+    traceback = quoted.stderr.split("\nerror:")[0]
+    assert "unknown provider type" in traceback and "sk-LEAK" not in traceback
