@@ -570,6 +570,28 @@ def test_a_malformed_flag_is_reported_before_any_file_is_read(cli: Any, tmp_path
     assert result.stderr.startswith("error: --env expects KEY=VALUE")
 
 
+def test_a_malformed_env_argument_is_named_by_position_never_echoed(cli: Any, tmp_path: Path) -> None:
+    result = cli("config", "render", str(tmp_path / "x.yaml"), "--env", "A=1", "--env", "sk-LEAK-noequals")
+    assert result.exit_code == 2
+    assert "--env #2 has no '='" in result.stderr and "LEAK" not in result.stderr
+    empty_key = cli("config", "render", str(tmp_path / "x.yaml"), "--env", "=sk-LEAK-value")
+    assert "--env #1 has an empty key" in empty_key.stderr and "LEAK" not in empty_key.stderr
+    metadata = cli("conv", "create", "--metadata", "topic")  # no secret: the key that lacks a value is named
+    assert metadata.exit_code == 2
+    assert "--metadata expects KEY=VALUE, got 'topic'" in metadata.stderr
+
+
+def test_an_env_file_line_with_a_bad_key_names_the_line_never_echoes_it(
+    cli: Any, run_file: Path, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "bad.env"
+    env_file.write_text("GOOD=1\nOPENAI_API_KEY:sk-LEAK=x\n")
+    result = cli("config", "render", str(run_file), "--env-file", str(env_file))
+    assert result.exit_code == 3
+    assert f"{env_file}:2: expected KEY=VALUE, got a key that is not a name" in result.stderr
+    assert "sk-LE" not in result.stderr
+
+
 def test_a_number_that_overflows_stays_the_text(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text("image_name: t\nproviders: {}\nextra_value: ${env.BIG}\n")
