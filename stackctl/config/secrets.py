@@ -285,7 +285,7 @@ def unset_secret_error(label: str, field: str, variable: str) -> Any:
 
     return InvalidInputError(
         f"provider {label}: {field} comes from ${{env.{variable}}}, which is not set in this environment",
-        hint=f"set {variable}, or pass --env {variable}=... or --env-file FILE; "
+        hint=f"set {variable} in the environment or in a file given with --env-file FILE; "
         f"a provider that needs no key can say so in the run config: ${{env.{variable}:=none}}",
         code="missing_env_var",
     )

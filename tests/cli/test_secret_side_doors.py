@@ -343,3 +343,29 @@ def test_a_debug_traceback_masks_url_passwords_and_secret_values(cli: Any) -> No
     quoted = cli("--debug", "providers", "show", "sk-LEAK-value", env={"MY_API_KEY": "sk-LEAK-value"})
     traceback = quoted.stderr.split("\nerror:")[0]
     assert "unknown provider type" in traceback and "sk-LEAK" not in traceback
+
+
+def test_a_secret_env_warns_on_every_command_that_takes_env(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK)
+    result = cli("config", "render", str(path), "--env", "UPSTREAM=x", "--env", f"MY_KEY={SECRET}", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: --env MY_KEY is visible to every user of this machine in the process list" in result.stderr
+    )
+    assert SECRET not in result.stderr
+
+
+def test_a_db_url_password_on_the_command_line_warns(cli: Any) -> None:
+    for args in (
+        ["--db", "postgresql://me:hunter2LEAK@127.0.0.1:1/stack", "db", "status"],
+        ["db", "status", "--db", "postgresql://me:hunter2LEAK@127.0.0.1:1/stack"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 3
+        assert result.stderr.count("process list") == 1
+        assert "warning: the password in --db is visible to every user of this machine" in result.stderr
+        assert "STACKCTL_DB" in result.stderr and "~/.pgpass" in result.stderr
+        assert "hunter2LEAK" not in result.stderr
+    quiet = cli("db", "status", env={"STACKCTL_DB": "postgresql://me:hunter2LEAK@127.0.0.1:1/stack"})
+    assert "process list" not in quiet.stderr
+    assert "process list" not in cli("--db", "postgresql://me@127.0.0.1:1/stack", "db", "status").stderr
