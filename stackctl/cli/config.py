@@ -31,7 +31,7 @@ def render(
     """Substitute ${env.*} references, drop disabled providers, validate, and print the run config in the
     layout it was written in (no key moved, none added).
 
-    Example: stackctl config render run.yaml --env FIREWORKS_API_KEY=... -o json
+    Example: stackctl config render run.yaml --env-file secrets.env -o json
     """
     from stackctl.cli.output import warn
     from stackctl.config.secrets import mask_values, redact

@@ -56,7 +56,7 @@ def create_cmd(
     from stackctl.config.envfiles import parse_pairs
     from stackctl.conversations import service as core
 
-    pairs = parse_pairs(metadata or [], "--metadata")
+    pairs = parse_pairs(metadata or [], "--metadata", echo=True)
     raw_items = collect_items(item, items_file, message)
     with open_db(ctx) as db:
         conversation = core.create_conversation(db, pairs, raw_items)
@@ -97,7 +97,7 @@ def update_cmd(
         raise UsageError("give --metadata KEY=VALUE (repeatable) or --clear-metadata")
     if metadata and clear_metadata:
         raise UsageError("--metadata and --clear-metadata exclude each other")
-    pairs = parse_pairs(metadata or [], "--metadata")
+    pairs = parse_pairs(metadata or [], "--metadata", echo=True)
     with open_db(ctx, create=False) as db:
         emit(core.update_conversation(db, conversation_id, pairs), output)
 

@@ -84,7 +84,7 @@ def register(group: typer.Typer) -> None:
     render_distro.__annotations__ = {p.name: p.annotation for p in parameters}
     render_distro.__doc__ = (
         "Render a shipped distribution: the same as 'stackctl config render --distro NAME'.\n\n"
-        "Example: stackctl distro render fireworks --env FIREWORKS_API_KEY=... -o json"
+        "Example: stackctl distro render fireworks --env-file secrets.env -o json"
     )
     group.command("render")(render_distro)
 

@@ -2,7 +2,8 @@
 
 Each handler takes what `_dispatch` caught and the raw arguments, writes `error:`/`hint:` lines on stderr (or,
 with `-o json`, one JSON error object) and returns the exit code; `--debug` adds the traceback first. No error
-shows the userinfo of a URL. Imported only when a run fails: a run that succeeds never loads this module.
+and no traceback shows the userinfo of a URL; a traceback shows no value of a variable named like a secret.
+Imported only when a run fails: a run that succeeds never loads this module.
 """
 
 from __future__ import annotations
@@ -41,9 +42,7 @@ def _sniff_format(argv: Sequence[str]) -> str:
 def stackctl_error(exc: StackctlError, args: Sequence[str], *, debug: bool) -> int:
     """One of ours: its message, details and hint, and its own exit code."""
     if debug:
-        import traceback
-
-        traceback.print_exc()
+        _print_traceback(args)
     report_error(exc, as_json=_as_json(args))
     return exc.exit_code
 
@@ -99,6 +98,32 @@ def _mask_urls(exc: StackctlError) -> None:
     exc.hint = mask_url_userinfo(exc.hint) if exc.hint else exc.hint
 
 
+def _print_traceback(args: Sequence[str]) -> None:
+    """The traceback `--debug` asks for, masked as errors are: no URL's userinfo (nor a piece of the password
+    of a URL given in the arguments or STACKCTL_DB, which libpq may quote split), and no value of a variable
+    named like a secret, from the environment or an `--env NAME=VALUE` argument."""
+    import traceback
+
+    from stackctl.config.secrets import MASK, is_secret_variable, mask_url_userinfo, secret_pattern
+    from stackctl.userinfo import mask_secrets_of
+
+    text = traceback.format_exc()
+    for url in [*(arg for arg in args if "://" in arg), os.environ.get("STACKCTL_DB", "")]:
+        text = mask_secrets_of(url, text, MASK) if "@" in url else text
+    values = [value for name, value in os.environ.items() if is_secret_variable(name)]
+    values += [value for name, value in _env_pairs(args) if is_secret_variable(name)]
+    pattern = secret_pattern(values)
+    text = mask_url_userinfo(pattern.sub(MASK, text) if pattern else text)
+    sys.stderr.write(text)
+
+
+def _env_pairs(args: Sequence[str]) -> list[tuple[str, str]]:
+    """The NAME=VALUE pairs of `--env` arguments (`--env N=V`, `--env=N=V`, `-e N=V`)."""
+    given = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--env", "-e")]
+    given += [arg.split("=", 1)[1] for arg in args if arg.startswith("--env=")]
+    return [(pair.split("=", 1)[0], pair.split("=", 1)[1]) for pair in given if "=" in pair]
+
+
 def report_error(exc: StackctlError, *, as_json: bool) -> None:
     _mask_urls(exc)
     if as_json:
@@ -137,9 +162,7 @@ def _reader_gone(exc: Exception) -> bool:
 
 def _internal_error(exc: Exception, args: Sequence[str], *, debug: bool, as_json: bool) -> int:
     if debug:
-        import traceback
-
-        traceback.print_exc()
+        _print_traceback(args)
     fault = _storage_fault(exc, args)  # one of the database's own faults: its own message and exit code
     if fault is not None:
         report_error(fault, as_json=as_json)

@@ -131,9 +131,19 @@ def collect_items(items: list[str] | None, items_file: str | None, messages: lis
     return collected
 
 
+def warn_in_process_list(what: str, instead: str) -> None:
+    """The warning for a secret given as an argument: every user of the machine can read it (`ps`)."""
+    verb = "are" if ", " in what else "is"
+    sys.stderr.write(
+        f"warning: {what} {verb} visible to every user of this machine in the process list\nhint: {instead}\n"
+    )
+
+
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
-    """The process environment, overridden by --env-file files in order, then by --env values."""
+    """The process environment, overridden by --env-file files in order, then by --env values. An --env
+    whose name looks secret (`*_KEY`, `*_TOKEN`, ...) warns, once, naming the variables (never a value)."""
     from stackctl.config.envfiles import parse_env_assignments, parse_env_file
+    from stackctl.config.secrets import is_secret_variable
     from stackctl.text import refuse_bad_text
 
     merged = dict(os.environ)
@@ -151,6 +161,12 @@ def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, s
     for key, value in given.items():  # bytes an argument held that are not UTF-8 (the value is not echoed)
         refuse_bad_text(key, "an --env name")
         refuse_bad_text(value, f"--env {key}")
+    secret = [name for name in given if is_secret_variable(name)]
+    if secret:
+        warn_in_process_list(
+            ", ".join(f"--env {name}" for name in secret),
+            f"set {', '.join(secret)} in the environment, or in a file given with --env-file, instead",
+        )
     merged.update(given)
     return merged
 

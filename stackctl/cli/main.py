@@ -150,7 +150,24 @@ def _build(name: str) -> Command:
 def _set_db(ctx: typer.Context, value: str | None) -> None:
     state = ctx.find_root().obj
     if value is not None and isinstance(state, AppState):
+        _warn_db_password(value)
         state.db = value
+
+
+def _warn_db_password(location: str) -> None:
+    """A `--db` URL with a password in it shows the password to every user of the machine (`ps`)."""
+    if "@" not in location:
+        return
+    from stackctl.userinfo import find_userinfo
+
+    if any(info.parts(location)[1] for info in find_userinfo(location)):
+        from stackctl.cli.inputs import warn_in_process_list
+
+        warn_in_process_list(
+            "the password in --db",
+            "set STACKCTL_DB in the environment instead, or keep the password out of the URL: "
+            "PGPASSWORD or a libpq password file (~/.pgpass)",
+        )
 
 
 def _set_debug(ctx: typer.Context, value: bool) -> None:
@@ -240,6 +257,8 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
+    if db is not None:
+        _warn_db_password(db)
     ctx.obj = AppState(debug=debug, db=db)
 
 

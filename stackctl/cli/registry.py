@@ -100,7 +100,7 @@ def _spec_from(file: str | None, sets: list[str] | None) -> dict[str, Any]:
         if not isinstance(loaded, dict):
             raise InvalidInputError(f"{source}: expected a mapping")
         spec.update(loaded)
-    for key, value in parse_pairs(sets or [], "--set").items():
+    for key, value in parse_pairs(sets or [], "--set", echo=True).items():
         try:
             spec[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -150,7 +150,7 @@ def serve(
     Example: STACKCTL_API_KEY=secret stackctl serve --config run.yaml --port 8321 --workers 4
     """
     from stackctl.cli import server_options
-    from stackctl.cli.inputs import build_env
+    from stackctl.cli.inputs import build_env, warn_in_process_list
     from stackctl.paths import db_location
 
     environ = build_env(env, env_file)
@@ -158,10 +158,7 @@ def serve(
     host = host or file_host or DEFAULT_HOST
     port = port if port is not None else file_port if file_port is not None else DEFAULT_PORT
     if api_key and _from_command_line(ctx, "api_key"):
-        sys.stderr.write(
-            "warning: --api-key is visible to every user of this machine in the process list\n"
-            "hint: set STACKCTL_API_KEY in the environment instead\n"
-        )
+        warn_in_process_list("--api-key", "set STACKCTL_API_KEY in the environment instead")
     if not api_key and not server_options.is_loopback(host):
         sys.stderr.write(
             f"warning: serving on {host} without an api key: anyone who can reach it can read and change "

@@ -13,17 +13,27 @@ from stackctl.errors import ConfigError, UsageError
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def parse_pairs(values: Sequence[str], option: str, *, hint: str | None = None) -> dict[str, str]:
+def parse_pairs(
+    values: Sequence[str], option: str, *, hint: str | None = None, echo: bool = False
+) -> dict[str, str]:
     """The one `KEY=VALUE` parser: a repeatable option's values as a dict, a later key winning.
 
-    The key is trimmed; the value is kept as given. A value without `=` or with an empty key is a usage error.
+    The key is trimmed; the value is kept as given. A value without `=` or with an empty key is a usage error
+    naming its position (`--env #2`); only with `echo` (options that hold no secrets: `--metadata`,
+    `--set`) does the error quote what was given, which is then the key that lacks its value.
     """
     out: dict[str, str] = {}
-    for item in values:
+    for position, item in enumerate(values, start=1):
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"{option} expects KEY=VALUE, got {item!r}", hint=hint)
+            what = "no '='" if not sep else "an empty key"
+            shown = (
+                f"got {item!r}"
+                if echo
+                else f"{option} #{position} has {what} (not shown: it may be a secret)"
+            )
+            raise UsageError(f"{option} expects KEY=VALUE, {shown}", hint=hint)
         out[key] = value
     return out
 
@@ -55,7 +65,7 @@ def parse_env_file(text: str, source: str, env: Mapping[str, str] | None = None)
             if binding.error
             else "a line with no '='"
             if key is not None and value is None
-            else f"a line starting {key[:20]!r}"
+            else "a key that is not a name (letters, digits and '_')"
             if key is not None and not _NAME.fullmatch(key)
             else None
         )

@@ -9,6 +9,7 @@ from stackctl.config.docpath import format_path
 from stackctl.config.envsubst import Problems, Ref
 from stackctl.config.secrets import is_secret_name, mask_value
 from stackctl.config.yamlio import load_yaml
+from stackctl.userinfo import find_userinfo, looks_like_token
 
 _SYNTAX = {None: "required", "=": "default", "+": "alternative", "?": "required"}
 
@@ -20,6 +21,26 @@ def _body_text(ref: Ref) -> str:
 def _in_secret_field(path: tuple[str | int, ...]) -> bool:
     names = [part for part in path if isinstance(part, str)]
     return bool(names) and is_secret_name(names[-1])
+
+
+def _in_url_secret(raw: Any, path: tuple[str | int, ...], ref: Ref) -> bool:
+    """Whether the reference is a URL's password in its field (`http://user:${env.PW:=x}@host`), or the
+    token of a user part alone, so that its default is as secret as a secret field's."""
+    value = raw
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(value, str) or "@" not in value:
+        return False
+    for info in find_userinfo(value):
+        user, password = info.parts(value)
+        if password is not None and ref.raw in password:
+            return True
+        if password is None and ref.raw in user and looks_like_token(_body_text(ref)):
+            return True
+    return False
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +85,7 @@ def list_variables(
         where = format_path(path)
         if where not in row["paths"]:
             row["paths"].append(where)
-        if _in_secret_field(path):
+        if _in_secret_field(path) or _in_url_secret(raw, path, ref):
             secret.add(key)
     shown = [row if show_secrets or key not in secret else _masked(row) for key, row in rows.items()]
     return sorted(shown, key=lambda r: (r["name"], r["syntax"]))

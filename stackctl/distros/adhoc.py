@@ -3,7 +3,8 @@
 Pure: the catalogue and the data dir are arguments; nothing is printed and no environment is read. The
 config is assembled from the providers' sample configs with `${env.*}` references kept as written, so a
 secret never lands in the output; an override of a secret field may hold only references, no literal
-text. Api dependencies are checked by the resolver core, the same one `config validate` uses, and the
+text, and no override may hold a URL with a literal password or token (`register` would refuse it).
+Api dependencies are checked by the resolver core, the same one `config validate` uses, and the
 result is rendered and validated through the one pipeline before it is returned (`_check_renders`), so
 whatever `build_adhoc` returns validates once its required variables are set.
 """
@@ -23,6 +24,7 @@ from stackctl.catalogue.spec import ProviderSpec, short_name
 from stackctl.catalogue.stack import StackCatalogue
 from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Node, Ref
+from stackctl.config.secrets import has_literal_url_secret
 from stackctl.distros.specs import ProviderSpecArg, parse_specs
 from stackctl.errors import ConfigError, ConflictError, InvalidInputError
 from stackctl.files import check_target, replace_atomically
@@ -128,6 +130,13 @@ def _apply_overrides(
             raise InvalidInputError(
                 f"refusing to write a literal secret into '{key}' of {spec.provider_type}",
                 hint=f"pass only references, no literal text: {key}=${{env.NAME}} or {key}=${{env.NAME:=}}",
+                code="literal_secret",
+            )
+        if has_literal_url_secret(raw):  # what `register` refuses to store, refused before it is printed
+            raise InvalidInputError(
+                f"refusing to write a URL with a literal password or token into '{key}' of "
+                f"{spec.provider_type}",
+                hint=f"write the password as a reference: {key}=http://user:${{env.NAME}}@host",
                 code="literal_secret",
             )
         scalar_kind = found.kind if found.kind in ("str", "int", "float", "bool") else None

@@ -20,7 +20,7 @@ from stackctl.config.docpath import DocPath, format_path
 from stackctl.config.envsubst import Ref, Substituter, SyntaxProblem, parse
 from stackctl.config.rendered import Rendered
 from stackctl.config.resolver import ResolvedStack
-from stackctl.config.secrets import is_secret_name, mask_error, mask_url_userinfo
+from stackctl.config.secrets import has_literal_url_secret, is_secret_name, mask_error
 from stackctl.errors import ConfigError, StackctlError
 from stackctl.models.kinds import KINDS
 
@@ -155,8 +155,8 @@ def _secret_leaves(value: Any, path: DocPath, marked: set[str]) -> list[DocPath]
     elif isinstance(value, list):
         for index, item in enumerate(value):
             found.extend(_secret_leaves(item, (*path, index), marked))
-    elif isinstance(value, str) and "@" in value and mask_url_userinfo(value) != value:
-        found.append(path)  # a URL with a literal password (`http://user:pass@host`) in any field
+    elif isinstance(value, str) and "@" in value and has_literal_url_secret(value):
+        found.append(path)  # a URL with a literal password or token (`http://user:pass@host`) in any field
     return found
 
 

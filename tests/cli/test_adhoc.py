@@ -154,3 +154,19 @@ def test_output_with_overrides_validates(cli, tmp_path: Path) -> None:  # type: 
         "config", "validate", str(target), "--env", "OLLAMA_HOST=http://o:11434", "--env", "R=true"
     )
     assert validated.exit_code == 0, validated.stderr
+
+
+def test_a_literal_url_password_in_an_override_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "run.yaml"
+    for url in ("http://u:hunter2LEAK@127.0.0.1/v1", "https://ghp_tokLEAK0123456789@127.0.0.1/v1"):
+        result = cli("adhoc", f"inference=openai?base_url={url}", "--out", str(target))
+        assert result.exit_code == 3
+        assert "'base_url' of remote::openai" in result.stderr
+        assert "LEAK" not in result.stderr + result.stdout
+        assert (
+            json.loads(cli("adhoc", f"inference=openai?base_url={url}", "-o", "json").stderr)["error"]["code"]
+            == "literal_secret"
+        )
+        assert not target.exists()
+    referenced = cli("adhoc", "inference=openai?base_url=http://u:${env.PROXY_PW}@127.0.0.1/v1")
+    assert referenced.exit_code == 0, referenced.stderr

@@ -62,7 +62,12 @@ def openai(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_render_file_with_env(cli: Any, run_file: Path) -> None:
-    result = ok(cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=sk-1", "--show-secrets"))
+    result = cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=sk-1", "--show-secrets")
+    assert result.exit_code == 0
+    assert result.stderr == (  # a secret in argv: named, never shown, and the safer ways suggested
+        "warning: --env OPENAI_API_KEY is visible to every user of this machine in the process list\n"
+        "hint: set OPENAI_API_KEY in the environment, or in a file given with --env-file, instead\n"
+    )
     doc = yaml.safe_load(result.stdout)
     assert doc["image_name"] == "demo"
     assert openai(doc)["config"] == {
@@ -110,7 +115,7 @@ def test_env_option_overrides_env_file_overrides_environment(
 
 
 def test_render_stdin_dash(cli: Any) -> None:
-    result = ok(cli("config", "render", "-", "--env", "OPENAI_API_KEY=k", input=RUN))
+    result = ok(cli("config", "render", "-", input=RUN, env={"OPENAI_API_KEY": "k"}))
     assert yaml.safe_load(result.stdout)["image_name"] == "demo"
 
 
@@ -122,26 +127,26 @@ def test_render_stdin_errors_name_stdin(cli: Any) -> None:
 
 
 def test_render_json(cli: Any, run_file: Path) -> None:
-    result = ok(cli("config", "render", str(run_file), "--env", "OPENAI_API_KEY=k", "-o", "json"))
+    result = ok(cli("config", "render", str(run_file), "-o", "json", env={"OPENAI_API_KEY": "k"}))
     doc = json.loads(result.stdout)
     assert doc["version"] == 2
     assert openai(doc)["config"]["max_tokens"] == 512
 
 
 def test_yaml_output_equals_json_output(cli: Any, run_file: Path) -> None:
-    args = ("config", "render", str(run_file), "--env", "OPENAI_API_KEY=k")
-    as_yaml = yaml.safe_load(ok(cli(*args)).stdout)
-    as_json = json.loads(ok(cli(*args, "-o", "json")).stdout)
+    args, env = ("config", "render", str(run_file)), {"OPENAI_API_KEY": "k"}
+    as_yaml = yaml.safe_load(ok(cli(*args, env=env)).stdout)
+    as_json = json.loads(ok(cli(*args, "-o", "json", env=env)).stdout)
     assert as_yaml == as_json
 
 
 def test_secrets_are_redacted_unless_asked(cli: Any, run_file: Path) -> None:
-    args = ("config", "render", str(run_file), "--env", "OPENAI_API_KEY=12345", "-o", "json")
-    redacted = json.loads(ok(cli(*args)).stdout)
+    args, env = ("config", "render", str(run_file), "-o", "json"), {"OPENAI_API_KEY": "12345"}
+    redacted = json.loads(ok(cli(*args, env=env)).stdout)
     assert openai(redacted)["config"]["api_token"] == MASK
     assert openai(redacted)["config"]["max_tokens"] == 512  # not a secret despite "token"
-    assert "12345" not in ok(cli(*args)).stdout
-    shown = json.loads(ok(cli(*args, "--show-secrets")).stdout)
+    assert "12345" not in ok(cli(*args, env=env)).stdout
+    shown = json.loads(ok(cli(*args, "--show-secrets", env=env)).stdout)
     assert openai(shown)["config"]["api_token"] == "12345"  # a key of digits stays a string
 
 
@@ -236,7 +241,7 @@ def test_vars_reports_malformed_references(cli: Any, tmp_path: Path) -> None:
 
 
 def test_validate_ok(cli: Any, run_file: Path) -> None:
-    result = cli("config", "validate", str(run_file), "--env", "OPENAI_API_KEY=k", "-o", "json")
+    result = cli("config", "validate", str(run_file), "-o", "json", env={"OPENAI_API_KEY": "k"})
     assert result.exit_code == 0, result.stderr
     # The disabled provider is skipped with a warning, on stderr only.
     warning = "providers.inference[1]: provider remote::ollama is disabled (provider_id is null); skipped"
@@ -568,6 +573,28 @@ def test_a_malformed_flag_is_reported_before_any_file_is_read(cli: Any, tmp_path
     result = cli("config", "render", str(tmp_path / "missing.yaml"), "--env", "NOEQUALS")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --env expects KEY=VALUE")
+
+
+def test_a_malformed_env_argument_is_named_by_position_never_echoed(cli: Any, tmp_path: Path) -> None:
+    result = cli("config", "render", str(tmp_path / "x.yaml"), "--env", "A=1", "--env", "sk-LEAK-noequals")
+    assert result.exit_code == 2
+    assert "--env #2 has no '='" in result.stderr and "LEAK" not in result.stderr
+    empty_key = cli("config", "render", str(tmp_path / "x.yaml"), "--env", "=sk-LEAK-value")
+    assert "--env #1 has an empty key" in empty_key.stderr and "LEAK" not in empty_key.stderr
+    metadata = cli("conv", "create", "--metadata", "topic")  # no secret: the key that lacks a value is named
+    assert metadata.exit_code == 2
+    assert "--metadata expects KEY=VALUE, got 'topic'" in metadata.stderr
+
+
+def test_an_env_file_line_with_a_bad_key_names_the_line_never_echoes_it(
+    cli: Any, run_file: Path, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "bad.env"
+    env_file.write_text("GOOD=1\nOPENAI_API_KEY:sk-LEAK=x\n")
+    result = cli("config", "render", str(run_file), "--env-file", str(env_file))
+    assert result.exit_code == 3
+    assert f"{env_file}:2: expected KEY=VALUE, got a key that is not a name" in result.stderr
+    assert "sk-LE" not in result.stderr
 
 
 def test_a_number_that_overflows_stays_the_text(cli: Any, tmp_path: Path) -> None:

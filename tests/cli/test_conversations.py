@@ -174,7 +174,7 @@ def test_too_many_items_writes_nothing(cli):
 
 
 def test_an_unreachable_postgresql_is_exit_3_with_the_password_masked(cli):
-    result = cli("--db", "postgresql://me:s3cret@127.0.0.1:1/stack", "db", "status")
+    result = cli("db", "status", env={"STACKCTL_DB": "postgresql://me:s3cret@127.0.0.1:1/stack"})
     assert result.exit_code == 3
     assert result.stderr.startswith(
         "error: cannot connect to PostgreSQL at postgresql://me:********@127.0.0.1:1/"

@@ -119,6 +119,48 @@ def test_register_refuses_a_literal_url_password_in_a_provider(cli: Any, tmp_pat
     assert ok.exit_code == 0, ok.stderr
 
 
+@pytest.mark.parametrize(
+    ("location", "leak"),
+    [
+        ("postgresql://user:hun/ter2LEAK@127.0.0.1:1/db", "ter2LEAK"),
+        ("postgresql://user:hunter2@LEAK@127.0.0.1:1/db", "LEAK"),
+        ("postgresql://user:hunter2LEAK@[::1:1/db", "hunter2LEAK"),
+    ],
+)
+def test_db_status_shows_no_piece_of_the_password(cli: Any, location: str, leak: str) -> None:
+    result = cli("--db", location, "db", "status")
+    assert result.exit_code == 3, result.stderr
+    assert "postgresql://user:********@" in result.stderr
+    assert leak not in result.stderr + result.stdout
+    assert "internal error" not in result.stderr
+
+
+PROXIED = STACK.replace("http://127.0.0.1:9/v1", "http://u:${env.PROXY_PW:=hunter2LEAK}@127.0.0.1:9/v1")
+
+
+def test_the_default_of_a_url_password_is_masked_in_vars_and_stacks_show(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, PROXIED)
+    listed = cli("config", "vars", str(path), "-o", "json")
+    assert listed.exit_code == 0, listed.stderr
+    row = next(r for r in json.loads(listed.stdout)["data"] if r["name"] == "PROXY_PW")
+    assert (row["syntax"], row["default"]) == (f"${{env.PROXY_PW:={MASK}}}", MASK)
+    assert "hunter2LEAK" in cli("config", "vars", str(path), "--show-secrets").stdout  # asked for
+    assert cli("register", str(path), env=ENV).exit_code == 0  # a reference: stored as written
+    shown = cli("stacks", "show", "doors", "-o", "yaml")
+    assert shown.exit_code == 0, shown.stderr
+    assert "http://u:${env.PROXY_PW:=****}@127.0.0.1:9/v1" in shown.stdout
+    assert "hunter2LEAK" not in shown.stdout + shown.stderr
+
+
+def test_register_refuses_a_token_as_a_url_user(cli: Any, tmp_path: Path) -> None:
+    text = STACK.replace("http://127.0.0.1:9/v1", "https://ghp_tokLEAK0123456789@127.0.0.1:9/v1")
+    result = cli("register", str(write_config(tmp_path, text)), env=ENV)
+    assert result.exit_code == 3
+    assert "literal secret" in result.stderr and "base_url" in result.stderr
+    assert "ghp_tokLEAK" not in result.stderr + result.stdout
+    assert cli("stacks", "list", "-o", "json").stdout.count("doors") == 0
+
+
 DUPLICATE_IDS = """\
 version: 2
 image_name: doors
@@ -262,3 +304,68 @@ def test_register_refuses_ids_a_secret_value_renders_into(cli: Any, tmp_path: Pa
     # The resource check's own words about that id are masked too.
     assert any(p["message"] == f"the stack has no inference provider '{MASK}'" for p in report["problems"])
     assert SECRET not in json.dumps(report)
+
+
+CREDENTIALS = """\
+    config:
+      base_url: http://127.0.0.1:9/v1
+      api_key: ${env.UPSTREAM}
+      headers: {Authorization: "Bearer sk-LEAK0"}
+      bearer: sk-LEAK1
+      key: sk-LEAK2
+      access_key: AKIA-LEAK3
+      signing_key: sk-LEAK4
+      cookie: "s=sk-LEAK5"
+"""
+
+
+def test_credential_fields_are_masked_by_render_and_refused_by_register(cli: Any, tmp_path: Path) -> None:
+    head = STACK.split("    config:", maxsplit=1)[0]
+    path = write_config(tmp_path, head + CREDENTIALS)
+    rendered = cli("config", "render", str(path), "-o", "json", env=ENV)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert "LEAK" not in rendered.stdout + rendered.stderr
+    registered = cli("register", str(path), env=ENV)
+    assert registered.exit_code == 3
+    for field in ("headers.Authorization", "bearer", "key", "access_key", "signing_key", "cookie"):
+        assert f"providers.inference[0].config.{field} " in registered.stderr
+    assert "LEAK" not in registered.stderr + registered.stdout
+    assert not Path(os.environ["STACKCTL_DB"]).exists() or "LEAK" not in json.dumps(
+        dump_tables(os.environ["STACKCTL_DB"]), default=str
+    )
+
+
+def test_a_debug_traceback_masks_url_passwords_and_secret_values(cli: Any) -> None:
+    result = cli("--debug", "conv", "get", "http://u:hunter2LEAK@x")
+    assert result.exit_code == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "http://u:****@x" in result.stderr and "hunter2LEAK" not in result.stderr
+    quoted = cli("--debug", "providers", "show", "sk-LEAK-value", env={"MY_API_KEY": "sk-LEAK-value"})
+    traceback = quoted.stderr.split("\nerror:")[0]
+    assert "unknown provider type" in traceback and "sk-LEAK" not in traceback
+
+
+def test_a_secret_env_warns_on_every_command_that_takes_env(cli: Any, tmp_path: Path) -> None:
+    path = write_config(tmp_path, STACK)
+    result = cli("config", "render", str(path), "--env", "UPSTREAM=x", "--env", f"MY_KEY={SECRET}", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: --env MY_KEY is visible to every user of this machine in the process list" in result.stderr
+    )
+    assert SECRET not in result.stderr
+
+
+def test_a_db_url_password_on_the_command_line_warns(cli: Any) -> None:
+    for args in (
+        ["--db", "postgresql://me:hunter2LEAK@127.0.0.1:1/stack", "db", "status"],
+        ["db", "status", "--db", "postgresql://me:hunter2LEAK@127.0.0.1:1/stack"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 3
+        assert result.stderr.count("process list") == 1
+        assert "warning: the password in --db is visible to every user of this machine" in result.stderr
+        assert "STACKCTL_DB" in result.stderr and "~/.pgpass" in result.stderr
+        assert "hunter2LEAK" not in result.stderr
+    quiet = cli("db", "status", env={"STACKCTL_DB": "postgresql://me:hunter2LEAK@127.0.0.1:1/stack"})
+    assert "process list" not in quiet.stderr
+    assert "process list" not in cli("--db", "postgresql://me@127.0.0.1:1/stack", "db", "status").stderr

@@ -223,6 +223,21 @@ def test_api_key_on_the_command_line_warns_and_the_env_does_not(cli, started):
     assert "process list" not in quiet.stderr
 
 
+def test_a_secret_env_on_the_command_line_warns_once_naming_it_not_its_value(cli, started):
+    result = cli(
+        "serve", "--env", "OPENAI_API_KEY=sk-LEAK-value", "--env", "GH_TOKEN=t-LEAK", "--env", "PORT=1"
+    )
+    assert result.exit_code == 0, result.stderr
+    warning = (
+        "warning: --env OPENAI_API_KEY, --env GH_TOKEN are visible to every user of this machine in the "
+        "process list\nhint: set OPENAI_API_KEY, GH_TOKEN in the environment, or in a file given with "
+        "--env-file, instead\n"
+    )
+    assert result.stderr.count("process list") == 1 and warning in result.stderr
+    assert "LEAK" not in result.stderr
+    assert "process list" not in cli("serve", "--env", "MODEL=llama3").stderr
+
+
 def test_connection_limits_and_keep_alive_reach_uvicorn(cli, started):
     assert cli("serve", "--max-connections", "50").exit_code == 0
     assert (started[0]["limit_concurrency"], started[0]["timeout_keep_alive"]) == (50, 5)

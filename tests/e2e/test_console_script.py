@@ -60,7 +60,8 @@ def test_render_with_env(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    assert result.stderr.startswith("warning: --env E2E_API_KEY is visible to every user of this machine")
+    assert "sk-e2e" not in result.stderr and "E2E_TIMEOUT" not in result.stderr
     doc = yaml.safe_load(result.stdout)
     assert doc["image_name"] == "e2e"
     assert doc["providers"]["inference"][0]["config"] == {"api_token": "sk-e2e", "max_tokens": 5}

@@ -386,8 +386,8 @@ def test_secret_names(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["url", "max_tokens", "tokenizer", "keystore", "model", "key", "max_new_tokens", "tokens_per_minute",
-     "tokenise", "num_tokens", "MAX_TOKENS", "maxTokens", "tokensPerMinute"],
+    ["url", "max_tokens", "tokenizer", "keystore", "model", "cache_key", "max_new_tokens",
+     "tokens_per_minute", "tokenise", "num_tokens", "MAX_TOKENS", "maxTokens", "tokensPerMinute"],
 )  # fmt: skip
 def test_not_secret_names(name: str) -> None:
     assert not is_secret(name)

@@ -86,3 +86,42 @@ def test_a_url_password_is_masked_wherever_it_appears() -> None:
         "without_one": "https://user@host/x",
         "text": "write to me@example.org",
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "lookalike"),
+    [
+        ("authorization", "authorization_url"),
+        ("Authorization", "Authorization-Endpoint"),
+        ("Proxy-Authorization", "proxy_url"),
+        ("authorization_header", "header_name"),
+        ("bearer", "bearer_format"),
+        ("cookie", "cookie_name"),
+        ("Set-Cookie", "cookie_domain"),
+        ("session_cookie", "session_id"),
+        ("access_key", "access_key_name"),
+        ("signing_key", "signing_key_name"),
+        ("key", "keyword"),
+        ("key", "key_name"),
+        ("key", "key_id"),
+        ("key", "keys"),
+        ("key", "monkey"),
+        ("key", "hotkey"),
+        ("key", "cache_key"),
+        ("key", "primary_key"),
+        ("key", "sort_key"),
+        ("s3_access_key", "aws_access_key_id"),
+        ("accessKey", "signing_key_id"),
+    ],
+)
+def test_credential_carriers_and_a_bare_key_are_secret_but_not_their_lookalikes(
+    name: str, lookalike: str
+) -> None:
+    assert is_secret_name(name)
+    assert redact({name: "sk-LEAK"}) == {name: MASK}
+    assert not is_secret_name(lookalike)
+
+
+def test_headers_of_a_provider_config_are_masked() -> None:
+    config = {"headers": {"Authorization": "Bearer sk-LEAK", "X-Trace": "on"}, "cookie": "s=sk-LEAK"}
+    assert redact(config) == {"headers": {"Authorization": MASK, "X-Trace": "on"}, "cookie": MASK}

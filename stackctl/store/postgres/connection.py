@@ -26,6 +26,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections import deque
@@ -33,11 +34,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from stackctl.errors import InvalidInputError, StackctlError
 from stackctl.store.database import Handle
 from stackctl.store.postgres.schema import TABLES_SQL
+from stackctl.userinfo import mask_secrets_of, mask_userinfo
 
 LEDGER_TABLE = "schema_migrations"
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from stackctl.store.database import Cursor
 
 MASK = "********"
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&]password=)[^&#\s]*")
 INSTALL_HINT = "pip install 'stackctl[postgres]'"
 # One writer at a time per schema: the PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE.
 _WRITERS_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('stackctl:' || current_schema(), 0))"
@@ -73,19 +75,17 @@ _CAUSES = (
 
 
 def mask_location(location: str) -> str:
-    """The URL with any password (in the userinfo or a `password=` parameter) replaced by a mask."""
-    parts = urlsplit(location)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostinfo = netloc.rpartition("@")
-        if ":" in userinfo:
-            userinfo = f"{userinfo.split(':', 1)[0]}:{MASK}"
-        netloc = f"{userinfo}@{hostinfo}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """The URL with any password (in the userinfo or a `password=` parameter) replaced by a mask; the
+    userinfo found as `stackctl.userinfo` finds it (a password holding `@` or `/` is masked whole)."""
+    return _PASSWORD_PARAMETER.sub(rf"\g<1>{MASK}", mask_userinfo(location, MASK))
+
+
+def _masked_cause(exc: BaseException, location: str) -> str:
+    """psycopg's first line, with no piece of the location's password in it (libpq, reading
+    `user:p@ss@host`, reports the host `ss@host`)."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return _PASSWORD_PARAMETER.sub(rf"\g<1>{MASK}", mask_secrets_of(location, first, MASK))
 
 
 @lru_cache(maxsize=512)
@@ -106,11 +106,6 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def classify_error(exc: BaseException, location: str) -> StackctlError | None:
     """The storage fault for a psycopg error met at `location`; None if `exc` is not one of psycopg's."""
     psycopg = sys.modules.get("psycopg")
@@ -128,7 +123,7 @@ def classify_error(exc: BaseException, location: str) -> StackctlError | None:
     state = str(getattr(exc, "sqlstate", None) or "")
     if state in _BUSY_STATES:
         return DatabaseBusyError(
-            f"database is busy: {where} stayed locked past the lock timeout ({_first_line(exc)})",
+            f"database is busy: {where} stayed locked past the lock timeout ({_masked_cause(exc, location)})",
             hint=BUSY_HINT,
         )
     cause = next((cause for prefix, cause in _CAUSES if state.startswith(prefix)), None)
@@ -137,7 +132,7 @@ def classify_error(exc: BaseException, location: str) -> StackctlError | None:
     if cause is None:
         return None
     return StorageFaultError(
-        f"database {where}: {cause} ({_first_line(exc)})",
+        f"database {where}: {cause} ({_masked_cause(exc, location)})",
         hint="check the server, the URL, and PGPASSWORD or ~/.pgpass",
     )
 
@@ -153,9 +148,8 @@ def error_type() -> type[Exception]:
 
 
 def _unavailable(location: str, exc: Exception) -> InvalidInputError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InvalidInputError(
-        f"cannot connect to PostgreSQL at {mask_location(location)}: {first}",
+        f"cannot connect to PostgreSQL at {mask_location(location)}: {_masked_cause(exc, location)}",
         hint="check the URL, the server, and PGPASSWORD or ~/.pgpass",
         code="database_unavailable",
     )
