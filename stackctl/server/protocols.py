@@ -30,7 +30,12 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from stackctl.server.errors import error_body
 
 DEFAULT_HEADER_TIMEOUT = 10.0
-_PHRASES = {400: "Bad Request", 408: "Request Timeout"}
+_PHRASES = {
+    400: "Bad Request",
+    408: "Request Timeout",
+    431: "Request Header Fields Too Large",
+    503: "Service Unavailable",
+}
 _OVER_LIMIT = "stackctl.over_limit"  # the scope key of an h11 request past the connection limit
 
 
@@ -39,7 +44,7 @@ def _env_timeout() -> float:
     return float(value) if value else DEFAULT_HEADER_TIMEOUT
 
 
-def _raw_response(status: int, message: str, code: str) -> bytes:
+def raw_response(status: int, message: str, code: str) -> bytes:
     body = json.dumps(error_body(status, message, code)).encode()
     head = f"HTTP/1.1 {status} {_PHRASES[status]}\r\ncontent-type: application/json\r\n"
     return (head + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
@@ -95,12 +100,12 @@ class Hardening:
             return
         if self._between_responses():  # nothing of ours is being sent on it: say why it is closed
             message = f"request headers not received within {self.header_timeout:g} s"
-            self.transport.write(_raw_response(408, message, "request_timeout"))
+            self.transport.write(raw_response(408, message, "request_timeout"))
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         self._disarm_header_timer()
-        self.transport.write(_raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
+        self.transport.write(raw_response(400, f"malformed HTTP request: {msg}", "invalid_request"))
         self.transport.close()
 
     def _between_responses(self) -> bool:

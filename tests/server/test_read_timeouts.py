@@ -187,3 +187,36 @@ def test_without_httptools_serve_picks_h11_and_its_protocol_imports() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["h11", "TimedH11Protocol"]
+
+
+def test_headers_past_the_cap_are_refused_and_the_connection_closed(app: Any) -> None:
+    # httptools has no cap of its own (one 99 MB header was read whole). h11 has its own, and resets.
+    big = b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n"
+    with running(app, protocols.configured("httptools", 5.0)) as port:
+        response, closed = _exchange(port, big)
+    assert closed
+    status, error, head = _error(response)
+    assert (status, error["code"]) == (431, "request_header_fields_too_large"), response[:200]
+    assert b"content-type: application/json" in head
+
+
+def test_headers_within_the_cap_are_served(app: Any) -> None:
+    sent = (
+        b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + b"a" * 30_000
+        + b"\r\nConnection: close\r\n\r\n"
+    )
+    with running(app, protocols.configured("httptools", 5.0)) as port:
+        response, _ = _exchange(port, sent)
+    assert response.startswith(b"HTTP/1.1 200 "), response[:200]
+
+
+def test_pipelined_requests_nobody_reads_are_bounded(app: Any) -> None:
+    # One write of 100 requests, none of the answers read: past 16 waiting, 503 and closed (the queue
+    # grew without bound before).
+    burst = b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 100
+    with running(app, protocols.configured("httptools", 5.0)) as port:
+        response, closed = _exchange(port, burst)
+    assert closed
+    assert b'"code": "server_busy"' in response
+    assert response.count(b"HTTP/1.1 ") <= 17
