@@ -31,7 +31,11 @@ class TimedHttpToolsProtocol(Hardening, HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_bytes = 0
+        self._end_linger()  # the body of the request answered before is all in
         self._arm_header_timer()
+
+    def _body_incoming(self) -> bool:
+        return self.cycle is not None and bool(self.cycle.more_body)
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))

@@ -83,7 +83,32 @@ class Hardening:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()
+        self._end_linger()
         super().connection_lost(exc)  # type: ignore[misc]
+
+    # An answer sent before its request's body arrived (a 401, a 404, a 413): what is left of the body is
+    # read and dropped, and every byte of it would cancel uvicorn's keep-alive timer, so a client trickling
+    # it could hold the connection forever. The connection gets `header_timeout` seconds to finish the body
+    # (until its next request begins), then is closed.
+    _linger_timer: asyncio.TimerHandle | None = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        if self.header_timeout > 0 and not self.transport.is_closing() and self._body_incoming():
+            self._end_linger()
+            self._linger_timer = self.loop.call_later(self.header_timeout, self._linger_over)
+
+    def _linger_over(self) -> None:
+        self._linger_timer = None
+        self.transport.close()
+
+    def _end_linger(self) -> None:
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
+
+    def _body_incoming(self) -> bool:
+        raise NotImplementedError
 
     def _arm_header_timer(self) -> None:
         if self._header_timer is None and self.header_timeout > 0:
@@ -132,6 +157,11 @@ class TimedH11Protocol(Hardening, H11Protocol):
 
         return limited
 
+    def _body_incoming(self) -> bool:
+        import h11
+
+        return self.conn.their_state is h11.SEND_BODY
+
     def data_received(self, data: bytes) -> None:
         import h11
 
@@ -147,6 +177,8 @@ class TimedH11Protocol(Hardening, H11Protocol):
         super().handle_events()
         if over and self.cycle is not cycle:  # a request was parsed (one at most per call): past the limit
             self.scope[_OVER_LIMIT] = True  # type: ignore[literal-required]
+        if self.conn.their_state is not h11.SEND_BODY:  # the body of an answered request is all in
+            self._end_linger()
         if self.conn.their_state is not h11.IDLE:  # a request's headers arrived (or the connection ended)
             self._disarm_header_timer()
         elif self.conn.trailing_data[0]:  # part of a pipelined request is waiting: its headers are timed

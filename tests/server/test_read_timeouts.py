@@ -220,3 +220,47 @@ def test_pipelined_requests_nobody_reads_are_bounded(app: Any) -> None:
     assert closed
     assert b'"code": "server_busy"' in response
     assert response.count(b"HTTP/1.1 ") <= 17
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_body_trickled_after_its_early_answer_does_not_hold_the_connection(app: Any, parser: str) -> None:
+    # The 404 goes out before the body; each byte of the body after it used to cancel the keep-alive timer.
+    head = b"POST /v1/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    with (
+        running(app, protocols.configured(parser, STALL)) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock,
+    ):
+        sock.sendall(head + b"Content-Length: 1000000\r\n\r\n")
+        answered = b""
+        while b"route_not_found" not in answered:
+            chunk = sock.recv(65536)
+            assert chunk, answered
+            answered += chunk
+        closed = False
+        for _ in range(int(BOUND / 0.1)):  # a byte every 0.1 s, far less than the body, until closed
+            try:
+                sock.sendall(b" ")
+                time.sleep(0.1)
+                closed = sock.recv(1, socket.MSG_DONTWAIT) == b""
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+            if closed:
+                break
+    assert answered.startswith(b"HTTP/1.1 404 ")
+    assert closed
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_an_early_answer_whose_body_then_arrives_keeps_the_connection(app: Any, parser: str) -> None:
+    body = b'{"x": 1}'
+    first = b"POST /v1/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(body)
+    with (
+        running(app, protocols.configured(parser, STALL)) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock,
+    ):
+        sock.sendall(first + body)
+        time.sleep(STALL * 2)  # longer than the linger: the body was all in, nothing lingers
+        response, _ = _send(sock, b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert response.count(b"HTTP/1.1 ") == 2 and b'"status":"OK"' in response, response[-300:]
