@@ -107,15 +107,20 @@ def copy_cmd(
     Example: stackctl db copy ~/.local/share/stackctl/stackctl.db postgresql://me@db.internal/stackctl
     """
     from stackctl.cli.output import emit
-    from stackctl.errors import UsageError
+    from stackctl.errors import NotFoundError, UsageError
     from stackctl.store.copy import copy_database
     from stackctl.store.open import display, open_database
 
     if display(source) == display(target):
         raise UsageError("SRC and DST are the same database")
-    # The source is only read: one that does not exist is not created (an empty one stands in).
-    with open_database(source, create=False) as src, open_database(target) as dst, _progress() as progress:
-        report = copy_database(src, dst, progress)
+    # The source is only read: one that does not exist is not created, and there is nothing to copy.
+    with open_database(source, create=False) as src:
+        if src.stand_in:
+            raise NotFoundError(
+                f"no stackctl database at {display(source)}: nothing to copy", code="database_not_found"
+            )
+        with open_database(target) as dst, _progress() as progress:
+            report = copy_database(src, dst, progress)
     if output is Format.table:
         rows = [{"table": name, "rows": n} for name, n in report.tables.items()]
         emit(rows, output, columns=[("TABLE", "table"), ("ROWS", "rows")])

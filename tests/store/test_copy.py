@@ -152,9 +152,11 @@ def test_db_copy_creates_no_source_that_does_not_exist(cli: Any, tmp_path: Path,
 
     if not db_location.startswith("postgresql"):
         assert not os.path.exists(db_location)
-    result = cli("db", "copy", db_location, str(tmp_path / "target.db"), "-o", "json")
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["rows"] == 0
+    target = tmp_path / "target.db"
+    result = cli("db", "copy", db_location, str(target), "-o", "json")
+    assert result.exit_code == 4, result.stderr  # a mistyped source is not an empty copy
+    assert json.loads(result.stderr)["error"]["code"] == "database_not_found"
+    assert not target.exists()  # nor is a target made for it
     if db_location.startswith("postgresql"):
         with connect(db_location) as db:
             assert db.tables() == []
