@@ -37,6 +37,9 @@ EXIT_CODES_HELP = (
 )
 
 
+MAX_DETAILS = 100  # detail lines an error keeps; past them, one line says how many more
+
+
 class StackctlError(Exception):
     """Base of every error stackctl reports to a user."""
 
@@ -56,6 +59,8 @@ class StackctlError(Exception):
         self.message = message
         self.hint = hint
         self.details = list(details)
+        if len(self.details) > MAX_DETAILS:  # 3.4 million bad items made 227 MB of error text
+            self.details[MAX_DETAILS:] = [f"... and {len(self.details) - MAX_DETAILS:,} more"]
         self.param = param
         if code is not None:
             self.code = code

@@ -188,3 +188,14 @@ def test_json_the_parser_gives_up_on_is_invalid_input(
     assert result.exit_code == 3, result.stderr
     assert message in result.stderr
     assert _conversation_count(cli) == 0
+
+
+def test_an_input_with_a_million_bad_items_is_one_bounded_error(cli: Any, tmp_path: Path) -> None:
+    # Each bad item is a problem: the error keeps the first 100 lines and says how many more.
+    items = tmp_path / "many.json"
+    items.write_text("[" + ",".join(["{}"] * 1_000_000) + "]")
+    result = cli("responses", "create", "--model", "m1", "--input-file", str(items))
+    assert result.exit_code == 3, result.stderr[:300]
+    lines = result.stderr.splitlines()
+    assert len(lines) <= 103
+    assert "  ... and 999,900 more" in lines
