@@ -53,12 +53,17 @@ def check_port_free(host: str, port: int) -> None:
 
 def allowed_hosts(host: str, extra: list[str]) -> frozenset[str] | None:
     """The Host headers to accept: bound to loopback, the loopback names and `extra`; bound elsewhere, only
-    `extra` and the address itself when some are given, else any (the names it is reached by are unknown)."""
+    `extra` and the address itself when some are given (and the loopback names when bound to every
+    interface), else any (the names it is reached by are unknown)."""
     from stackctl.server.middleware import LOOPBACK_HOSTS
 
     if is_loopback(host):
         return LOOPBACK_HOSTS | {name.lower() for name in extra}
-    return frozenset({host.lower(), *(name.lower() for name in extra)}) if extra else None
+    if not extra:
+        return None
+    named = frozenset({host.lower(), *(name.lower() for name in extra)})
+    # Bound to every interface, the machine's own clients still come through loopback (`localhost`).
+    return named | LOOPBACK_HOSTS if host in ("0.0.0.0", "::", "") else named  # noqa: S104
 
 
 def server_stack() -> tuple[str, str]:
@@ -97,7 +102,9 @@ def uvicorn_options(
         "log_config": log_config(),
         "timeout_graceful_shutdown": 5,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
-        "limit_concurrency": max_connections,
+        # uvicorn refuses a request once open connections reach its limit, counting the request's own: one
+        # more than --max-connections serves that many (with 5, the 5th connection was refused).
+        "limit_concurrency": max_connections + 1,
     }
 
 
