@@ -226,9 +226,10 @@ def _add_models_refresh(app: typer.Typer) -> None:
         Example: stackctl models refresh --stack my-stack --timeout 30 -o json
         """
         from stackctl.cli.options import call_bounds
-        from stackctl.inference.client import RetryPolicy, client_for_provider
+        from stackctl.inference.client import client_for_provider
         from stackctl.inference.limits import limits_from_env, retries_from_env
         from stackctl.inference.recording import recording_config_from_env
+        from stackctl.inference.retries import RetryPolicy
         from stackctl.registry.records import require_stack
         from stackctl.registry.refresh import refresh_models
 

@@ -34,12 +34,10 @@ Invariants:
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from stackctl import __version__
@@ -49,13 +47,13 @@ from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
 from stackctl.inference.lean_httpx import httpx
 from stackctl.inference.limits import (
     DEFAULT_MAX_ANSWER_BYTES,
-    DEFAULT_RETRIES,
     MAX_ANSWER_VAR,
     TIMEOUT_HINT,
     Deadline,
     Timeouts,
 )
 from stackctl.inference.recording import Recorder, RecordingConfig, describe_request
+from stackctl.inference.retries import Retryable, RetryPolicy, retry_after_seconds
 from stackctl.inference.surrogates import valid_chunks, valid_json
 from stackctl.inference.transport import HttpClients, new_client
 
@@ -63,54 +61,6 @@ T = TypeVar("T")
 
 CHAT_PATH = "/chat/completions"
 MODELS_PATH = "/models"
-RETRY_STATUSES = frozenset({408, 409, 429})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = DEFAULT_RETRIES + 1  # tries in all (`--retries N` is N + 1)
-    backoff: float = 0.5  # seconds before the second try; doubles each time
-    max_backoff: float = 8.0
-    max_retry_after: float = 30.0  # a provider asking for longer is waited on only this long
-    # False where the caller passes a 429 on to a client that retries it itself (`stackctl serve`):
-    # retrying here too would multiply the client's tries.
-    retry_rate_limits: bool = True
-
-    def should_retry(self, status: int) -> bool:
-        if status == 429:
-            return self.retry_rate_limits
-        return status in RETRY_STATUSES or status >= 500
-
-
-class _Retryable(Exception):
-    """A failed try that may succeed if tried again."""
-
-    def __init__(self, error: UpstreamError, retry_after: float | None = None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.retry_after = retry_after
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); None if absent or odd."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class InferenceClient:
@@ -237,7 +187,7 @@ class InferenceClient:
         for number in range(1, tries + 1):
             try:
                 return attempt()
-            except _Retryable as failure:
+            except Retryable as failure:
                 delay = self._delay(number, failure.retry_after)
                 out_of_time = number < tries and delay >= deadline.remaining()
                 if number == tries or out_of_time:
@@ -301,7 +251,7 @@ class InferenceClient:
 
     def _transport_failure(
         self, exc: httpx.TransportError, what: str, deadline: Deadline | None = None
-    ) -> UpstreamError | _Retryable:
+    ) -> UpstreamError | Retryable:
         """The error for a failed exchange: retryable, unless the request itself was at fault or the
         deadline has passed."""
         url = self.endpoint.base_url
@@ -319,22 +269,22 @@ class InferenceClient:
             message, kind = f"cannot be reached at {url}: {detail}", "connect"
         else:
             message, kind = f"failed during {what} at {url}: {detail}", None
-        failure = _Retryable(self._error(message, failure=kind))
+        failure = Retryable(self._error(message, failure=kind))
         failure.__cause__ = exc
         return failure
 
-    def _status_failure(self, response: httpx.Response, data: bytes, what: str) -> UpstreamError | _Retryable:
+    def _status_failure(self, response: httpx.Response, data: bytes, what: str) -> UpstreamError | Retryable:
         payload = _payload(response, data)
         reason = response.reason_phrase or "error"
         message = provider_message(payload, reason)
-        retry_after = _retry_after(response.headers)
+        retry_after = retry_after_seconds(response.headers)
         error = self._error(
             f"answered {what} with HTTP {response.status_code}: {message}",
             response.status_code,
             retry_after=retry_after,
         )
         if self.retry.should_retry(response.status_code):
-            return _Retryable(error, retry_after)
+            return Retryable(error, retry_after)
         return error
 
     def _try_json(self, method: str, path: str, body: Any, deadline: Deadline) -> tuple[int, Any]:
@@ -374,7 +324,7 @@ class InferenceClient:
                 raise self._idle_timeout(what) from exc
             except httpx.TransportError as exc:
                 failure = self._transport_failure(exc, what)
-                raise (failure.error if isinstance(failure, _Retryable) else failure) from exc
+                raise (failure.error if isinstance(failure, Retryable) else failure) from exc
             if not (reader.done or finished):
                 raise self._error(f"stream ended early for {what}: no [DONE] and no finish_reason")
         finally:
@@ -411,7 +361,7 @@ class InferenceClient:
             raise
         if first is None:
             response.close()
-            raise _Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
+            raise Retryable(self._error(f"stream ended early for {what}: no chunk before the end"))
         return response, reader, first
 
     def _lines(self, response: httpx.Response, what: str) -> Iterator[str]:

@@ -218,17 +218,17 @@ def endpoint_for(
 
 
 def _userinfo_forms(url: str) -> frozenset[str]:
-    """A URL's password as written and decoded, and its userinfo as Basic credentials (base64)."""
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        parts = urlsplit(url)
-        user, password = parts.username, parts.password
-    except ValueError:
-        return frozenset()
-    if not password:
-        return frozenset()
+    """A URL's password as written and decoded, and its userinfo as Basic credentials (base64); the
+    userinfo found as `stackctl.userinfo` finds it everywhere else."""
     import base64
+    from urllib.parse import unquote
 
-    basic = base64.b64encode(f"{unquote(user or '')}:{unquote(password)}".encode()).decode("ascii")
-    return frozenset({password, unquote(password), basic})
+    from stackctl.userinfo import find_userinfo
+
+    forms: set[str] = set()
+    for info in find_userinfo(url):
+        user, password = info.parts(url)
+        if password:
+            basic = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+            forms |= {password, unquote(password), basic}
+    return frozenset(forms)

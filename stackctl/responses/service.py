@@ -74,9 +74,10 @@ def provider_clients(
     `http_clients`, every call shares the process's one HTTP client per provider origin. With
     `pass_rate_limits_on` (a server that passes a provider's 429 on with its Retry-After), a 429 is not
     retried here."""
-    from stackctl.inference.client import RetryPolicy, client_for_provider
+    from stackctl.inference.client import client_for_provider
     from stackctl.inference.limits import limits_from_env, retries_from_env
     from stackctl.inference.recording import recording_config_from_env
+    from stackctl.inference.retries import RetryPolicy
 
     def make(target: ModelTarget, env: Mapping[str, str]) -> InferenceClient:
         env_timeouts, max_answer_bytes = limits_from_env(env)

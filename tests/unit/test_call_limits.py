@@ -15,9 +15,10 @@ from stackctl.errors import (
     ProviderTimeoutError,
     UpstreamError,
 )
-from stackctl.inference.client import InferenceClient, RetryPolicy
+from stackctl.inference.client import InferenceClient
 from stackctl.inference.endpoints import endpoint_for
 from stackctl.inference.limits import DEFAULT_MAX_ANSWER_BYTES, Timeouts, limits_from_env
+from stackctl.inference.retries import RetryPolicy
 from stackctl.inference.transport import HttpClients, new_client, origin
 from tests.fakes import FakeOpenAI, reply, sleep, status
 from tests.unit.test_inference import KEY, Sleeps, user

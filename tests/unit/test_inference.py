@@ -8,8 +8,9 @@ import json
 import pytest
 
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
-from stackctl.inference.client import InferenceClient, RetryPolicy, Timeouts, client_for_provider
+from stackctl.inference.client import InferenceClient, Timeouts, client_for_provider
 from stackctl.inference.endpoints import ProviderEndpoint, endpoint_for
+from stackctl.inference.retries import RetryPolicy
 from tests.fakes import cut_stream_after, raw_answer, reply, sleep, status
 
 KEY = "sk-test-0123456789"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stackctl.errors import EXIT_INVALID, EXIT_UPSTREAM, InvalidInputError, UpstreamError
-from stackctl.inference.client import RetryPolicy, client_for_provider
+from stackctl.inference.client import client_for_provider
 from stackctl.inference.recording import (
     InferenceMode,
     Recorder,
@@ -16,6 +16,7 @@ from stackctl.inference.recording import (
     recording_config_from_env,
     request_key,
 )
+from stackctl.inference.retries import RetryPolicy
 from tests.fakes import FakeOpenAI, raw_answer, status
 
 KEY = "sk-secret-do-not-record-4242"

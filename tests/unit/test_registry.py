@@ -20,7 +20,8 @@ from stackctl.errors import (
     UpstreamError,
     UsageError,
 )
-from stackctl.inference.client import RetryPolicy, client_for_provider
+from stackctl.inference.client import client_for_provider
+from stackctl.inference.retries import RetryPolicy
 from stackctl.models.kinds import KINDS
 from stackctl.registry.apply import register
 from stackctl.registry.records import Report, model_identifier, require_stack

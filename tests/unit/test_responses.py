@@ -8,7 +8,8 @@ import pytest
 
 from stackctl.conversations import service as conv
 from stackctl.errors import InvalidInputError, NotFoundError, UpstreamError, UsageError
-from stackctl.inference.client import InferenceClient, RetryPolicy, client_for_provider
+from stackctl.inference.client import InferenceClient, client_for_provider
+from stackctl.inference.retries import RetryPolicy
 from stackctl.models.conversations import ItemAdapter
 from stackctl.models.responses import Response
 from stackctl.registry.routing import ModelTarget

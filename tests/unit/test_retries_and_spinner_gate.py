@@ -9,8 +9,8 @@ import pytest
 
 from stackctl.cli.spinner import wanted
 from stackctl.errors import InvalidInputError
-from stackctl.inference.client import RetryPolicy
 from stackctl.inference.limits import DEFAULT_RETRIES, retries_from_env
+from stackctl.inference.retries import RetryPolicy
 
 
 def test_the_default_is_todays_three_tries() -> None:

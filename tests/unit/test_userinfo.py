@@ -9,7 +9,8 @@ import pytest
 from stackctl.config import secrets
 from stackctl.config.secrets import URL_MASK, mask_url_userinfo
 from stackctl.errors import UpstreamError
-from stackctl.inference.client import RetryPolicy, client_for_provider
+from stackctl.inference.client import client_for_provider
+from stackctl.inference.retries import RetryPolicy
 
 
 def test_provider_errors_mask_the_url_password(fake_openai: Any) -> None:
