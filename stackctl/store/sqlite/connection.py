@@ -152,9 +152,28 @@ def connect(location: str, *, create: bool = True) -> SqliteDatabase:
 
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode, waited for as the busy timeout waits: switching a file that is still in rollback mode (a new
+    one) needs an exclusive lock, and SQLite answers "database is locked" at once, not through the busy
+    handler, while another process holds any lock on it (ten commands opening a new database together)."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 class SqlitePool:
