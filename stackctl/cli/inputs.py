@@ -139,6 +139,18 @@ def warn_in_process_list(what: str, instead: str) -> None:
     )
 
 
+def warn_db_password(location: str) -> None:
+    """A `--db` URL with a password in it shows the password to every user of the machine (`ps`)."""
+    from stackctl.userinfo import find_userinfo
+
+    if any(info.parts(location)[1] for info in find_userinfo(location)):
+        warn_in_process_list(
+            "the password in --db",
+            "set STACKCTL_DB in the environment instead, or keep the password out of the URL: "
+            "PGPASSWORD or a libpq password file (~/.pgpass)",
+        )
+
+
 def build_env(env: list[str] | None, env_files: list[str] | None) -> dict[str, str]:
     """The process environment, overridden by --env-file files in order, then by --env values. An --env
     whose name looks secret (`*_KEY`, `*_TOKEN`, ...) warns, once, naming the variables (never a value)."""

@@ -147,27 +147,18 @@ def _build(name: str) -> Command:
     return command
 
 
+def _warn_db_password(location: str) -> None:
+    if "@" in location:  # a URL's userinfo, maybe a password: checked where inputs are
+        from stackctl.cli.inputs import warn_db_password
+
+        warn_db_password(location)
+
+
 def _set_db(ctx: typer.Context, value: str | None) -> None:
     state = ctx.find_root().obj
     if value is not None and isinstance(state, AppState):
         _warn_db_password(value)
         state.db = value
-
-
-def _warn_db_password(location: str) -> None:
-    """A `--db` URL with a password in it shows the password to every user of the machine (`ps`)."""
-    if "@" not in location:
-        return
-    from stackctl.userinfo import find_userinfo
-
-    if any(info.parts(location)[1] for info in find_userinfo(location)):
-        from stackctl.cli.inputs import warn_in_process_list
-
-        warn_in_process_list(
-            "the password in --db",
-            "set STACKCTL_DB in the environment instead, or keep the password out of the URL: "
-            "PGPASSWORD or a libpq password file (~/.pgpass)",
-        )
 
 
 def _set_debug(ctx: typer.Context, value: bool) -> None:
